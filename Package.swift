@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// DCMTK libraries are named explicitly: `pkg-config dcmtk` is broken on Debian 12
+// (missing `sndfile`) and would link all 27 libraries (see shared/DCMTK_NOTES.md).
+let dcmtkLibraries: [LinkerSetting] = [
+    "dcmnet", "dcmtls", "dcmjpeg", "dcmjpls", "dcmimage", "dcmimgle",
+    "dcmdata", "oflog", "ofstd",
+].map { .linkedLibrary($0) }
+
+let package = Package(
+    name: "AutoSeg",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "autoseg", targets: ["autoseg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The only code that includes DCMTK. Not API: use `DICOM`.
+        .target(
+            name: "CDcmtk",
+            linkerSettings: dcmtkLibraries + [.linkedLibrary("stdc++")]
+        ),
+        // libsqlite3 from Debian's libsqlite3-dev. Not API: use `Catalog`.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "DICOM", dependencies: [
+            "CDcmtk",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Catalog", dependencies: [
+            "CSQLite",
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["README.md"]),
+        .target(name: "Node", dependencies: [
+            "DICOM", "Catalog",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "autoseg", dependencies: [
+            "Node", "DICOM", "Catalog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

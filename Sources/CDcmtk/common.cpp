@@ -1,0 +1,180 @@
+// Process set-up, status conversion, UID checks and header reading.
+#include "internal.h"
+
+#include "dcmtk/dcmdata/dcdict.h"
+#include "dcmtk/dcmdata/dcfilefo.h"
+#include "dcmtk/dcmdata/dcmetinf.h"
+#include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcxfer.h"
+#include "dcmtk/dcmdata/dcrledrg.h"
+#include "dcmtk/dcmjpeg/djdecode.h"
+#include "dcmtk/dcmjpls/djdecode.h"
+#include "dcmtk/oflog/oflog.h"
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+dk_status dk_ok() {
+    dk_status s;
+    memset(&s, 0, sizeof(s));
+    s.ok = 1;
+    return s;
+}
+
+dk_status dk_from_condition(const OFCondition &cond) {
+    dk_status s;
+    memset(&s, 0, sizeof(s));
+    s.ok = cond.good() ? 1 : 0;
+    s.module = cond.module();
+    s.code = cond.code();
+    dk_copy(s.text, sizeof(s.text), cond.text());
+    return s;
+}
+
+dk_status dk_error(const char *text) {
+    dk_status s;
+    memset(&s, 0, sizeof(s));
+    s.ok = 0;
+    s.module = 0xffff;
+    s.code = 1;
+    dk_copy(s.text, sizeof(s.text), text);
+    return s;
+}
+
+void dk_copy(char *dst, size_t cap, const char *src) {
+    if (cap == 0) return;
+    if (src == nullptr) src = "";
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+extern "C" dk_status dk_global_init(int level) {
+    static std::once_flag once;
+    static dk_status result;
+    try {
+        std::call_once(once, [level]() {
+            // Without this every C-STORE stalls ~40 ms on the delayed ACK (DCMTK_NOTES §1).
+            setenv("TCP_NODELAY", "1", 0);
+            OFLogger::LogLevel ll = OFLogger::FATAL_LOG_LEVEL;
+            switch (level) {
+            case 1: ll = OFLogger::ERROR_LOG_LEVEL; break;
+            case 2: ll = OFLogger::WARN_LOG_LEVEL; break;
+            case 3: ll = OFLogger::INFO_LOG_LEVEL; break;
+            case 4: ll = OFLogger::DEBUG_LOG_LEVEL; break;
+            default: break;
+            }
+            OFLog::configure(ll);
+            if (!dcmDataDict.isDictionaryLoaded()) {
+                result = dk_error("DICOM data dictionary not loaded (expected /usr/share/libdcmtk17/dicom.dic; "
+                                  "set DCMDICTPATH or install libdcmtk17)");
+                return;
+            }
+            DJDecoderRegistration::registerCodecs();
+            DJLSDecoderRegistration::registerCodecs();
+            DcmRLEDecoderRegistration::registerCodecs();
+            result = dk_ok();
+        });
+    } catch (const std::exception &e) {
+        return dk_error(e.what());
+    } catch (...) {
+        return dk_error("unknown C++ exception in dk_global_init");
+    }
+    return result;
+}
+
+extern "C" int dk_uid_is_valid(const char *uid) {
+    if (uid == nullptr) return 0;
+    size_t n = strlen(uid);
+    if (n == 0 || n > 64) return 0;
+    size_t componentStart = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = uid[i];
+        if (c == '.' || c == 0) {
+            size_t len = i - componentStart;
+            if (len == 0) return 0;
+            if (len > 1 && uid[componentStart] == '0') return 0;
+            componentStart = i + 1;
+        } else if (c < '0' || c > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void getString(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap) {
+    OFString value;
+    dst[0] = 0;
+    if (item->findAndGetOFStringArray(tag, value).good()) {
+        // Trim padding and stray NULs the way DICOM values are compared.
+        size_t end = value.size();
+        while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == 0)) end--;
+        size_t start = 0;
+        while (start < end && value[start] == ' ') start++;
+        dk_copy(dst, cap, value.substr(start, end - start).c_str());
+    }
+}
+
+static int32_t getInt(DcmItem *item, const DcmTagKey &tag) {
+    Sint32 v = 0;
+    if (item->findAndGetSint32(tag, v).good()) return v;
+    OFString s;
+    if (item->findAndGetOFString(tag, s).good() && !s.empty()) {
+        char *end = nullptr;
+        long l = strtol(s.c_str(), &end, 10);
+        if (end != s.c_str()) return (int32_t)l;
+    }
+    return INT32_MIN;
+}
+
+dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out) {
+    memset(out, 0, sizeof(*out));
+    DcmDataset *ds = ff.getDataset();
+    DcmMetaInfo *meta = ff.getMetaInfo();
+    getString(ds, DCM_SOPClassUID, out->sop_class_uid, sizeof(out->sop_class_uid));
+    getString(ds, DCM_SOPInstanceUID, out->sop_instance_uid, sizeof(out->sop_instance_uid));
+    getString(ds, DCM_StudyInstanceUID, out->study_instance_uid, sizeof(out->study_instance_uid));
+    getString(ds, DCM_SeriesInstanceUID, out->series_instance_uid, sizeof(out->series_instance_uid));
+    getString(meta, DCM_TransferSyntaxUID, out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid));
+    if (out->transfer_syntax_uid[0] == 0) {
+        DcmXfer xfer(ds->getOriginalXfer());
+        dk_copy(out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid), xfer.getXferID());
+    }
+    getString(ds, DCM_PatientID, out->patient_id, sizeof(out->patient_id));
+    getString(ds, DCM_PatientName, out->patient_name, sizeof(out->patient_name));
+    getString(ds, DCM_PatientBirthDate, out->patient_birth_date, sizeof(out->patient_birth_date));
+    getString(ds, DCM_PatientSex, out->patient_sex, sizeof(out->patient_sex));
+    getString(ds, DCM_StudyDate, out->study_date, sizeof(out->study_date));
+    getString(ds, DCM_StudyTime, out->study_time, sizeof(out->study_time));
+    getString(ds, DCM_AccessionNumber, out->accession_number, sizeof(out->accession_number));
+    getString(ds, DCM_StudyDescription, out->study_description, sizeof(out->study_description));
+    getString(ds, DCM_Modality, out->modality, sizeof(out->modality));
+    getString(ds, DCM_BodyPartExamined, out->body_part_examined, sizeof(out->body_part_examined));
+    getString(ds, DCM_SeriesDescription, out->series_description, sizeof(out->series_description));
+    out->series_number = getInt(ds, DCM_SeriesNumber);
+    out->instance_number = getInt(ds, DCM_InstanceNumber);
+    OFFile f;
+    if (path && f.fopen(path, "rb")) {
+        f.fseek(0, SEEK_END);
+        out->file_size = (int64_t)f.ftell();
+        f.fclose();
+    }
+    return dk_ok();
+}
+
+extern "C" dk_status dk_read_file_info(const char *path, dk_file_info *out) {
+    try {
+        DcmFileFormat ff;
+        OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                                               ERM_autoDetect, DCM_PixelData);
+        if (cond.bad()) return dk_from_condition(cond);
+        return dk_fill_file_info(ff, path, out);
+    } catch (const std::exception &e) {
+        return dk_error(e.what());
+    } catch (...) {
+        return dk_error("unknown C++ exception in dk_read_file_info");
+    }
+}

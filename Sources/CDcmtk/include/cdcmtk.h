@@ -1,0 +1,184 @@
+// CDcmtk: the only code that includes DCMTK. Not API: Swift code outside the
+// `DICOM` module never imports it. Every function is prefixed `dk_`, handles are
+// opaque, and no C++ exception crosses this boundary (each is turned into a
+// `dk_status`, which mirrors DCMTK's OFCondition: module, code, text).
+#ifndef CDCMTK_H
+#define CDCMTK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Mirrors OFCondition. `ok` is 1 on success.
+typedef struct dk_status {
+    int ok;
+    uint16_t module;
+    uint16_t code;
+    char text[512];
+} dk_status;
+
+/// One-time process set-up: data dictionary check, codec registration, DCMTK
+/// logging level (0 quiet/fatal only, 1 error, 2 warn, 3 info, 4 debug), and
+/// TCP_NODELAY (DCMTK leaves Nagle on otherwise). Call before any thread uses DCMTK.
+dk_status dk_global_init(int dcmtk_log_level);
+
+/// DICOM UID validity as used for paths: digits and dots, 1...64 chars, no empty
+/// component, no leading zero in a multi-digit component.
+int dk_uid_is_valid(const char *uid);
+
+// MARK: - Reading files
+
+/// Attributes read from a DICOM file's header (pixel data is not loaded).
+typedef struct dk_file_info {
+    char sop_class_uid[65];
+    char sop_instance_uid[65];
+    char study_instance_uid[65];
+    char series_instance_uid[65];
+    char transfer_syntax_uid[65];
+    char patient_id[129];
+    char patient_name[325];
+    char patient_birth_date[17];
+    char patient_sex[17];
+    char study_date[17];
+    char study_time[33];
+    char accession_number[33];
+    char study_description[129];
+    char modality[17];
+    char body_part_examined[33];
+    char series_description[129];
+    int32_t series_number;      // INT32_MIN when absent
+    int32_t instance_number;    // INT32_MIN when absent
+    int64_t file_size;
+} dk_file_info;
+
+/// Reads the header of `path` (up to, not including, Pixel Data).
+dk_status dk_read_file_info(const char *path, dk_file_info *out);
+
+// MARK: - Storage SCP
+
+/// What the SCP tells its owner about a received C-STORE, after the dataset was
+/// written to `temp_path` (meta header + dataset, bit-preserving) and parsed.
+typedef struct dk_store_request {
+    const char *temp_path;
+    const char *calling_ae;
+    const char *peer_host;
+    uint64_t association_id;
+    const char *command_sop_class_uid;
+    const char *command_sop_instance_uid;
+    const dk_file_info *info;
+} dk_store_request;
+
+/// Summary of an association, given when it ends.
+typedef struct dk_association_summary {
+    uint64_t association_id;
+    const char *calling_ae;
+    const char *called_ae;
+    const char *peer_host;
+    uint64_t instances_stored;
+    uint64_t instances_failed;
+    uint64_t bytes_stored;
+    double seconds;
+    const char *end_reason;   // "released", "aborted by peer", "idle timeout", "shutdown", "error: ..."
+} dk_association_summary;
+
+/// Association decision codes returned by `accept_association`.
+enum {
+    DK_ASSOC_ACCEPT = 0,
+    DK_ASSOC_REJECT_CALLING_AE = 1,
+    DK_ASSOC_REJECT_CALLED_AE = 2,
+    DK_ASSOC_REJECT_NO_RESOURCES = 3,   // transient: temporary congestion (disk below watermark)
+    DK_ASSOC_REJECT_TOO_MANY = 4,       // transient: local limit exceeded
+};
+
+typedef struct dk_scp_callbacks {
+    void *context;
+    /// May we accept an association from `calling_ae`@`peer_host` to `called_ae`?
+    /// Return a DK_ASSOC_* code; write a short reason into `reason`.
+    int (*accept_association)(void *context, const char *calling_ae, const char *called_ae,
+                              const char *peer_host, char *reason, size_t reason_len);
+    /// Before a dataset is received: return 0 to receive it, or a DIMSE failure status
+    /// (e.g. 0xA700 when the disk is below the watermark) to skip it and answer that.
+    uint16_t (*precheck_store)(void *context, const char *calling_ae,
+                               char *error_comment, size_t comment_len);
+    /// The dataset is in `temp_path`, parsed and consistent with the command. The owner
+    /// makes it durable and catalogues it, and returns the DIMSE status to answer
+    /// (0x0000 only once durable). On any non-success it removes `temp_path`.
+    uint16_t (*store)(void *context, const dk_store_request *request,
+                      char *error_comment, size_t comment_len);
+    /// A store refused inside the SCP (unreadable data, SOP mismatch, receive error).
+    void (*store_refused)(void *context, uint64_t association_id, const char *calling_ae,
+                          uint16_t status, const char *reason);
+    /// An association was rejected at negotiation.
+    void (*association_rejected)(void *context, const char *calling_ae, const char *called_ae,
+                                 const char *peer_host, const char *reason);
+    /// An accepted association ended.
+    void (*association_ended)(void *context, const dk_association_summary *summary);
+} dk_scp_callbacks;
+
+typedef struct dk_scp_config {
+    const char *ae_title;
+    int port;                       // 0: any free port (see dk_scp_port)
+    int max_associations;
+    uint32_t max_pdu;
+    int acse_timeout;               // seconds
+    int idle_timeout;               // seconds without a DIMSE command
+    const char *incoming_dir;       // temp files are received here
+} dk_scp_config;
+
+typedef struct dk_scp dk_scp;
+
+/// Opens the listening socket (so a bad port fails here) and starts the accept
+/// loop on its own thread. Each association runs on its own thread.
+dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks callbacks, dk_scp **out);
+/// The port actually bound (useful with port 0).
+int dk_scp_port(const dk_scp *scp);
+/// Number of open associations.
+int dk_scp_active_associations(const dk_scp *scp);
+/// Stops accepting new associations; open ones may finish. Returns at once.
+void dk_scp_stop_accepting(dk_scp *scp);
+/// Waits up to `grace_seconds` for open associations to end, then aborts the rest
+/// between commands (a store being received is finished and answered first) and
+/// waits for them. Returns the number of associations that had to be aborted.
+int dk_scp_shutdown(dk_scp *scp, double grace_seconds);
+void dk_scp_free(dk_scp *scp);
+
+// MARK: - SCU
+
+typedef struct dk_scu_target {
+    const char *peer_ae;
+    const char *host;
+    int port;
+    const char *calling_ae;
+    uint32_t max_pdu;
+    int acse_timeout;
+    int dimse_timeout;
+} dk_scu_target;
+
+/// C-ECHO. On a DIMSE answer, `*dimse_status` holds its status.
+dk_status dk_echo(const dk_scu_target *target, uint16_t *dimse_status);
+
+typedef struct dk_send_result {
+    const char *path;
+    int sent;                   // 1 when a response was received
+    uint16_t dimse_status;
+    char sop_instance_uid[65];
+    char message[256];
+} dk_send_result;
+
+/// Progress callback for dk_send_files: called after each file with its result.
+typedef void (*dk_send_progress)(void *context, const dk_send_result *result, size_t index, size_t total);
+
+/// Sends files with DcmStorageSCU over one association (presentation contexts
+/// proposed per SOP class and transfer syntax found). Per-file results through
+/// `progress`; returns an error only if the association could not be established.
+dk_status dk_send_files(const dk_scu_target *target, const char *const *paths, size_t count,
+                        void *context, dk_send_progress progress);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

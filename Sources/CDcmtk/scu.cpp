@@ -1,0 +1,131 @@
+// SCU: C-ECHO with DcmSCU, C-STORE of files with DcmStorageSCU.
+#include "internal.h"
+
+#include "dcmtk/dcmnet/scu.h"
+#include "dcmtk/dcmnet/dstorscu.h"
+#include "dcmtk/dcmnet/diutil.h"
+#include "dcmtk/dcmdata/dcuid.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+template <class SCU> void configure(SCU &scu, const dk_scu_target *t) {
+    scu.setAETitle(t->calling_ae && t->calling_ae[0] ? t->calling_ae : "AUTOSEG");
+    scu.setPeerAETitle(t->peer_ae);
+    scu.setPeerHostName(t->host);
+    scu.setPeerPort((Uint16)t->port);
+    scu.setMaxReceivePDULength(t->max_pdu ? t->max_pdu : 131072);
+    scu.setACSETimeout(t->acse_timeout > 0 ? t->acse_timeout : 30);
+    scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+    scu.setDIMSETimeout(t->dimse_timeout > 0 ? t->dimse_timeout : 60);
+    scu.setConnectionTimeout(t->acse_timeout > 0 ? t->acse_timeout : 30);
+}
+
+class ReportingStorageSCU : public DcmStorageSCU {
+public:
+    ReportingStorageSCU(void *context, dk_send_progress progress, size_t total)
+        : context_(context), progress_(progress), total_(total) {}
+    size_t reported = 0;
+
+    void report(const char *path, int sent, uint16_t status, const char *uid, const char *message) {
+        dk_send_result r;
+        memset(&r, 0, sizeof(r));
+        r.path = path;
+        r.sent = sent;
+        r.dimse_status = status;
+        dk_copy(r.sop_instance_uid, sizeof(r.sop_instance_uid), uid);
+        dk_copy(r.message, sizeof(r.message), message);
+        if (progress_) progress_(context_, &r, reported, total_);
+        reported++;
+    }
+
+protected:
+    void notifySOPInstanceSent(const TransferEntry &e) override {
+        std::string path = e.Filename.getCharPointer() ? e.Filename.getCharPointer() : "";
+        const char *msg = "";
+        if (!e.RequestSent) msg = "not sent (no accepted presentation context or association failure)";
+        else msg = DU_cstoreStatusString(e.ResponseStatusCode);
+        report(path.c_str(), e.RequestSent ? 1 : 0, e.ResponseStatusCode, e.SOPInstanceUID.c_str(), msg);
+    }
+
+private:
+    void *context_;
+    dk_send_progress progress_;
+    size_t total_;
+};
+
+} // namespace
+
+extern "C" dk_status dk_echo(const dk_scu_target *target, uint16_t *dimse_status) {
+    try {
+        DcmSCU scu;
+        configure(scu, target);
+        OFList<OFString> ts;
+        ts.push_back(UID_LittleEndianExplicitTransferSyntax);
+        ts.push_back(UID_LittleEndianImplicitTransferSyntax);
+        OFCondition cond = scu.addPresentationContext(UID_VerificationSOPClass, ts);
+        if (cond.good()) cond = scu.initNetwork();
+        if (cond.good()) cond = scu.negotiateAssociation();
+        if (cond.bad()) return dk_from_condition(cond);
+        T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_VerificationSOPClass, "");
+        cond = scu.sendECHORequest(pc);
+        *dimse_status = cond.good() ? 0 : 0xffff;
+        scu.releaseAssociation();
+        return dk_from_condition(cond);
+    } catch (const std::exception &e) {
+        return dk_error(e.what());
+    } catch (...) {
+        return dk_error("unknown C++ exception in dk_echo");
+    }
+}
+
+extern "C" dk_status dk_send_files(const dk_scu_target *target, const char *const *paths, size_t count,
+                                   void *context, dk_send_progress progress) {
+    try {
+        ReportingStorageSCU scu(context, progress, count);
+        configure(scu, target);
+        scu.setHaltOnUnsuccessfulStoreMode(OFFalse);
+        scu.setDecompressionMode(DcmStorageSCU::DM_never);
+        size_t added = 0;
+        for (size_t i = 0; i < count; i++) {
+            OFCondition cond = scu.addDicomFile(paths[i], ERM_fileOnly, OFFalse);
+            if (cond.bad()) {
+                std::string msg = std::string("not a readable DICOM file: ") + cond.text();
+                scu.report(paths[i], 0, 0, "", msg.c_str());
+            } else {
+                added++;
+            }
+        }
+        if (added == 0) return dk_ok();
+        OFCondition cond;
+        bool networkReady = false;
+        while ((cond = scu.addPresentationContexts()).good()) {
+            if (!networkReady) {
+                cond = scu.initNetwork();
+                if (cond.bad()) return dk_from_condition(cond);
+                networkReady = true;
+            }
+            cond = scu.negotiateAssociation();
+            if (cond.bad()) {
+                if (cond == NET_EC_NoAcceptablePresentationContexts && scu.getNumberOfSOPInstancesToBeSent() > 0)
+                    continue;
+                return dk_from_condition(cond);
+            }
+            cond = scu.sendSOPInstances();
+            if (cond.bad()) {
+                if (cond == DUL_PEERABORTEDASSOCIATION) scu.closeAssociation(DCMSCU_PEER_ABORTED_ASSOCIATION);
+                else scu.releaseAssociation();
+                return dk_from_condition(cond);
+            }
+            scu.releaseAssociation();
+        }
+        return dk_ok();
+    } catch (const std::exception &e) {
+        return dk_error(e.what());
+    } catch (...) {
+        return dk_error("unknown C++ exception in dk_send_files");
+    }
+}

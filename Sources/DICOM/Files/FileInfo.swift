@@ -1,0 +1,54 @@
+import CDcmtk
+
+/// The attributes of a DICOM file's header that the node catalogues.
+public struct FileInfo: Sendable, Equatable {
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var transferSyntaxUID: String
+    public var patientID: String
+    public var patientName: String
+    public var patientBirthDate: String?
+    public var patientSex: String?
+    public var studyDate: String?
+    public var studyTime: String?
+    public var accessionNumber: String?
+    public var studyDescription: String?
+    public var modality: String?
+    public var bodyPartExamined: String?
+    public var seriesDescription: String?
+    public var seriesNumber: Int?
+    public var instanceNumber: Int?
+    public var fileSize: Int64
+
+    init(_ info: dk_file_info) {
+        func opt(_ s: String) -> String? { s.isEmpty ? nil : s }
+        sopClassUID = string(fromCString: info.sop_class_uid)
+        sopInstanceUID = string(fromCString: info.sop_instance_uid)
+        studyInstanceUID = string(fromCString: info.study_instance_uid)
+        seriesInstanceUID = string(fromCString: info.series_instance_uid)
+        transferSyntaxUID = string(fromCString: info.transfer_syntax_uid)
+        patientID = string(fromCString: info.patient_id)
+        patientName = string(fromCString: info.patient_name)
+        patientBirthDate = opt(string(fromCString: info.patient_birth_date))
+        patientSex = opt(string(fromCString: info.patient_sex))
+        studyDate = opt(string(fromCString: info.study_date))
+        studyTime = opt(string(fromCString: info.study_time))
+        accessionNumber = opt(string(fromCString: info.accession_number))
+        studyDescription = opt(string(fromCString: info.study_description))
+        modality = opt(string(fromCString: info.modality))
+        bodyPartExamined = opt(string(fromCString: info.body_part_examined))
+        seriesDescription = opt(string(fromCString: info.series_description))
+        seriesNumber = info.series_number == Int32.min ? nil : Int(info.series_number)
+        instanceNumber = info.instance_number == Int32.min ? nil : Int(info.instance_number)
+        fileSize = info.file_size
+    }
+
+    /// Reads the header of a DICOM file (Part 10 or raw dataset), not its pixel data.
+    public static func read(path: String) throws(DICOMError) -> FileInfo {
+        var info = dk_file_info()
+        try withDCMTK("cannot read \(path)", kind: .invalidInput) { dk_read_file_info(path, &info) }
+        return FileInfo(info)
+    }
+}

@@ -1,0 +1,234 @@
+import CDcmtk
+
+/// What a caller asks for when it opens an association.
+public struct AssociationRequest: Sendable, Equatable {
+    public var callingAE: String
+    public var calledAE: String
+    public var peerHost: String
+}
+
+/// The answer to an association request.
+public enum AssociationDecision: Sendable, Equatable {
+    case accept
+    /// Permanent rejection: calling AE title not recognised.
+    case rejectCallingAE(reason: String)
+    /// Permanent rejection: called AE title not recognised.
+    case rejectCalledAE(reason: String)
+    /// Transient rejection: temporary congestion (e.g. disk below the watermark).
+    case rejectNoResources(reason: String)
+}
+
+/// The answer to one C-STORE: a DIMSE status and, on failure, an error comment.
+public struct StoreOutcome: Sendable, Equatable {
+    public var status: DIMSEStatus
+    public var comment: String
+    public init(_ status: DIMSEStatus, _ comment: String = "") {
+        self.status = status
+        self.comment = comment
+    }
+    public static let success = StoreOutcome(.success)
+}
+
+/// A received C-STORE whose dataset sits in `tempPath`, parsed and consistent with the command.
+public struct StoreRequest: Sendable {
+    public var tempPath: String
+    public var callingAE: String
+    public var peerHost: String
+    public var associationID: UInt64
+    public var info: FileInfo
+}
+
+/// What happened on an association, given when it ends.
+public struct AssociationSummary: Sendable {
+    public var associationID: UInt64
+    public var callingAE: String
+    public var calledAE: String
+    public var peerHost: String
+    public var instancesStored: UInt64
+    public var instancesFailed: UInt64
+    public var bytesStored: UInt64
+    public var seconds: Double
+    public var endReason: String
+}
+
+/// The owner of a `StorageSCP`: decides on associations and makes stores durable.
+/// Every method is called on one of DCMTK's association threads, never on the Swift
+/// cooperative pool, and may block (it is the C-STORE handler: the answer waits for it).
+public protocol StorageSCPDelegate: AnyObject, Sendable {
+    func acceptAssociation(_ request: AssociationRequest) -> AssociationDecision
+    /// Before the dataset is read off the wire; a non-nil outcome skips it and answers that.
+    func precheckStore(callingAE: String) -> StoreOutcome?
+    /// Make the instance durable and catalogue it; answer success only then. On failure
+    /// the delegate removes `request.tempPath`.
+    func store(_ request: StoreRequest) -> StoreOutcome
+    func storeRefused(associationID: UInt64, callingAE: String, status: DIMSEStatus?, reason: String)
+    func associationRejected(_ request: AssociationRequest, reason: String)
+    func associationEnded(_ summary: AssociationSummary)
+}
+
+/// A C-STORE / C-ECHO SCP on DCMTK: its own accept loop, one thread per association,
+/// every storage SOP class DCMTK knows and the transfer syntaxes of DESIGN §6.
+public final class StorageSCP: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var aeTitle: String
+        public var port: Int
+        public var maxAssociations: Int
+        public var maxPDU: Int
+        public var acseTimeout: Int
+        public var idleTimeout: Int
+        /// Datasets are received into temporary files here (same file system as the spool).
+        public var incomingDirectory: String
+
+        public init(aeTitle: String, port: Int, maxAssociations: Int = 16, maxPDU: Int = 131072,
+                    acseTimeout: Int = 30, idleTimeout: Int = 60, incomingDirectory: String) {
+            self.aeTitle = aeTitle
+            self.port = port
+            self.maxAssociations = maxAssociations
+            self.maxPDU = maxPDU
+            self.acseTimeout = acseTimeout
+            self.idleTimeout = idleTimeout
+            self.incomingDirectory = incomingDirectory
+        }
+    }
+
+    private let handle: OpaquePointer
+    private let box: Unmanaged<DelegateBox>
+
+    /// Opens the port and starts accepting associations.
+    public init(configuration c: Configuration, delegate: StorageSCPDelegate) throws(DICOMError) {
+        let box = Unmanaged.passRetained(DelegateBox(delegate))
+        var callbacks = dk_scp_callbacks()
+        callbacks.context = box.toOpaque()
+        callbacks.accept_association = scpAcceptAssociation
+        callbacks.precheck_store = scpPrecheckStore
+        callbacks.store = scpStore
+        callbacks.store_refused = scpStoreRefused
+        callbacks.association_rejected = scpAssociationRejected
+        callbacks.association_ended = scpAssociationEnded
+        var out: OpaquePointer?
+        let status = c.aeTitle.withCString { ae in
+            c.incomingDirectory.withCString { dir in
+                var config = dk_scp_config(
+                    ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
+                    max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
+                    idle_timeout: Int32(c.idleTimeout), incoming_dir: dir)
+                return dk_scp_start(&config, callbacks, &out)
+            }
+        }
+        guard status.ok != 0, let handle = out else {
+            box.release()
+            throw DICOMError(status: status, kind: .setup, context: "cannot listen on port \(c.port)")
+        }
+        self.handle = handle
+        self.box = box
+    }
+
+    /// The TCP port actually listened on (differs from the configured one when that was 0).
+    public var port: Int { Int(dk_scp_port(handle)) }
+
+    /// Associations open right now.
+    public var activeAssociations: Int { Int(dk_scp_active_associations(handle)) }
+
+    /// Closes the listening port; open associations go on. Returns at once.
+    public func stopAccepting() { dk_scp_stop_accepting(handle) }
+
+    /// Stops accepting, waits up to `grace` seconds for open associations to end, then
+    /// aborts the rest between commands. Blocks: call it off the cooperative pool.
+    /// Returns how many associations had to be aborted.
+    @discardableResult
+    public func shutdown(grace: Double) -> Int { Int(dk_scp_shutdown(handle, grace)) }
+
+    deinit {
+        dk_scp_free(handle)
+        box.release()
+    }
+}
+
+final class DelegateBox {
+    let delegate: StorageSCPDelegate
+    init(_ delegate: StorageSCPDelegate) { self.delegate = delegate }
+}
+
+private func delegate(_ context: UnsafeMutableRawPointer?) -> StorageSCPDelegate {
+    Unmanaged<DelegateBox>.fromOpaque(context!).takeUnretainedValue().delegate
+}
+
+private func str(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+
+private func write(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: Int) {
+    guard let buffer, capacity > 0 else { return }
+    let bytes = Array(text.utf8.prefix(capacity - 1))
+    bytes.withUnsafeBufferPointer { src in
+        src.withMemoryRebound(to: CChar.self) { buffer.update(from: $0.baseAddress!, count: bytes.count) }
+    }
+    buffer[bytes.count] = 0
+}
+
+private let scpAcceptAssociation: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafeMutablePointer<CChar>?, Int
+) -> Int32 = { ctx, calling, called, peer, reason, reasonLen in
+    let request = AssociationRequest(callingAE: str(calling), calledAE: str(called), peerHost: str(peer))
+    switch delegate(ctx).acceptAssociation(request) {
+    case .accept:
+        return Int32(DK_ASSOC_ACCEPT)
+    case .rejectCallingAE(let why):
+        write(why, to: reason, capacity: reasonLen)
+        return Int32(DK_ASSOC_REJECT_CALLING_AE)
+    case .rejectCalledAE(let why):
+        write(why, to: reason, capacity: reasonLen)
+        return Int32(DK_ASSOC_REJECT_CALLED_AE)
+    case .rejectNoResources(let why):
+        write(why, to: reason, capacity: reasonLen)
+        return Int32(DK_ASSOC_REJECT_NO_RESOURCES)
+    }
+}
+
+private let scpPrecheckStore: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int
+) -> UInt16 = { ctx, calling, comment, commentLen in
+    guard let outcome = delegate(ctx).precheckStore(callingAE: str(calling)) else { return 0 }
+    write(outcome.comment, to: comment, capacity: commentLen)
+    return outcome.status.rawValue
+}
+
+private let scpStore: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<dk_store_request>?, UnsafeMutablePointer<CChar>?, Int
+) -> UInt16 = { ctx, req, comment, commentLen in
+    guard let r = req?.pointee, let info = r.info?.pointee else {
+        write("internal error: no request", to: comment, capacity: commentLen)
+        return DIMSEStatus.processingFailure.rawValue
+    }
+    let request = StoreRequest(
+        tempPath: str(r.temp_path), callingAE: str(r.calling_ae), peerHost: str(r.peer_host),
+        associationID: r.association_id, info: FileInfo(info))
+    let outcome = delegate(ctx).store(request)
+    write(outcome.comment, to: comment, capacity: commentLen)
+    return outcome.status.rawValue
+}
+
+private let scpStoreRefused: @convention(c) (
+    UnsafeMutableRawPointer?, UInt64, UnsafePointer<CChar>?, UInt16, UnsafePointer<CChar>?
+) -> Void = { ctx, id, calling, status, reason in
+    delegate(ctx).storeRefused(
+        associationID: id, callingAE: str(calling), status: status == 0 ? nil : DIMSEStatus(rawValue: status),
+        reason: str(reason))
+}
+
+private let scpAssociationRejected: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafePointer<CChar>?
+) -> Void = { ctx, calling, called, peer, reason in
+    delegate(ctx).associationRejected(
+        AssociationRequest(callingAE: str(calling), calledAE: str(called), peerHost: str(peer)), reason: str(reason))
+}
+
+private let scpAssociationEnded: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<dk_association_summary>?
+) -> Void = { ctx, s in
+    guard let s = s?.pointee else { return }
+    delegate(ctx).associationEnded(AssociationSummary(
+        associationID: s.association_id, callingAE: str(s.calling_ae), calledAE: str(s.called_ae),
+        peerHost: str(s.peer_host), instancesStored: s.instances_stored, instancesFailed: s.instances_failed,
+        bytesStored: s.bytes_stored, seconds: s.seconds, endReason: str(s.end_reason)))
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// `[node]`: who the node is on the network and where it keeps its data.
+public struct NodeSection: Sendable, Equatable {
+    /// `ae_title`: the called AE title we answer to.
+    public var aeTitle = "AUTOSEG"
+    /// `port`: DICOM listening port; 0 picks a free port (tests).
+    public var port = 11112
+    /// `data_dir`: spool/, outbox/ and autoseg.sqlite live here; relative to the current directory.
+    public var dataDir = "var"
+    /// `max_associations`: concurrent associations accepted.
+    public var maxAssociations = 16
+    /// `max_pdu`: largest PDU we receive, in bytes.
+    public var maxPDU = 131072
+    /// `min_free_mb`: below this much free space in `data_dir`, new associations are refused and stores answer A700.
+    public var minFreeMB = 2048
+    /// `acse_timeout`: seconds allowed for association negotiation (ARTIM).
+    public var acseTimeout = 30
+    /// `idle_timeout`: seconds without a DIMSE command before an association is aborted.
+    public var idleTimeout = 60
+    /// `shutdown_grace`: seconds open associations get to finish on SIGTERM.
+    public var shutdownGrace = 30
+
+    public init() {}
+
+    public init(aeTitle: String = "AUTOSEG", port: Int = 11112, dataDir: String = "var", maxAssociations: Int = 16,
+                maxPDU: Int = 131072, minFreeMB: Int = 2048, acseTimeout: Int = 30, idleTimeout: Int = 60,
+                shutdownGrace: Int = 30)
+    {
+        self.aeTitle = aeTitle
+        self.port = port
+        self.dataDir = dataDir
+        self.maxAssociations = maxAssociations
+        self.maxPDU = maxPDU
+        self.minFreeMB = minFreeMB
+        self.acseTimeout = acseTimeout
+        self.idleTimeout = idleTimeout
+        self.shutdownGrace = shutdownGrace
+    }
+
+    /// `data_dir` as a file URL: an absolute path is kept, a relative one is resolved
+    /// against `base` (the caller passes the current directory).
+    public func dataDirectoryURL(relativeTo base: URL) -> URL {
+        if dataDir.hasPrefix("/") { return URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL }
+        return URL(fileURLWithPath: dataDir, isDirectory: true, relativeTo: base).absoluteURL.standardizedFileURL
+    }
+
+    static let keys = ["ae_title", "port", "data_dir", "max_associations", "max_pdu", "min_free_mb",
+                       "acse_timeout", "idle_timeout", "shutdown_grace"]
+
+    init(reading r: ConfigReader) throws(ConfigError) {
+        try r.rejectUnknownKeys(Self.keys)
+        aeTitle = try r.string("ae_title", ConfigCheck.aeTitle) ?? aeTitle
+        port = try r.int("port", ConfigCheck.port) ?? port
+        dataDir = try r.string("data_dir", ConfigCheck.nonEmpty) ?? dataDir
+        maxAssociations = try r.int("max_associations", ConfigCheck.maxAssociations) ?? maxAssociations
+        maxPDU = try r.int("max_pdu", ConfigCheck.maxPDU) ?? maxPDU
+        minFreeMB = try r.int("min_free_mb", ConfigCheck.nonNegative) ?? minFreeMB
+        acseTimeout = try r.int("acse_timeout", ConfigCheck.timeout) ?? acseTimeout
+        idleTimeout = try r.int("idle_timeout", ConfigCheck.timeout) ?? idleTimeout
+        shutdownGrace = try r.int("shutdown_grace", ConfigCheck.timeout) ?? shutdownGrace
+    }
+
+    func validate() throws(ConfigError) {
+        try ConfigCheck.aeTitle.validate(aeTitle, key: "node.ae_title")
+        try ConfigCheck.port.validate(port, key: "node.port")
+        try ConfigCheck.nonEmpty.validate(dataDir, key: "node.data_dir")
+        try ConfigCheck.maxAssociations.validate(maxAssociations, key: "node.max_associations")
+        try ConfigCheck.maxPDU.validate(maxPDU, key: "node.max_pdu")
+        try ConfigCheck.nonNegative.validate(minFreeMB, key: "node.min_free_mb")
+        try ConfigCheck.timeout.validate(acseTimeout, key: "node.acse_timeout")
+        try ConfigCheck.timeout.validate(idleTimeout, key: "node.idle_timeout")
+        try ConfigCheck.timeout.validate(shutdownGrace, key: "node.shutdown_grace")
+    }
+}

@@ -1,0 +1,33 @@
+/// A `[[peers]]` entry: a known DICOM node (results go back to the peer a study came from).
+/// All three keys are required.
+public struct Peer: Sendable, Equatable {
+    public var aeTitle: String
+    public var host: String
+    public var port: Int
+
+    public init(aeTitle: String, host: String, port: Int) {
+        self.aeTitle = aeTitle
+        self.host = host
+        self.port = port
+    }
+
+    static let keys = ["ae_title", "host", "port"]
+
+    init(reading r: ConfigReader) throws(ConfigError) {
+        try r.rejectUnknownKeys(Self.keys)
+        guard let aeTitle = try r.string("ae_title", ConfigCheck.aeTitle) else { throw Peer.missing("ae_title", r) }
+        guard let host = try r.string("host", ConfigCheck.host) else { throw Peer.missing("host", r) }
+        guard let port = try r.int("port", ConfigCheck.peerPort) else { throw Peer.missing("port", r) }
+        self.init(aeTitle: aeTitle, host: host, port: port)
+    }
+
+    func validate(key: String) throws(ConfigError) {
+        try ConfigCheck.aeTitle.validate(aeTitle, key: key + ".ae_title")
+        try ConfigCheck.host.validate(host, key: key + ".host")
+        try ConfigCheck.peerPort.validate(port, key: key + ".port")
+    }
+
+    private static func missing(_ key: String, _ r: ConfigReader) -> ConfigError {
+        .invalid(r.fullKey(key), "is required (a [[peers]] entry needs ae_title, host and port)")
+    }
+}

@@ -1,0 +1,49 @@
+/// A `[[rules]]` entry: which analyzer a completed series goes to. Rules are tried in
+/// order and the first match wins; an absent field matches anything.
+public struct Rule: Sendable, Equatable {
+    /// The analyzers a rule can name; `none` means "matched, do not analyze".
+    public static let analyzers = ["lung", "liver", "infarct", "none"]
+
+    /// `analyzer` (required): one of `Rule.analyzers`.
+    public var analyzer: String
+    /// `modality`: the series' Modality (0008,0060), e.g. "CT", "MR".
+    public var modality: String?
+    /// `body_part`: accepted BodyPartExamined (0018,0015) values (a string or an array in the file).
+    public var bodyPart: [String]?
+    /// `series_description`: a regular expression (NSRegularExpression syntax) searched in SeriesDescription.
+    public var seriesDescription: String?
+
+    public init(analyzer: String, modality: String? = nil, bodyPart: [String]? = nil, seriesDescription: String? = nil) {
+        self.analyzer = analyzer
+        self.modality = modality
+        self.bodyPart = bodyPart
+        self.seriesDescription = seriesDescription
+    }
+
+    static let keys = ["analyzer", "modality", "body_part", "series_description"]
+
+    init(reading r: ConfigReader) throws(ConfigError) {
+        try r.rejectUnknownKeys(Self.keys)
+        guard let analyzer = try r.string("analyzer", ConfigCheck.analyzer) else {
+            throw .invalid(r.fullKey("analyzer"), "is required (one of \(Rule.analyzers.joined(separator: ", ")))")
+        }
+        self.init(analyzer: analyzer,
+                  modality: try r.string("modality", ConfigCheck.nonEmpty),
+                  bodyPart: try r.strings("body_part", ConfigCheck.nonEmpty, acceptsSingle: true, nonEmpty: true),
+                  seriesDescription: try r.string("series_description", ConfigCheck.regex))
+    }
+
+    func validate(key: String) throws(ConfigError) {
+        try ConfigCheck.analyzer.validate(analyzer, key: key + ".analyzer")
+        if let modality { try ConfigCheck.nonEmpty.validate(modality, key: key + ".modality") }
+        if let bodyPart {
+            if bodyPart.isEmpty { throw .invalid(key + ".body_part", "must not be an empty array") }
+            for (i, part) in bodyPart.enumerated() {
+                try ConfigCheck.nonEmpty.validate(part, key: key + ".body_part[\(i)]")
+            }
+        }
+        if let seriesDescription {
+            try ConfigCheck.regex.validate(seriesDescription, key: key + ".series_description")
+        }
+    }
+}

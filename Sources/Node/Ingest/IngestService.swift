@@ -1,0 +1,161 @@
+import Catalog
+import DICOM
+import Foundation
+import Logging
+import Synchronization
+
+/// The C-STORE handler (Orthanc's `IStoreRequestHandler`, in Swift): decides on
+/// associations and makes every received instance durable before it is acknowledged:
+/// temp file fsync'd → renamed into the spool → folder fsync'd and row committed
+/// (group commit) → success. Runs on DCMTK's association threads.
+final class IngestService: StorageSCPDelegate {
+    struct Policy: Sendable {
+        var aeTitle: String
+        var allowedCallers: [AllowedCaller]
+        var minFreeBytes: UInt64
+    }
+
+    struct Counters: Sendable {
+        var stored = 0
+        var refused = 0
+        var bytes: UInt64 = 0
+        var associations = 0
+        var rejectedAssociations = 0
+    }
+
+    let spool: Spool
+    let policy: Policy
+    private let committer: GroupCommitter
+    private let logger: Logger
+    private let counters = Mutex(Counters())
+    /// Called after each durable store (e.g. to feed series completion later).
+    private let onStored: @Sendable (InstanceRecord) -> Void
+
+    init(spool: Spool, policy: Policy, committer: GroupCommitter, logger: Logger,
+         onStored: @escaping @Sendable (InstanceRecord) -> Void = { _ in })
+    {
+        self.spool = spool
+        self.policy = policy
+        self.committer = committer
+        self.logger = logger
+        self.onStored = onStored
+    }
+
+    var snapshot: Counters { counters.withLock { $0 } }
+
+    private func diskIsLow() -> (low: Bool, freeMB: UInt64) {
+        guard policy.minFreeBytes > 0 else { return (false, 0) }
+        let free = FileSystem.freeBytes(spool.dataDirectory.path) ?? 0
+        return (free < policy.minFreeBytes, free / (1024 * 1024))
+    }
+
+    // MARK: StorageSCPDelegate
+
+    func acceptAssociation(_ r: AssociationRequest) -> AssociationDecision {
+        if r.calledAE != policy.aeTitle {
+            return .rejectCalledAE(reason: "called AE '\(r.calledAE)' is not ours ('\(policy.aeTitle)')")
+        }
+        if !policy.allowedCallers.isEmpty
+            && !policy.allowedCallers.contains(where: { $0.matches(callingAE: r.callingAE, peerHost: r.peerHost) })
+        {
+            return .rejectCallingAE(reason: "calling AE '\(r.callingAE)' from \(r.peerHost) is not in allowed_callers")
+        }
+        let disk = diskIsLow()
+        if disk.low {
+            return .rejectNoResources(
+                reason: "free space \(disk.freeMB) MB in data_dir is below min_free_mb \(policy.minFreeBytes / 1_048_576)")
+        }
+        counters.withLock { $0.associations += 1 }
+        return .accept
+    }
+
+    func precheckStore(callingAE: String) -> StoreOutcome? {
+        let disk = diskIsLow()
+        guard disk.low else { return nil }
+        return StoreOutcome(.outOfResources, "disk below watermark (\(disk.freeMB) MB free)")
+    }
+
+    func store(_ r: StoreRequest) -> StoreOutcome {
+        let info = r.info
+        for (name, uid) in [("SOP Instance UID", info.sopInstanceUID), ("SOP Class UID", info.sopClassUID),
+                            ("Study Instance UID", info.studyInstanceUID), ("Series Instance UID", info.seriesInstanceUID)]
+            where !UID.isValid(uid)
+        {
+            try? FileManager.default.removeItem(atPath: r.tempPath)
+            return refuse(r, .cannotUnderstand, "invalid \(name) '\(uid.prefix(80))'")
+        }
+        let relative = Spool.relativePath(
+            study: info.studyInstanceUID, series: info.seriesInstanceUID, instance: info.sopInstanceUID)
+        let destination = spool.absolutePath(relative: relative)
+        let seriesDirectory = (destination as NSString).deletingLastPathComponent
+        var replaced = false
+        do {
+            // Parents of folders created for a new study/series; synced by the committer.
+            let created = try FileSystem.makeDirectories(seriesDirectory)
+            try FileSystem.syncFile(r.tempPath)
+            replaced = FileSystem.exists(destination)
+            try FileSystem.rename(r.tempPath, destination)
+            // Concurrent directory fsyncs from several associations share one journal commit.
+            try FileSystem.syncDirectory(seriesDirectory)
+            let record = InstanceRecord(
+                sopInstanceUID: info.sopInstanceUID, sopClassUID: info.sopClassUID,
+                studyInstanceUID: info.studyInstanceUID, seriesInstanceUID: info.seriesInstanceUID,
+                patientID: info.patientID, patientName: info.patientName,
+                patientBirthDate: info.patientBirthDate, patientSex: info.patientSex,
+                studyDate: info.studyDate, studyTime: info.studyTime, accessionNumber: info.accessionNumber,
+                studyDescription: info.studyDescription, modality: info.modality,
+                bodyPartExamined: info.bodyPartExamined, seriesDescription: info.seriesDescription,
+                seriesNumber: info.seriesNumber, instanceNumber: info.instanceNumber,
+                transferSyntaxUID: info.transferSyntaxUID, filePath: relative, fileSize: info.fileSize,
+                receivedAt: Date(), callingAE: r.callingAE, remoteHost: r.peerHost)
+            do {
+                try committer.commit(.init(directories: created, record: record))
+            } catch {
+                // Not acknowledged: take a new file back out (the sender will retry); a file
+                // that replaced an earlier copy is complete and stays (reconcile keeps it).
+                if !replaced { try? FileManager.default.removeItem(atPath: destination) }
+                return refuse(r, error.isNoSpace ? .outOfResources : .processingFailure, error.message)
+            }
+            counters.withLock {
+                $0.stored += 1
+                $0.bytes += UInt64(max(0, info.fileSize))
+            }
+            onStored(record)
+            return .success
+        } catch {
+            try? FileManager.default.removeItem(atPath: r.tempPath)
+            return refuse(r, error.isNoSpace ? .outOfResources : .processingFailure, error.description)
+        }
+    }
+
+    private func refuse(_ r: StoreRequest, _ status: DIMSEStatus, _ reason: String) -> StoreOutcome {
+        storeRefused(associationID: r.associationID, callingAE: r.callingAE, status: status, reason: reason)
+        return StoreOutcome(status, reason)
+    }
+
+    func storeRefused(associationID: UInt64, callingAE: String, status: DIMSEStatus?, reason: String) {
+        counters.withLock { $0.refused += 1 }
+        logger.warning("store refused", metadata: [
+            "dicom.association": "\(associationID)", "dicom.calling_ae": "\(callingAE)",
+            "dimse.status": "\(status?.hex ?? "none (association ended)")", "reason": "\(reason)",
+        ])
+    }
+
+    func associationRejected(_ r: AssociationRequest, reason: String) {
+        counters.withLock { $0.rejectedAssociations += 1 }
+        logger.warning("association rejected", metadata: [
+            "dicom.calling_ae": "\(r.callingAE)", "dicom.called_ae": "\(r.calledAE)",
+            "dicom.peer": "\(r.peerHost)", "reason": "\(reason)",
+        ])
+    }
+
+    func associationEnded(_ s: AssociationSummary) {
+        let rate = s.seconds > 0 ? Double(s.instancesStored) / s.seconds : 0
+        logger.info("association ended", metadata: [
+            "dicom.association": "\(s.associationID)", "dicom.calling_ae": "\(s.callingAE)",
+            "dicom.peer": "\(s.peerHost)", "instances": "\(s.instancesStored)", "failed": "\(s.instancesFailed)",
+            "bytes": "\(s.bytesStored)", "seconds": "\(String(format: "%.3f", s.seconds))",
+            "rate_per_s": "\(String(format: "%.1f", rate))", "end": "\(s.endReason)",
+        ])
+    }
+}

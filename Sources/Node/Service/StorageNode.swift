@@ -1,0 +1,141 @@
+import Catalog
+import DICOM
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The running node as a `Service`: reconciles the catalog with the spool, serves
+/// C-STORE/C-ECHO until graceful shutdown, then stops accepting, lets open associations
+/// finish (up to `shutdown_grace`), and flushes the catalog.
+public final class StorageNode: Service, @unchecked Sendable {
+    public let config: NodeConfig
+    public let spool: Spool
+    public let catalog: Catalog
+    let logger: Logger
+    private let committer: GroupCommitter
+    let ingest: IngestService
+    private var scp: StorageSCP?
+    private let started = DispatchSemaphore(value: 0)
+    private let portBox = PortBox()
+
+    /// Builds the node: folders, catalog (migrated), reconcile. Nothing listens yet.
+    init(config: NodeConfig, dataDirectory: URL, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        spool = Spool(dataDirectory: dataDirectory)
+        do { try spool.prepare() } catch {
+            throw NodeError.startup("cannot create data_dir folders: \(error)")
+        }
+        catalog = try Catalog(path: spool.catalogPath, logger: logger)
+        committer = GroupCommitter(catalog: catalog, logger: logger)
+        ingest = IngestService(
+            spool: spool,
+            policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
+                          minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
+            committer: committer, logger: logger)
+    }
+
+    /// Brings the catalog in line with the spool (files added, vanished files flagged,
+    /// leftover temp files removed). Runs before the port opens.
+    func reconcile() throws {
+        let spool = self.spool
+        let report = try catalog.reconcile(dataDir: spool.dataDirectory) { url in
+            let info = try FileInfo.read(path: url.path)
+            return InstanceRecord(
+                sopInstanceUID: info.sopInstanceUID, sopClassUID: info.sopClassUID,
+                studyInstanceUID: info.studyInstanceUID, seriesInstanceUID: info.seriesInstanceUID,
+                patientID: info.patientID, patientName: info.patientName,
+                patientBirthDate: info.patientBirthDate, patientSex: info.patientSex,
+                studyDate: info.studyDate, studyTime: info.studyTime, accessionNumber: info.accessionNumber,
+                studyDescription: info.studyDescription, modality: info.modality,
+                bodyPartExamined: info.bodyPartExamined, seriesDescription: info.seriesDescription,
+                seriesNumber: info.seriesNumber, instanceNumber: info.instanceNumber,
+                transferSyntaxUID: info.transferSyntaxUID, filePath: spool.relativePath(of: url),
+                fileSize: info.fileSize, receivedAt: Date(), callingAE: "", remoteHost: "")
+        }
+        logger.info("spool reconciled", metadata: [
+            "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",
+            "reconcile.missing": "\(report.markedMissing)", "reconcile.restored": "\(report.restored)",
+            "reconcile.unreadable": "\(report.unreadable)", "reconcile.temp_removed": "\(report.tempFilesRemoved)",
+            "reconcile.seconds": "\(String(format: "%.3f", report.seconds))",
+        ])
+    }
+
+    /// The port the SCP listens on, once `run()` has opened it (waits for that).
+    public func waitUntilListening(timeout: Double = 30) -> Int? {
+        if let p = portBox.value { return p }
+        guard started.wait(timeout: .now() + timeout) == .success else { return nil }
+        started.signal()
+        return portBox.value
+    }
+
+    public func run() async throws {
+        try reconcile()
+        let scp: StorageSCP
+        do {
+            scp = try StorageSCP(
+                configuration: .init(
+                    aeTitle: config.node.aeTitle, port: config.node.port,
+                    maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
+                    acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
+                    incomingDirectory: spool.incomingDirectory.path),
+                delegate: ingest)
+        } catch {
+            committer.stop()
+            throw NodeError.startup("\(error)")
+        }
+        self.scp = scp
+        portBox.value = scp.port
+        started.signal()
+        logger.info("AutoSeg listening", metadata: [
+            "dicom.ae_title": "\(config.node.aeTitle)", "dicom.port": "\(scp.port)",
+            "data_dir": "\(spool.dataDirectory.path)", "max_associations": "\(config.node.maxAssociations)",
+            "max_pdu": "\(config.node.maxPDU)", "min_free_mb": "\(config.node.minFreeMB)",
+        ])
+
+        try? await gracefulShutdown()
+
+        let open = scp.activeAssociations
+        logger.info("shutting down: not accepting new associations", metadata: [
+            "open_associations": "\(open)", "grace_seconds": "\(config.node.shutdownGrace)",
+        ])
+        let grace = Double(config.node.shutdownGrace)
+        let aborted = await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+            Thread.detachNewThread { c.resume(returning: scp.shutdown(grace: grace)) }
+        }
+        committer.stop()
+        let totals = ingest.snapshot
+        logger.info("stopped", metadata: [
+            "instances_stored": "\(totals.stored)", "instances_refused": "\(totals.refused)",
+            "bytes": "\(totals.bytes)", "associations": "\(totals.associations)",
+            "associations_rejected": "\(totals.rejectedAssociations)", "associations_aborted": "\(aborted)",
+        ])
+    }
+}
+
+private final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: Int?
+    var value: Int? {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}
+
+/// Errors that stop the node from starting or running.
+public enum NodeError: Error, CustomStringConvertible {
+    case startup(String)
+    public var description: String {
+        switch self {
+        case .startup(let s): return s
+        }
+    }
+}
+
+/// Assembles a node from its configuration (the hummingbird-template `buildApplication`):
+/// tests call it with port 0 and a temporary data directory.
+public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Logger) throws -> StorageNode {
+    let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    try DICOMToolkit.initialize()
+    return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), logger: logger)
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import DICOM
+import Foundation
+import Logging
+import Node
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the node: C-STORE/C-ECHO SCP until SIGINT/SIGTERM (graceful).")
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: LogLevelOption = .info
+    @Flag(help: "Let DCMTK log its own network messages (at the same level, to stderr).")
+    var dcmtkLog = false
+
+    func run() async throws {
+        let config = options.load()
+        let logger = bootstrapLogging(logLevel)
+        do {
+            let dcmtkLevel: DICOMToolkit.LogLevel =
+                dcmtkLog ? (logLevel.level <= .debug ? .debug : .info) : .quiet
+            try DICOMToolkit.initialize(logLevel: dcmtkLevel)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let node: StorageNode
+        do {
+            node = try buildNode(config: config, logger: logger)
+        } catch {
+            fail("cannot start: \(error)", code: 1)
+        }
+        let group = ServiceGroup(
+            services: [node], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            fail("\(error)", code: 1)
+        }
+    }
+}

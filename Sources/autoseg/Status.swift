@@ -1,0 +1,57 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Logging
+import Node
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Studies, series and instances of the node, read from its catalog.")
+
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "How many recent studies to list.") var limit = 20
+
+    func run() throws {
+        let config = options.load()
+        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let spool = Spool(dataDirectory: config.node.dataDirectoryURL(relativeTo: base))
+        guard FileManager.default.fileExists(atPath: spool.catalogPath) else {
+            fail("no catalog at \(spool.catalogPath) (has the node run with this data_dir?)", code: 1)
+        }
+        let logger = Logger(label: "autoseg.status")
+        do {
+            let catalog = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
+            let counts = try catalog.counts()
+            let studies = try catalog.recentStudies(limit: limit)
+            if json {
+                let payload: [String: Any] = [
+                    "data_dir": spool.dataDirectory.path,
+                    "patients": counts.patients, "studies": counts.studies, "series": counts.series,
+                    "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes,
+                    "recent_studies": studies.map { s -> [String: Any] in
+                        ["study_uid": s.studyInstanceUID, "patient_id": s.patientID, "study_date": s.studyDate ?? "",
+                         "description": s.studyDescription ?? "", "series": s.seriesCount, "instances": s.instanceCount]
+                    },
+                ]
+                let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("data_dir   \(spool.dataDirectory.path)")
+                print("patients   \(counts.patients)")
+                print("studies    \(counts.studies)")
+                print("series     \(counts.series)")
+                print("instances  \(counts.instances)  (\(counts.bytes / 1_048_576) MB)")
+                print("missing    \(counts.missingInstances)")
+                if !studies.isEmpty {
+                    print("\nrecent studies:")
+                    for s in studies {
+                        print("  \(s.studyInstanceUID)  patient=\(s.patientID)  date=\(s.studyDate ?? "-")  series=\(s.seriesCount)  instances=\(s.instanceCount)  \(s.studyDescription ?? "")")
+                    }
+                }
+            }
+        } catch {
+            fail("\(error)", code: 1)
+        }
+    }
+}

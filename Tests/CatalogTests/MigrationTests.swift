@@ -1,0 +1,43 @@
+import Catalog
+import Foundation
+import XCTest
+
+final class MigrationTests: XCTestCase {
+    func testInMemoryCatalogAppliesInitialMigrationOnce() throws {
+        let logs = LogCapture()
+        let catalog = try Catalog.inMemory(logger: logs.logger())
+        XCTAssertEqual(try catalog.appliedMigrations(), ["0001_initial"])
+        let applied = logs.entries(containing: "migration applied")
+        XCTAssertEqual(applied.count, 1)
+        XCTAssertEqual(applied.first?.metadata["catalog.migration"], "0001_initial")
+        XCTAssertEqual(applied.first?.metadata["catalog.path"], ":memory:")
+        XCTAssertEqual(try catalog.counts(), CatalogCounts())
+    }
+
+    func testReopeningFileDatabaseDoesNotRerunMigrations() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = dir.appendingPathComponent("var/autoseg.sqlite").path  // folder created on open
+        let firstLogs = LogCapture()
+        var first: Catalog? = try Catalog(path: path, logger: firstLogs.logger())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        XCTAssertEqual(firstLogs.entries(containing: "migration applied").count, 1)
+        try first?.recordInstances([makeRecord(sop: 1)])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"), "file catalogs run in WAL mode")
+        first = nil
+
+        let secondLogs = LogCapture()
+        let second = try Catalog(path: path, logger: secondLogs.logger())
+        XCTAssertEqual(try second.appliedMigrations(), ["0001_initial"])
+        XCTAssertTrue(secondLogs.entries(containing: "migration").isEmpty, "\(secondLogs.messages())")
+        XCTAssertEqual(try second.counts().instances, 1, "data survives reopening")
+        XCTAssertFalse(secondLogs.messages().contains { $0.contains("WAL") }, "\(secondLogs.messages())")
+    }
+
+    func testOpeningAPathThatIsAFolderFails() throws {
+        let dir = try makeTemporaryDirectory(self)
+        XCTAssertThrowsError(try Catalog(path: dir.path, logger: LogCapture().logger())) { error in
+            XCTAssertEqual(error as? CatalogError, .cannotOpen, "\(error)")
+            XCTAssertTrue("\(error)".contains(dir.path), "\(error)")
+        }
+    }
+}
