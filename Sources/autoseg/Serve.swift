@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
         let node: StorageNode
         do {
             node = try buildNode(config: config, logger: logger)
+        } catch let error as NodeError {
+            if case .configuration(let why) = error { fail(why, code: 2) }
+            fail("cannot start: \(error)", code: 1)
         } catch {
             fail("cannot start: \(error)", code: 1)
         }

@@ -124,10 +124,13 @@ private final class PortBox: @unchecked Sendable {
 
 /// Errors that stop the node from starting or running.
 public enum NodeError: Error, CustomStringConvertible {
+    /// The environment does not let the node start (port in use, data dir not writable).
     case startup(String)
+    /// The configuration asks for something this build cannot do.
+    case configuration(String)
     public var description: String {
         switch self {
-        case .startup(let s): return s
+        case .startup(let s), .configuration(let s): return s
         }
     }
 }
@@ -136,6 +139,10 @@ public enum NodeError: Error, CustomStringConvertible {
 /// tests call it with port 0 and a temporary data directory.
 public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Logger) throws -> StorageNode {
     let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    if config.security.tls {
+        throw NodeError.configuration(
+            "config: security.tls: DICOM TLS is not implemented yet; set tls = false (or terminate TLS in front of the node)")
+    }
     try DICOMToolkit.initialize()
     return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), logger: logger)
 }
