@@ -23,6 +23,7 @@ let package = Package(
         // The only code that includes DCMTK. Not API: use `DICOM`.
         .target(
             name: "CDcmtk",
+            exclude: ["README.md"],
             linkerSettings: dcmtkLibraries + [.linkedLibrary("stdc++")]
         ),
         // libsqlite3 from Debian's libsqlite3-dev. Not API: use `Catalog`.
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "DICOM", dependencies: [
             "CDcmtk",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
@@ -39,7 +40,7 @@ let package = Package(
             "DICOM", "Catalog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
             "Node", "DICOM", "Catalog",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

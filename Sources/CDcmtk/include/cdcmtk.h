@@ -33,11 +33,11 @@ int dk_uid_is_valid(const char *uid);
 
 /// Attributes read from a DICOM file's header (pixel data is not loaded).
 typedef struct dk_file_info {
-    char sop_class_uid[65];
-    char sop_instance_uid[65];
-    char study_instance_uid[65];
-    char series_instance_uid[65];
-    char transfer_syntax_uid[65];
+    char sop_class_uid[129];      // UIDs: room beyond 64 so that over-long ones stay invalid
+    char sop_instance_uid[129];
+    char study_instance_uid[129];
+    char series_instance_uid[129];
+    char transfer_syntax_uid[129];
     char patient_id[129];
     char patient_name[325];
     char patient_birth_date[17];
@@ -164,7 +164,7 @@ typedef struct dk_send_result {
     const char *path;
     int sent;                   // 1 when a response was received
     uint16_t dimse_status;
-    char sop_instance_uid[65];
+    char sop_instance_uid[129];
     char message[256];
 } dk_send_result;
 
