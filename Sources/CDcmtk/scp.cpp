@@ -354,6 +354,14 @@ void acceptLoop(dk_scp *scp) {
         std::string called = trimmed(assoc->params->DULparams.calledAPTitle);
         std::string peer = assoc->params->DULparams.callingPresentationAddress;
 
+        if (calling.empty() && called.empty()) {
+            // A TCP connect without an A-ASSOCIATE-RQ (port probe, health check).
+            ASC_dropAssociation(assoc);
+            ASC_destroyAssociation(&assoc);
+            if (scp->cb.association_rejected)
+                scp->cb.association_rejected(scp->cb.context, "", "", peer.c_str(), "");
+            continue;
+        }
         if (!scp->accepting.load()) {
             if (scp->cb.association_rejected)
                 scp->cb.association_rejected(scp->cb.context, calling.c_str(), called.c_str(), peer.c_str(),

@@ -142,6 +142,10 @@ final class IngestService: StorageSCPDelegate {
     }
 
     func associationRejected(_ r: AssociationRequest, reason: String) {
+        if reason.isEmpty {
+            logger.debug("connection closed without an association request", metadata: ["dicom.peer": "\(r.peerHost)"])
+            return
+        }
         counters.withLock { $0.rejectedAssociations += 1 }
         logger.warning("association rejected", metadata: [
             "dicom.calling_ae": "\(r.callingAE)", "dicom.called_ae": "\(r.calledAE)",
