@@ -29,9 +29,11 @@ let package = Package(
         // libsqlite3 from Debian's libsqlite3-dev. Not API: use `Catalog`.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DICOM", dependencies: [
-            "CDcmtk",
+            "CDcmtk", "Imaging",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
+        // Volumes and multi-core kernels. Pure Swift: knows nothing of DICOM.
+        .target(name: "Imaging", exclude: ["README.md"]),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
@@ -47,7 +49,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog"]),
     ],
