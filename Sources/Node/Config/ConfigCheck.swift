@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 
 /// The constraints on configuration values, each with the wording its error uses.
@@ -58,12 +59,6 @@ enum ConfigCheck {
         (try? NSRegularExpression(pattern: $0)) != nil
     }
 
-    /// DICOM AE title as we accept it in configuration: 1–16 characters of printable
-    /// ASCII (space to tilde), no backslash, not only spaces.
-    static func isValidAETitle(_ s: String) -> Bool {
-        let scalars = s.unicodeScalars
-        return (1...16).contains(scalars.count)
-            && scalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\\" }
-            && scalars.contains { $0 != " " }
-    }
+    /// DICOM AE title rules (PS3.5 AE VR), the same the network code applies.
+    static func isValidAETitle(_ s: String) -> Bool { ApplicationEntity.isValidAETitle(s) }
 }

@@ -97,17 +97,7 @@ final class IngestService: StorageSCPDelegate {
             try FileSystem.rename(r.tempPath, destination)
             // Concurrent directory fsyncs from several associations share one journal commit.
             try FileSystem.syncDirectory(seriesDirectory)
-            let record = InstanceRecord(
-                sopInstanceUID: info.sopInstanceUID, sopClassUID: info.sopClassUID,
-                studyInstanceUID: info.studyInstanceUID, seriesInstanceUID: info.seriesInstanceUID,
-                patientID: info.patientID, patientName: info.patientName,
-                patientBirthDate: info.patientBirthDate, patientSex: info.patientSex,
-                studyDate: info.studyDate, studyTime: info.studyTime, accessionNumber: info.accessionNumber,
-                studyDescription: info.studyDescription, modality: info.modality,
-                bodyPartExamined: info.bodyPartExamined, seriesDescription: info.seriesDescription,
-                seriesNumber: info.seriesNumber, instanceNumber: info.instanceNumber,
-                transferSyntaxUID: info.transferSyntaxUID, filePath: relative, fileSize: info.fileSize,
-                receivedAt: Date(), callingAE: r.callingAE, remoteHost: r.peerHost)
+            let record = InstanceRecord(info, filePath: relative, callingAE: r.callingAE, remoteHost: r.peerHost)
             do {
                 try committer.commit(.init(directories: created, record: record))
             } catch {

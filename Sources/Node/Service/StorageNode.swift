@@ -41,17 +41,7 @@ public final class StorageNode: Service, @unchecked Sendable {
         let spool = self.spool
         let report = try catalog.reconcile(dataDir: spool.dataDirectory) { url in
             let info = try FileInfo.read(path: url.path)
-            return InstanceRecord(
-                sopInstanceUID: info.sopInstanceUID, sopClassUID: info.sopClassUID,
-                studyInstanceUID: info.studyInstanceUID, seriesInstanceUID: info.seriesInstanceUID,
-                patientID: info.patientID, patientName: info.patientName,
-                patientBirthDate: info.patientBirthDate, patientSex: info.patientSex,
-                studyDate: info.studyDate, studyTime: info.studyTime, accessionNumber: info.accessionNumber,
-                studyDescription: info.studyDescription, modality: info.modality,
-                bodyPartExamined: info.bodyPartExamined, seriesDescription: info.seriesDescription,
-                seriesNumber: info.seriesNumber, instanceNumber: info.instanceNumber,
-                transferSyntaxUID: info.transferSyntaxUID, filePath: spool.relativePath(of: url),
-                fileSize: info.fileSize, receivedAt: Date(), callingAE: "", remoteHost: "")
+            return InstanceRecord(info, filePath: spool.relativePath(of: url))
         }
         logger.info("spool reconciled", metadata: [
             "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",
