@@ -105,7 +105,7 @@ extern "C" int dk_uid_is_valid(const char *uid) {
     return 1;
 }
 
-static void getString(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap) {
+void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap) {
     OFString value;
     dst[0] = 0;
     if (item->findAndGetOFStringArray(tag, value).good()) {
@@ -134,26 +134,26 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
     memset(out, 0, sizeof(*out));
     DcmDataset *ds = ff.getDataset();
     DcmMetaInfo *meta = ff.getMetaInfo();
-    getString(ds, DCM_SOPClassUID, out->sop_class_uid, sizeof(out->sop_class_uid));
-    getString(ds, DCM_SOPInstanceUID, out->sop_instance_uid, sizeof(out->sop_instance_uid));
-    getString(ds, DCM_StudyInstanceUID, out->study_instance_uid, sizeof(out->study_instance_uid));
-    getString(ds, DCM_SeriesInstanceUID, out->series_instance_uid, sizeof(out->series_instance_uid));
-    getString(meta, DCM_TransferSyntaxUID, out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid));
+    dk_get_string(ds, DCM_SOPClassUID, out->sop_class_uid, sizeof(out->sop_class_uid));
+    dk_get_string(ds, DCM_SOPInstanceUID, out->sop_instance_uid, sizeof(out->sop_instance_uid));
+    dk_get_string(ds, DCM_StudyInstanceUID, out->study_instance_uid, sizeof(out->study_instance_uid));
+    dk_get_string(ds, DCM_SeriesInstanceUID, out->series_instance_uid, sizeof(out->series_instance_uid));
+    dk_get_string(meta, DCM_TransferSyntaxUID, out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid));
     if (out->transfer_syntax_uid[0] == 0) {
         DcmXfer xfer(ds->getOriginalXfer());
         dk_copy(out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid), xfer.getXferID());
     }
-    getString(ds, DCM_PatientID, out->patient_id, sizeof(out->patient_id));
-    getString(ds, DCM_PatientName, out->patient_name, sizeof(out->patient_name));
-    getString(ds, DCM_PatientBirthDate, out->patient_birth_date, sizeof(out->patient_birth_date));
-    getString(ds, DCM_PatientSex, out->patient_sex, sizeof(out->patient_sex));
-    getString(ds, DCM_StudyDate, out->study_date, sizeof(out->study_date));
-    getString(ds, DCM_StudyTime, out->study_time, sizeof(out->study_time));
-    getString(ds, DCM_AccessionNumber, out->accession_number, sizeof(out->accession_number));
-    getString(ds, DCM_StudyDescription, out->study_description, sizeof(out->study_description));
-    getString(ds, DCM_Modality, out->modality, sizeof(out->modality));
-    getString(ds, DCM_BodyPartExamined, out->body_part_examined, sizeof(out->body_part_examined));
-    getString(ds, DCM_SeriesDescription, out->series_description, sizeof(out->series_description));
+    dk_get_string(ds, DCM_PatientID, out->patient_id, sizeof(out->patient_id));
+    dk_get_string(ds, DCM_PatientName, out->patient_name, sizeof(out->patient_name));
+    dk_get_string(ds, DCM_PatientBirthDate, out->patient_birth_date, sizeof(out->patient_birth_date));
+    dk_get_string(ds, DCM_PatientSex, out->patient_sex, sizeof(out->patient_sex));
+    dk_get_string(ds, DCM_StudyDate, out->study_date, sizeof(out->study_date));
+    dk_get_string(ds, DCM_StudyTime, out->study_time, sizeof(out->study_time));
+    dk_get_string(ds, DCM_AccessionNumber, out->accession_number, sizeof(out->accession_number));
+    dk_get_string(ds, DCM_StudyDescription, out->study_description, sizeof(out->study_description));
+    dk_get_string(ds, DCM_Modality, out->modality, sizeof(out->modality));
+    dk_get_string(ds, DCM_BodyPartExamined, out->body_part_examined, sizeof(out->body_part_examined));
+    dk_get_string(ds, DCM_SeriesDescription, out->series_description, sizeof(out->series_description));
     out->series_number = getInt(ds, DCM_SeriesNumber);
     out->instance_number = getInt(ds, DCM_InstanceNumber);
     OFFile f;

@@ -11,6 +11,8 @@ dk_status dk_ok();
 dk_status dk_from_condition(const OFCondition &cond);
 dk_status dk_error(const char *text);
 void dk_copy(char *dst, size_t cap, const char *src);
+/// A string attribute with DICOM padding (spaces, NULs) trimmed; "" when absent.
+void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
 
 #endif

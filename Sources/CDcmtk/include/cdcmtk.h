@@ -57,6 +57,72 @@ typedef struct dk_file_info {
 /// Reads the header of `path` (up to, not including, Pixel Data).
 dk_status dk_read_file_info(const char *path, dk_file_info *out);
 
+// MARK: - Image geometry and pixel data (pixels.cpp)
+
+/// Bits of `dk_frame_geometry.flags`: which attributes were found for the frame.
+enum {
+    DK_FRAME_HAS_POSITION = 1,        // ImagePositionPatient (3 values)
+    DK_FRAME_HAS_ORIENTATION = 2,     // ImageOrientationPatient (6 values)
+    DK_FRAME_HAS_PIXEL_SPACING = 4,   // PixelSpacing (2 values)
+    DK_FRAME_HAS_THICKNESS = 8,       // SliceThickness
+    DK_FRAME_HAS_RESCALE = 16,        // RescaleSlope and RescaleIntercept
+};
+
+/// Geometry and value transformation of one frame. For enhanced multi-frame images the
+/// per-frame functional group overrides the shared one, which overrides the top level.
+typedef struct dk_frame_geometry {
+    double position[3];       // ImagePositionPatient, mm (LPS)
+    double orientation[6];    // ImageOrientationPatient: row direction cosines (along a row,
+                              // increasing column), then column direction cosines (increasing row)
+    double pixel_spacing[2];  // PixelSpacing: between rows, between columns (mm)
+    double slice_thickness;   // mm
+    double rescale_slope;     // 1 when absent
+    double rescale_intercept; // 0 when absent
+    uint32_t flags;           // DK_FRAME_HAS_*
+} dk_frame_geometry;
+
+/// What a file says about its pixels, read without loading pixel data.
+typedef struct dk_image_header {
+    char sop_class_uid[129];
+    char sop_instance_uid[129];
+    char series_instance_uid[129];
+    char transfer_syntax_uid[129];
+    char modality[17];
+    char photometric_interpretation[17];
+    char rescale_type[65];          // RescaleType (top level, shared group, else frame 1's), "" when absent
+    char units[17];                 // Units (0054,1001), e.g. BQML for PET, "" when absent
+    uint32_t rows;                  // 0 when absent
+    uint32_t columns;
+    uint32_t number_of_frames;      // 1 for single-frame images
+    uint16_t bits_allocated;
+    uint16_t bits_stored;
+    uint16_t high_bit;
+    uint16_t pixel_representation;  // 0 unsigned, 1 two's complement
+    uint16_t samples_per_pixel;
+    int encapsulated;               // compressed (encapsulated) transfer syntax
+    int enhanced;                   // Shared/PerFrameFunctionalGroupsSequence present
+    dk_frame_geometry *frames;      // number_of_frames entries, owned by the header
+} dk_image_header;
+
+/// Reads the pixel-describing attributes and per-frame geometry of `path` (up to, not
+/// including, Pixel Data). On success free the header with `dk_image_header_free`.
+dk_status dk_image_header_read(const char *path, dk_image_header *out);
+void dk_image_header_free(dk_image_header *header);
+
+/// Decodes frames `first_frame ..< first_frame + frame_count` (0-based) of `path` through
+/// DCMTK's registered codecs (any transfer syntax DCMTK can decode), one frame at a time:
+/// each stored value is taken from its BitsStored bits at HighBit, sign-extended when
+/// PixelRepresentation is 1, then rescaled with the frame's slope and intercept (computed in
+/// double, stored as float). Frame `first_frame + i` goes to `destinations[i]`, which holds
+/// `frame_length` floats (must equal Rows × Columns); a NULL destination skips the frame.
+/// Pixel data beyond the frame being decoded is not kept in memory.
+dk_status dk_image_decode_frames(const char *path, uint32_t first_frame, uint32_t frame_count,
+                                 float *const *destinations, size_t frame_length);
+
+/// All frames of `path`, one after the other, into `out` (`capacity` floats; must be at
+/// least Rows × Columns × NumberOfFrames).
+dk_status dk_image_decode(const char *path, float *out, size_t capacity);
+
 // MARK: - Storage SCP
 
 /// What the SCP tells its owner about a received C-STORE, after the dataset was
