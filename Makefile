@@ -35,8 +35,10 @@ integration-test: build-debug
 
 test: unit-test integration-test
 
+## Benchmarks (on demand, never in tests): ingest vs storescp, kernels vs SimpleITK.
 bench: build
 	bash bench/ingest.sh
+	bash bench/kernels/run.sh
 
 clean:
 	rm -rf .build

@@ -1,0 +1,15 @@
+/// SplitMix64 (Steele, Lea, Flood 2014): a fixed, platform-independent generator so every
+/// random test case is the same on every run and machine (failures reproduce; no dependence
+/// on the system RNG). Shared by the filter, morphology and measure tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [−1, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 52) - 1 }
+}
