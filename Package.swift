@@ -34,6 +34,8 @@ let package = Package(
         ], exclude: ["README.md"]),
         // Volumes and multi-core kernels. Pure Swift: knows nothing of DICOM.
         .target(name: "Imaging", exclude: ["README.md"]),
+        // Analyzers, phantoms and evaluation metrics. Depends on Imaging only.
+        .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"]),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
@@ -52,6 +54,7 @@ let package = Package(
         .executableTarget(name: "kernel-bench", dependencies: ["Imaging"], path: "bench/kernels", exclude: ["simpleitk_bench.py", "run.sh", "README.md"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog"]),
     ],
