@@ -8,6 +8,10 @@ let dcmtkLibraries: [LinkerSetting] = [
     "dcmdata", "oflog", "ofstd",
 ].map { .linkedLibrary($0) }
 
+// The numeric targets are optimized in debug builds too: `make test` runs debug builds, and
+// unoptimized kernels and analyzers are many times slower.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "AutoSeg",
     platforms: [.macOS(.v15)],
@@ -33,20 +37,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         // Volumes and multi-core kernels. Pure Swift: knows nothing of DICOM.
-        .target(name: "Imaging", exclude: ["README.md"]),
+        .target(name: "Imaging", exclude: ["README.md"], swiftSettings: optimizedInDebug),
         // Analyzers, phantoms and evaluation metrics. Depends on Imaging only.
-        .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"]),
+        .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"], swiftSettings: optimizedInDebug),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Node", dependencies: [
-            "DICOM", "Catalog",
+            "DICOM", "Catalog", "Analysis",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
-            "Node", "DICOM", "Catalog",
+            "Node", "DICOM", "Catalog", "Analysis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -12,6 +12,7 @@
 #include "dcmtk/oflog/oflog.h"
 
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -154,6 +155,11 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
     dk_get_string(ds, DCM_Modality, out->modality, sizeof(out->modality));
     dk_get_string(ds, DCM_BodyPartExamined, out->body_part_examined, sizeof(out->body_part_examined));
     dk_get_string(ds, DCM_SeriesDescription, out->series_description, sizeof(out->series_description));
+    dk_get_string(ds, DCM_ImageType, out->image_type, sizeof(out->image_type));
+    dk_get_string(ds, DCM_ContrastBolusAgent, out->contrast_bolus_agent, sizeof(out->contrast_bolus_agent));
+    dk_get_string(ds, DCM_FrameOfReferenceUID, out->frame_of_reference_uid, sizeof(out->frame_of_reference_uid));
+    Float64 thickness = 0;
+    out->slice_thickness = ds->findAndGetFloat64(DCM_SliceThickness, thickness).good() ? thickness : NAN;
     out->series_number = getInt(ds, DCM_SeriesNumber);
     out->instance_number = getInt(ds, DCM_InstanceNumber);
     OFFile f;

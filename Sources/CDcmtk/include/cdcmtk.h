@@ -49,6 +49,10 @@ typedef struct dk_file_info {
     char modality[17];
     char body_part_examined[33];
     char series_description[129];
+    char image_type[129];         // ImageType values joined by '\\'
+    char contrast_bolus_agent[65];
+    char frame_of_reference_uid[129];
+    double slice_thickness;       // NaN when absent
     int32_t series_number;      // INT32_MIN when absent
     int32_t instance_number;    // INT32_MIN when absent
     int64_t file_size;
@@ -56,6 +60,23 @@ typedef struct dk_file_info {
 
 /// Reads the header of `path` (up to, not including, Pixel Data).
 dk_status dk_read_file_info(const char *path, dk_file_info *out);
+
+// MARK: - Writing images (write.cpp)
+
+/// One attribute to write, as its string value (multiple values separated by '\\');
+/// the VR comes from DCMTK's data dictionary.
+typedef struct dk_attribute {
+    uint16_t group;
+    uint16_t element;
+    const char *value;
+} dk_attribute;
+
+/// Writes a single-frame, 16-bit signed, MONOCHROME2 image to `path` (Part 10, Explicit VR
+/// Little Endian): `attributes` (SOP class and instance UIDs, patient/study/series, geometry,
+/// rescale, …) plus the image pixel module from `rows`, `columns` and `pixels` (rows × columns,
+/// row-major). The file is written whole or not at all (temp file + rename).
+dk_status dk_write_image16(const char *path, const dk_attribute *attributes, size_t count,
+                           const int16_t *pixels, uint16_t rows, uint16_t columns);
 
 // MARK: - Image geometry and pixel data (pixels.cpp)
 

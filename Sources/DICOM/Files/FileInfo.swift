@@ -1,4 +1,5 @@
 import CDcmtk
+import Foundation
 
 /// The attributes of a DICOM file's header that the node catalogues.
 public struct FileInfo: Sendable, Equatable {
@@ -18,6 +19,11 @@ public struct FileInfo: Sendable, Equatable {
     public var modality: String?
     public var bodyPartExamined: String?
     public var seriesDescription: String?
+    /// ImageType values (e.g. ["ORIGINAL", "PRIMARY", "AXIAL"]).
+    public var imageType: [String]
+    public var contrastBolusAgent: String?
+    public var frameOfReferenceUID: String?
+    public var sliceThickness: Double?
     public var seriesNumber: Int?
     public var instanceNumber: Int?
     public var fileSize: Int64
@@ -40,6 +46,12 @@ public struct FileInfo: Sendable, Equatable {
         modality = opt(string(fromCString: info.modality))
         bodyPartExamined = opt(string(fromCString: info.body_part_examined))
         seriesDescription = opt(string(fromCString: info.series_description))
+        let types = string(fromCString: info.image_type)
+        imageType = types.isEmpty ? [] : types.split(separator: "\\", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        contrastBolusAgent = opt(string(fromCString: info.contrast_bolus_agent))
+        frameOfReferenceUID = opt(string(fromCString: info.frame_of_reference_uid))
+        sliceThickness = info.slice_thickness.isFinite ? info.slice_thickness : nil
         seriesNumber = info.series_number == Int32.min ? nil : Int(info.series_number)
         instanceNumber = info.instance_number == Int32.min ? nil : Int(info.instance_number)
         fileSize = info.file_size

@@ -1,0 +1,97 @@
+import Analysis
+import Foundation
+import Imaging
+
+/// `autoseg eval`: finds phantom truths (`truth.json` + `truth.nii`) under the truth folder and
+/// `autoseg run` outputs (`findings.json` + `labels.nii`) under the prediction folder, pairs
+/// them by source series, and scores each pair. A truth with no prediction counts as every
+/// lesion missed; a CT perfusion and an ADC prediction of one infarct phantom are two cases.
+public enum EvalRun {
+    public struct Report: Sendable, Codable {
+        public var cases: [CaseScore]
+        public var summaries: [EvaluationSummary]
+        /// Truths no prediction referred to (scored as all missed), and predictions that matched no truth.
+        public var unmatchedTruths: [String]
+        public var unmatchedPredictions: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case cases, summaries
+            case unmatchedTruths = "unmatched_truths", unmatchedPredictions = "unmatched_predictions"
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    static func find(_ name: String, under root: URL) -> [URL] {
+        var out: [URL] = []
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path) {
+            out.append(root.appendingPathComponent(name))
+        }
+        if let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) {
+            for case let url as URL in e where url.lastPathComponent == name && !out.contains(url) { out.append(url) }
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    public static func run(truth: URL, predictions: URL) throws -> Report {
+        let decoder = JSONDecoder()
+        let truthFiles = find("truth.json", under: truth)
+        guard !truthFiles.isEmpty else { throw Failure(description: "no truth.json under \(truth.path)") }
+        var preds: [(url: URL, doc: FindingsDocument)] = []
+        for url in find("findings.json", under: predictions) {
+            do {
+                preds.append((url, try decoder.decode(FindingsDocument.self, from: Data(contentsOf: url))))
+            } catch {
+                throw Failure(description: "\(url.path): not an autoseg findings.json (\(error))")
+            }
+        }
+        guard !preds.isEmpty else { throw Failure(description: "no findings.json under \(predictions.path)") }
+        var cases: [CaseScore] = [], unmatchedTruths: [String] = [], used = Set<String>()
+        var byTag: [String: (AnalyzerKind, [CaseScore])] = [:], tagOrder: [String] = []
+        for tURL in truthFiles {
+            let doc: TruthDocument
+            do { doc = try decoder.decode(TruthDocument.self, from: Data(contentsOf: tURL)) } catch {
+                throw Failure(description: "\(tURL.path): not an autoseg truth.json (\(error))")
+            }
+            let labels = try NIfTI.read(tURL.deletingLastPathComponent().appendingPathComponent("truth.nii"))
+            let uids = Set(doc.series.map(\.seriesInstanceUID))
+            let mine = preds.filter { !uids.isDisjoint(with: $0.doc.sourceSeries) }
+            let base = "\(doc.kind.rawValue)-\(doc.seed)"
+            var scored: [(String, CaseScore)] = []
+            if mine.isEmpty {
+                unmatchedTruths.append(tURL.deletingLastPathComponent().path)
+                let empty = Volume<UInt16>(dimensions: labels.dimensions, geometry: labels.geometry, repeating: 0)
+                scored.append(("", Evaluation.score(name: base + " (no prediction)", analyzer: doc.kind, truth: labels,
+                                                    truthLesions: doc.lesions, truthVolumesML: doc.volumesML,
+                                                    predicted: empty, predictedLesions: [], predictedVolumesML: [:])))
+            }
+            for p in mine {
+                used.insert(p.url.path)
+                let predLabels = try NIfTI.read(p.url.deletingLastPathComponent().appendingPathComponent("labels.nii"))
+                guard predLabels.dimensions == labels.dimensions else {
+                    throw Failure(description: "\(p.url.path): grid \(predLabels.dimensions) ≠ truth grid \(labels.dimensions)")
+                }
+                let roles = doc.series.filter { p.doc.sourceSeries.contains($0.seriesInstanceUID) }.map(\.role)
+                let tag = doc.kind == .infarct ? (roles.contains(.adc) ? "adc" : "ctp") : ""
+                let lesionNumbers = Set(p.doc.findings.filter { $0.kind != .hypoperfusion }.map(\.number))
+                scored.append((tag, Evaluation.score(
+                    name: base + (tag.isEmpty ? "" : "-\(tag)"), analyzer: doc.kind, truth: labels,
+                    truthLesions: doc.lesions, truthVolumesML: doc.volumesML, predicted: predLabels,
+                    predictedLesions: lesionNumbers,
+                    predictedVolumesML: Evaluation.predictedVolumes(p.doc.caseMeasurements))))
+            }
+            for (tag, score) in scored {
+                cases.append(score)
+                let key = doc.kind.rawValue + (tag.isEmpty ? "" : "-\(tag)")
+                if byTag[key] == nil { tagOrder.append(key); byTag[key] = (doc.kind, []) }
+                byTag[key]!.1.append(score)
+            }
+        }
+        let summaries = tagOrder.map { EvaluationSummary(analyzer: byTag[$0]!.0, scores: byTag[$0]!.1) }
+        let unmatchedPreds = preds.map(\.url.path).filter { !used.contains($0) }
+        return Report(cases: cases, summaries: summaries, unmatchedTruths: unmatchedTruths,
+                      unmatchedPredictions: unmatchedPreds)
+    }
+}

@@ -1,0 +1,65 @@
+import Analysis
+import Foundation
+import Imaging
+
+/// `findings.json`, written by `autoseg run` next to `labels.nii` for each analyzed series:
+/// everything the analyzer found, without patient identifiers. `labels.nii` holds finding
+/// `number` as the label of its voxels on the source series' grid (lesion-like findings
+/// painted over a hypoperfusion region).
+public struct FindingsDocument: Sendable, Codable {
+    public struct Item: Sendable, Codable {
+        public var number: Int
+        public var kind: FindingKind
+        public var category: String
+        public var centroidMM: [Double]
+        public var laterality: Laterality?
+        public var site: String
+        public var measurements: [Analysis.Measurement]
+        public var confidence: Double
+        public var reason: String
+        public var voxels: Int
+
+        enum CodingKeys: String, CodingKey {
+            case number, kind, category, laterality, site, measurements, confidence, reason, voxels
+            case centroidMM = "centroid_mm"
+        }
+    }
+
+    public var analyzer: AnalyzerKind
+    public var version: String
+    public var seriesInstanceUID: String
+    public var studyInstanceUID: String
+    /// Every input series (CT perfusion: rCBF and Tmax).
+    public var sourceSeries: [String]
+    public var organ: String
+    public var organVoxels: Int
+    public var caseMeasurements: [Analysis.Measurement]
+    public var findings: [Item]
+    public var timings: [StageTiming]
+    public var notes: [String]
+
+    public init(result r: AnalysisResult, studyInstanceUID: String, sourceSeries: [String]) {
+        analyzer = r.analyzer
+        version = r.version
+        seriesInstanceUID = r.seriesInstanceUID
+        self.studyInstanceUID = studyInstanceUID
+        self.sourceSeries = sourceSeries
+        organ = r.organName
+        organVoxels = r.organ?.voxelCount ?? 0
+        caseMeasurements = r.caseMeasurements
+        findings = r.findings.map {
+            Item(number: $0.number, kind: $0.kind, category: $0.category,
+                 centroidMM: [$0.centroidMM.x, $0.centroidMM.y, $0.centroidMM.z], laterality: $0.laterality,
+                 site: $0.site, measurements: $0.measurements, confidence: $0.confidence, reason: $0.reason,
+                 voxels: $0.mask.voxelCount)
+        }
+        timings = r.timings
+        notes = r.notes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case analyzer, version, organ, findings, timings, notes
+        case seriesInstanceUID = "series_instance_uid", studyInstanceUID = "study_instance_uid"
+        case sourceSeries = "source_series", organVoxels = "organ_voxels", caseMeasurements = "case_measurements"
+    }
+}

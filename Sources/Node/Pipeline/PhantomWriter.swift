@@ -1,0 +1,59 @@
+import Analysis
+import DICOM
+import Foundation
+import Imaging
+
+/// Writes a phantom as DICOM series plus its truth (`autoseg phantom`, DESIGN §3):
+/// `<dir>/<folder>/0001.dcm…` per series (folder `ct`, `adc`, `rcbf`, `tmax`), `truth.json` and
+/// `truth.nii` (labels on the same grid). UIDs derive from kind, seed and size, so the same
+/// command writes the same files.
+public enum PhantomWriter {
+    public static func folder(for role: InputRole, modality: String) -> String {
+        switch role {
+        case .image: modality.lowercased()
+        case .adc: "adc"
+        case .rcbf: "rcbf"
+        case .tmax: "tmax"
+        }
+    }
+
+    @discardableResult
+    public static func write(_ p: Phantom, size: Int, to dir: URL) throws -> TruthDocument {
+        let study = UID.derived("autoseg-phantom", p.kind.rawValue, String(p.seed), String(size))
+        let frame = UID.derived(study, "frame-of-reference")
+        var series: [TruthDocument.Series] = []
+        for (i, s) in p.series.enumerated() {
+            let folder = folder(for: s.role, modality: s.info.modality)
+            let uid = UID.derived(study, "series", folder)
+            var a = SeriesAttributes(
+                patientName: "PHANTOM^\(p.kind.rawValue.uppercased())^\(p.seed)",
+                patientID: "PH-\(p.kind.rawValue.uppercased())-\(p.seed)", studyInstanceUID: study,
+                studyDate: "20260101", studyTime: "120000", seriesInstanceUID: uid, seriesNumber: i + 1,
+                seriesDescription: s.info.seriesDescription, modality: s.info.modality, frameOfReferenceUID: frame)
+            a.studyDescription = "AutoSeg phantom \(p.kind.rawValue) seed \(p.seed)"
+            a.accessionNumber = "PH\(p.seed)"
+            a.bodyPart = s.info.bodyPart
+            if !s.info.imageType.isEmpty { a.imageType = s.info.imageType }
+            a.contrastAgent = s.info.contrastAgent
+            a.units = s.info.units
+            try SeriesWriter.write(s.volume, attributes: a, to: dir.appendingPathComponent(folder))
+            series.append(.init(role: s.role, seriesInstanceUID: uid, modality: s.info.modality,
+                                description: s.info.seriesDescription, folder: folder))
+        }
+        let d = p.labels.dimensions, sp = p.labels.spacing
+        let truth = TruthDocument(kind: p.kind, seed: p.seed, size: size, studyInstanceUID: study, series: series,
+                                  dimensions: [d.slices, d.rows, d.columns], spacingMM: [sp.slice, sp.row, sp.column],
+                                  lesions: p.lesions, volumesML: p.caseVolumesML)
+        try writeJSON(truth, to: dir.appendingPathComponent("truth.json"))
+        try NIfTI.write(p.labels, to: dir.appendingPathComponent("truth.nii"),
+                        description: "AutoSeg phantom \(p.kind.rawValue) seed \(p.seed) truth labels")
+        return truth
+    }
+}
+
+/// Pretty, key-sorted JSON (stable diffs), written atomically.
+func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    try e.encode(value).write(to: url, options: .atomic)
+}
