@@ -15,7 +15,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
-	@python3 -c "import pydicom, pynetdicom, numpy, pytest, pytest_timeout" 2>/dev/null || python3 -m pip install -q -r $(PIP_REQUIREMENTS)
+	@python3 -c "import pydicom, pynetdicom, numpy, pytest, pytest_timeout, nibabel" 2>/dev/null || python3 -m pip install -q -r $(PIP_REQUIREMENTS)
 
 build: deps
 	swift build -c release
@@ -35,10 +35,12 @@ integration-test: build-debug
 
 test: unit-test integration-test
 
-## Benchmarks (on demand, never in tests): ingest vs storescp, kernels vs SimpleITK.
+## Benchmarks (on demand, never in tests): ingest vs storescp, kernels vs SimpleITK,
+## analyzer quality and speed on held-out phantoms.
 bench: build
 	bash bench/ingest.sh
 	bash bench/kernels/run.sh
+	bash bench/quality/run.sh
 
 clean:
 	rm -rf .build

@@ -38,27 +38,9 @@ public struct TruthLesion: Sendable, Codable, Equatable {
     }
 }
 
-/// One synthetic series of a phantom (voxels in HU for CT, in the map's unit otherwise).
-public struct PhantomSeries: Sendable {
-    public var role: InputRole
-    /// Modality, body part, description, slice thickness, image type, contrast, units.
-    /// `seriesInstanceUID` is left empty: the DICOM writer assigns it.
-    public var info: SeriesInfo
-    public var volume: Volume<Float>
-
-    public init(role: InputRole, info: SeriesInfo, volume: Volume<Float>) {
-        self.role = role
-        self.info = info
-        self.volume = volume
-    }
-
-    /// The series as analyzer input (with the UID the writer gave it, if any).
-    public func input(seriesInstanceUID: String = "") -> InputSeries {
-        var i = info
-        if !seriesInstanceUID.isEmpty { i.seriesInstanceUID = seriesInstanceUID }
-        return InputSeries(role: role, info: i, volume: volume)
-    }
-}
+/// One synthetic series of a phantom: an analyzer input (voxels in HU for CT, in the map's unit
+/// otherwise) whose `info.seriesInstanceUID` is left empty (the DICOM writer assigns it).
+public typealias PhantomSeries = InputSeries
 
 /// A synthetic case with known truth. Every series shares the grid of `labels`.
 public struct Phantom: Sendable {
@@ -85,7 +67,7 @@ public struct Phantom: Sendable {
     }
 
     /// All series as one analyzer input.
-    public var input: AnalysisInput { AnalysisInput(series: series.map { $0.input() }) }
+    public var input: AnalysisInput { AnalysisInput(series: series) }
 }
 
 /// `truth.json`: what the phantom contains, for `autoseg eval` and people.
