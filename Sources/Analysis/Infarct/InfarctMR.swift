@@ -1,0 +1,72 @@
+import Foundation
+import Imaging
+
+/// The MR path of `InfarctCore`: ADC map → brain mask (ADC > 100, largest component, holes
+/// filled) → edge band (2 mm in-plane and one slice at the brain's outer surface, where partial
+/// volume with the 0 outside gives values below 620) → core = ADC < 620 ×10⁻⁶ mm²/s by
+/// `InfarctThreshold` away from the edge band, components ≥ 0.1 mL.
+enum InfarctMR {
+    /// Brain (and CSF) voxels: ADC above this; background is 0, grey matter ≈ 800.
+    static let brainThreshold: Float = 100
+    /// In-plane width of the excluded edge band (at least 1.5 voxels).
+    static let edgeMM = 2.0
+    /// Thresholding parameters: σ in mm, clamp half-width in 10⁻⁶ mm²/s.
+    static let parameters = InfarctThreshold.Parameters(sigma1: 1.0, sigma2: 3.0, sigmaSlice: 1.5, clipRange: 15...60,
+                                                        minimumML: 0.1)
+
+    static func run(_ adc: Volume<Float>, info: SeriesInfo, notes: [String]) throws(AnalysisError) -> AnalysisResult {
+        var clock = StageClock()
+        let sp = adc.spacing, voxelML = sp.voxelVolume / 1000
+        let head = clock.stage("brain mask") {
+            InfarctBrain.headMask(adc.map { $0 > brainThreshold ? 1 : 0 })
+        }
+        let headML = Double(head.voxels.reduce(0) { $0 + Int($1) }) * voxelML
+        guard headML >= 100 else {
+            throw .failed("no brain found (largest region above \(Int(brainThreshold)) is \(InfarctCore.fmt(headML)) mL)")
+        }
+        let edge = max(edgeMM, 1.5 * max(sp.row, sp.column))
+        let interior = clock.stage("edge band") { InfarctBrain.interior(head, inPlaneMM: edge) }
+        var p = parameters
+        p.sigma1 = max(p.sigma1, 0.5 * max(sp.row, sp.column))
+        let threshold = Float(InfarctCore.adcThreshold)
+        let seg = clock.stage("core") {
+            InfarctThreshold.segment(adc, head: head, allowed: interior, threshold: threshold, below: true, p)
+        }
+        let core = seg.region
+        let midline = clock.stage("midline") { InfarctBrain.midlineX(head) }
+        var findings: [Finding] = []
+        var coreML = 0.0
+        clock.stage("measure") {
+            guard let props = Regions.properties(mask: core, intensity: adc), let region = RegionMask(full: core) else { return }
+            coreML = props.volumeML
+            var borderline = 0
+            for i in 0..<core.voxels.count where core.voxels[i] != 0 && seg.smoothed.voxels[i] > threshold - 40 { borderline += 1 }
+            let border = Double(borderline) / Double(props.voxelCount)
+            let (lat, site) = InfarctBrain.laterality(InfarctBrain.sides(core, midline: midline))
+            let margin = (InfarctCore.adcThreshold - props.mean) / InfarctCore.adcThreshold
+            var confidence = 0.55 + 1.2 * margin - 0.4 * border
+            if props.volumeML < 1 { confidence *= 0.8 }
+            let reason = "ADC below \(Int(threshold)) ×10⁻⁶ mm²/s in \(InfarctCore.fmt(props.volumeML)) mL "
+                + "(mean \(Int(props.mean.rounded())), \(Int((border * 100).rounded())) % of voxels within 40 of the threshold); "
+                + "brain-edge band excluded"
+            findings.append(Finding(number: 1, kind: .core, category: "core", mask: region, centroidMM: props.centroid,
+                                    laterality: lat, site: site,
+                                    measurements: [Measurement("volume", props.volumeML, "mL"),
+                                                   Measurement("mean_adc", props.mean, "um2/s"),
+                                                   Measurement("sd_adc", props.standardDeviation, "um2/s")],
+                                    confidence: min(0.99, max(0.05, confidence)), reason: reason))
+        }
+        var allNotes = notes
+        allNotes.append("core = ADC < \(Int(threshold)) ×10⁻⁶ mm²/s (noise-robust smoothing, boundary clamp ±\(Int(seg.clip.rounded()))); "
+                        + "\(InfarctCore.fmt(edge)) mm in-plane and one slice at the brain edge excluded; "
+                        + "components < \(p.minimumML) mL dropped")
+        allNotes.append("midline at x = \(InfarctCore.fmt(midline)) mm (brain mask centroid)")
+        if findings.isEmpty { allNotes.append("no region below the ADC threshold: no core") }
+        return AnalysisResult(analyzer: .infarct, version: InfarctCore.version, seriesInstanceUID: info.seriesInstanceUID,
+                              geometry: adc.geometry, dimensions: adc.dimensions, organName: "brain",
+                              organ: RegionMask(full: head), findings: findings,
+                              caseMeasurements: [Measurement("core_volume", coreML, "mL"),
+                                                 Measurement("brain_volume", headML, "mL")],
+                              timings: clock.timings, notes: allNotes)
+    }
+}
