@@ -4,7 +4,7 @@ import PackageDescription
 // DCMTK libraries are named explicitly: `pkg-config dcmtk` is broken on Debian 12
 // (missing `sndfile`) and would link all 27 libraries (see shared/DCMTK_NOTES.md).
 let dcmtkLibraries: [LinkerSetting] = [
-    "dcmnet", "dcmtls", "dcmjpeg", "dcmjpls", "dcmimage", "dcmimgle",
+    "dcmnet", "dcmtls", "dcmjpeg", "dcmjpls", "cmr", "dcmsr", "dcmseg", "dcmfg", "dcmiod", "dcmimage", "dcmimgle",
     "dcmdata", "oflog", "ofstd",
 ].map { .linkedLibrary($0) }
 
@@ -40,17 +40,20 @@ let package = Package(
         .target(name: "Imaging", exclude: ["README.md"], swiftSettings: optimizedInDebug),
         // Analyzers, phantoms and evaluation metrics. Depends on Imaging only.
         .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"], swiftSettings: optimizedInDebug),
+        // SEG, SR TID 1500 and key images from findings + the source series (through the bridge).
+        .target(name: "Results", dependencies: ["CDcmtk", "DICOM", "Analysis", "Imaging"], exclude: ["README.md"],
+                swiftSettings: optimizedInDebug),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Node", dependencies: [
-            "DICOM", "Catalog", "Analysis",
+            "DICOM", "Catalog", "Analysis", "Results",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
-            "Node", "DICOM", "Catalog", "Analysis",
+            "Node", "DICOM", "Catalog", "Analysis", "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,6 +64,10 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
+        // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.
+        .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Imaging"],
+                          path: "Tests/ResultsFixture", swiftSettings: optimizedInDebug),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,229 @@
+// Results: the source study's patient/study attributes, cleaned, and helpers shared by the
+// SEG, SR and SC writers.
+#include "results_internal.h"
+
+#include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcfilefo.h"
+#include "dcmtk/dcmdata/dcvr.h"
+#include "dcmtk/dcmdata/dcvrda.h"
+#include "dcmtk/dcmdata/dcvrtm.h"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+namespace {
+
+enum class Check { vr, uid, date, sex };
+
+struct Copied {
+    DcmTagKey tag;
+    const char *name;
+    const char *vm;
+    Check check;
+};
+
+// Patient, Patient Study, General Study and Frame of Reference attributes results carry over.
+const Copied copied[] = {
+    {DCM_SpecificCharacterSet, "SpecificCharacterSet", "1-n", Check::vr},
+    {DCM_PatientName, "PatientName", "1", Check::vr},
+    {DCM_PatientID, "PatientID", "1", Check::vr},
+    {DCM_IssuerOfPatientID, "IssuerOfPatientID", "1", Check::vr},
+    {DCM_PatientBirthDate, "PatientBirthDate", "1", Check::date},
+    {DCM_PatientSex, "PatientSex", "1", Check::sex},
+    {DCM_PatientAge, "PatientAge", "1", Check::vr},
+    {DCM_PatientSize, "PatientSize", "1", Check::vr},
+    {DCM_PatientWeight, "PatientWeight", "1", Check::vr},
+    {DCM_StudyInstanceUID, "StudyInstanceUID", "1", Check::uid},
+    {DCM_StudyDate, "StudyDate", "1", Check::date},
+    {DCM_StudyTime, "StudyTime", "1", Check::vr},
+    {DCM_ReferringPhysicianName, "ReferringPhysicianName", "1", Check::vr},
+    {DCM_StudyID, "StudyID", "1", Check::vr},
+    {DCM_AccessionNumber, "AccessionNumber", "1", Check::vr},
+    {DCM_StudyDescription, "StudyDescription", "1", Check::vr},
+    {DCM_FrameOfReferenceUID, "FrameOfReferenceUID", "1", Check::uid},
+    {DCM_PositionReferenceIndicator, "PositionReferenceIndicator", "1", Check::vr},
+};
+
+// Type 2 attributes every result must carry, empty when unknown.
+const DcmTagKey type2[] = {
+    DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate, DCM_PatientSex, DCM_StudyDate,
+    DCM_StudyTime, DCM_ReferringPhysicianName, DCM_StudyID, DCM_AccessionNumber,
+};
+
+// Facts about the source series that are read but not copied.
+const DcmTagKey facts[] = {
+    DCM_SeriesInstanceUID, DCM_Modality, DCM_SeriesNumber, DCM_BodyPartExamined,
+    DCM_SOPClassUID, DCM_SeriesDescription, DCM_SliceThickness,
+};
+
+bool validDate(const OFString &v) {
+    if (v.length() != 8) return false;
+    for (char c : v) if (c < '0' || c > '9') return false;
+    int y = atoi(v.substr(0, 4).c_str()), m = atoi(v.substr(4, 2).c_str()), d = atoi(v.substr(6, 2).c_str());
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 1800 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+
+// Why `e` may not be copied, or "" when it may.
+std::string problem(DcmElement *e, const Copied &c) {
+    OFString value;
+    e->getOFStringArray(value);
+    // Trailing padding is not part of the value.
+    while (!value.empty() && (value[value.length() - 1] == ' ' || value[value.length() - 1] == 0))
+        value.erase(value.length() - 1);
+    if (value.empty()) return "";
+    OFCondition vr = e->checkValue(c.vm, OFFalse);
+    if (vr.bad()) return std::string("does not conform to its VR/VM: ") + vr.text();
+    // DCMTK's check leaves lengths alone unless told otherwise: every value (and each
+    // component group of a PN) must fit the VR's maximum.
+    DcmVR dvr(e->getVR());
+    size_t limit = dvr.getMaxValueLength();
+    size_t start = 0;
+    for (size_t i = 0; i <= value.length(); i++) {
+        bool end = i == value.length() || value[i] == '\\' || (e->getVR() == EVR_PN && value[i] == '=');
+        if (!end) continue;
+        if (limit > 0 && i - start > limit) {
+            return "is longer than " + std::to_string(limit) + " characters, the most its VR (" + dvr.getVRName() + ") allows";
+        }
+        start = i + 1;
+    }
+    switch (c.check) {
+    case Check::vr: return "";
+    case Check::uid: return dk_uid_is_valid(value.c_str()) ? "" : "is not a valid UID";
+    case Check::date: return validDate(value) ? "" : "is not a valid date (YYYYMMDD)";
+    case Check::sex: return (value == "M" || value == "F" || value == "O") ? "" : "is not M, F or O";
+    }
+    return "";
+}
+
+}  // namespace
+
+extern "C" dk_status dk_study_open(const char *path, dk_study **out) {
+    if (out) *out = nullptr;
+    try {
+        if (path == nullptr || out == nullptr) return dk_error("dk_study_open: missing path");
+        DcmFileFormat ff;
+        OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                                               ERM_autoDetect, DCM_PixelData);
+        if (cond.bad()) return dk_from_condition(cond);
+        DcmDataset *src = ff.getDataset();
+        dk_study *study = new (std::nothrow) dk_study();
+        if (study == nullptr) return dk_error("dk_study_open: out of memory");
+        for (const Copied &c : copied) {
+            DcmElement *e = nullptr;
+            if (src->findAndGetElement(c.tag, e).bad() || e == nullptr) continue;
+            std::string why = problem(e, c);
+            if (why.empty()) {
+                study->clean.insert(OFstatic_cast(DcmElement *, e->clone()), OFTrue);
+            } else {
+                OFString value;
+                e->getOFStringArray(value);
+                char tag[16];
+                snprintf(tag, sizeof(tag), "(%04x,%04x)", c.tag.getGroup(), c.tag.getElement());
+                study->dropped.push_back(std::string(tag) + " " + c.name + " '" + value.c_str() + "' " + why);
+            }
+        }
+        for (const DcmTagKey &t : facts) src->findAndInsertCopyOfElement(t, &study->info);
+        OFString uid;
+        if (study->clean.findAndGetOFString(DCM_StudyInstanceUID, uid).bad() || uid.empty()) {
+            delete study;
+            return dk_error("the source has no valid StudyInstanceUID: results could not join its study");
+        }
+        *out = study;
+        return dk_ok();
+    } catch (const std::exception &e) {
+        return dk_error(e.what());
+    } catch (...) {
+        return dk_error("unknown C++ exception in dk_study_open");
+    }
+}
+
+extern "C" size_t dk_study_dropped_count(const dk_study *study) { return study ? study->dropped.size() : 0; }
+
+extern "C" const char *dk_study_dropped(const dk_study *study, size_t index) {
+    if (study == nullptr || index >= study->dropped.size()) return "";
+    return study->dropped[index].c_str();
+}
+
+extern "C" const char *dk_study_value(const dk_study *study, uint16_t group, uint16_t element) {
+    if (study == nullptr) return "";
+    try {
+        dk_study *s = const_cast<dk_study *>(study);
+        uint32_t key = (uint32_t(group) << 16) | element;
+        OFString value;
+        DcmTagKey tag(group, element);
+        if (s->clean.findAndGetOFStringArray(tag, value).bad()) s->info.findAndGetOFStringArray(tag, value);
+        while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
+        s->cache[key] = value.c_str();
+        return s->cache[key].c_str();
+    } catch (...) {
+        return "";
+    }
+}
+
+extern "C" void dk_study_free(dk_study *study) { delete study; }
+
+OFCondition dk_apply_study(const dk_study *study, DcmItem &ds, bool frameOfReference) {
+    DcmItem &clean = const_cast<DcmItem &>(study->clean);
+    for (unsigned long i = 0; i < clean.card(); i++) {
+        DcmElement *e = clean.getElement(i);
+        DcmTagKey key = e->getTag().getXTag();
+        if (!frameOfReference && (key == DCM_FrameOfReferenceUID || key == DCM_PositionReferenceIndicator)) continue;
+        OFCondition c = ds.insert(OFstatic_cast(DcmElement *, e->clone()), OFTrue);
+        if (c.bad()) return c;
+    }
+    for (const DcmTagKey &t : type2) {
+        if (!ds.tagExists(t)) {
+            OFCondition c = ds.insertEmptyElement(DcmTag(t));
+            if (c.bad()) return c;
+        }
+    }
+    return EC_Normal;
+}
+
+OFCondition dk_apply_identity(const dk_result_identity &id, DcmItem &ds) {
+    OFCondition c = ds.putAndInsertString(DCM_SeriesInstanceUID, dk_str(id.series_instance_uid));
+    if (c.good()) c = ds.putAndInsertString(DCM_SOPInstanceUID, dk_str(id.sop_instance_uid));
+    if (c.good()) c = ds.putAndInsertString(DCM_SeriesNumber, std::to_string(id.series_number).c_str());
+    if (c.good()) c = ds.putAndInsertString(DCM_InstanceNumber, std::to_string(id.instance_number).c_str());
+    if (c.good()) c = ds.putAndInsertString(DCM_SeriesDescription, dk_str(id.series_description));
+    if (c.good()) c = ds.putAndInsertString(DCM_Manufacturer, dk_str(id.manufacturer));
+    if (c.good()) c = ds.putAndInsertString(DCM_ManufacturerModelName, dk_str(id.model_name));
+    if (c.good()) c = ds.putAndInsertString(DCM_SoftwareVersions, dk_str(id.software_version));
+    if (c.good()) c = ds.putAndInsertString(DCM_DeviceSerialNumber, dk_str(id.device_serial_number));
+    return c;
+}
+
+std::string dk_ds(double x) {
+    char buf[32];
+    for (int precision = 10; precision >= 4; precision--) {
+        snprintf(buf, sizeof(buf), "%.*g", precision, x);
+        if (strlen(buf) <= 16) break;
+    }
+    if (strcmp(buf, "-0") == 0) return "0";
+    return buf;
+}
+
+dk_status dk_save_atomic(DcmFileFormat &ff, const char *path) {
+    std::string tmp = std::string(path) + ".tmp";
+    OFCondition c = ff.saveFile(tmp.c_str(), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+                                EPD_noChange, 0, 0, EWM_fileformat);
+    if (c.bad()) {
+        remove(tmp.c_str());
+        return dk_from_condition(c);
+    }
+    if (rename(tmp.c_str(), path) != 0) {
+        remove(tmp.c_str());
+        return dk_error("cannot rename the temp file into place");
+    }
+    return dk_ok();
+}
+
+void dk_now(std::string &date, std::string &time) {
+    OFString d, t;
+    DcmDate::getCurrentDate(d);
+    DcmTime::getCurrentTime(t, OFTrue /* seconds */, OFFalse /* fraction */);
+    date = d.c_str();
+    time = t.c_str();
+}
