@@ -58,6 +58,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .executableTarget(name: "quality-bench", dependencies: ["Analysis", "Imaging"], path: "bench/quality",
+                          exclude: ["run.sh"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "kernel-bench", dependencies: ["Imaging"], path: "bench/kernels", exclude: ["simpleitk_bench.py", "run.sh", "README.md"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
