@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog", "Imaging", "Analysis"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
         // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.
         .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Imaging"],

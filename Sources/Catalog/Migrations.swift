@@ -62,6 +62,78 @@ enum Migrations {
             );
             CREATE INDEX instances_series_ref ON instances(series_ref);
             """),
+        // The pipeline (DESIGN §1, §7a): when a series was last routed, analysis jobs, their
+        // result objects, per-destination deliveries with back-off, and findings for export.
+        Migration(name: "0002_pipeline", sql: """
+            ALTER TABLE series ADD COLUMN routed_through REAL;
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY,
+                series_uid TEXT NOT NULL,
+                study_uid TEXT NOT NULL,
+                analyzer TEXT NOT NULL,
+                input_series TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                calling_ae TEXT NOT NULL,
+                remote_host TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'refused')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                reason TEXT,
+                input_instances INTEGER NOT NULL DEFAULT 0,
+                input_hash TEXT,
+                findings INTEGER,
+                created_at REAL NOT NULL,
+                started_at REAL,
+                finished_at REAL,
+                load_seconds REAL,
+                analyze_seconds REAL,
+                encode_seconds REAL
+            );
+            CREATE INDEX jobs_state ON jobs(state, id);
+            CREATE INDEX jobs_series ON jobs(series_uid);
+            CREATE TABLE results (
+                sop_instance_uid TEXT PRIMARY KEY,
+                job_ref INTEGER NOT NULL REFERENCES jobs(id),
+                series_uid TEXT NOT NULL,
+                source_series_uid TEXT NOT NULL,
+                study_uid TEXT NOT NULL,
+                sop_class_uid TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                file_path TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY,
+                result_uid TEXT NOT NULL REFERENCES results(sop_instance_uid),
+                peer_ae TEXT NOT NULL,
+                host TEXT NOT NULL,
+                port INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                last_status TEXT,
+                last_error TEXT,
+                sent_at REAL,
+                UNIQUE (result_uid, peer_ae, host, port)
+            );
+            CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+            CREATE TABLE findings (
+                id INTEGER PRIMARY KEY,
+                job_ref INTEGER NOT NULL REFERENCES jobs(id),
+                series_uid TEXT NOT NULL,
+                study_uid TEXT NOT NULL,
+                analyzer TEXT NOT NULL,
+                version TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                category TEXT NOT NULL,
+                site TEXT NOT NULL,
+                laterality TEXT,
+                confidence REAL NOT NULL,
+                measurements TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                UNIQUE (series_uid, analyzer, number)
+            );
+            """),
     ]
 
     static var names: [String] { all.map(\.name) }

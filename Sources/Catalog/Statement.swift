@@ -96,6 +96,10 @@ struct Row {
         sqlite3_column_double(handle, column)
     }
 
+    func optionalDouble(_ column: Int32) -> Double? {
+        isNull(column) ? nil : double(column)
+    }
+
     func date(_ column: Int32) -> Date {
         Date(timeIntervalSince1970: double(column))
     }

@@ -3,13 +3,14 @@ import Foundation
 import XCTest
 
 final class MigrationTests: XCTestCase {
-    func testInMemoryCatalogAppliesInitialMigrationOnce() throws {
+    static let all = ["0001_initial", "0002_pipeline"]
+
+    func testInMemoryCatalogAppliesEveryMigrationOnceInOrder() throws {
         let logs = LogCapture()
         let catalog = try Catalog.inMemory(logger: logs.logger())
-        XCTAssertEqual(try catalog.appliedMigrations(), ["0001_initial"])
+        XCTAssertEqual(try catalog.appliedMigrations(), Self.all)
         let applied = logs.entries(containing: "migration applied")
-        XCTAssertEqual(applied.count, 1)
-        XCTAssertEqual(applied.first?.metadata["catalog.migration"], "0001_initial")
+        XCTAssertEqual(applied.map { "\($0.metadata["catalog.migration"] ?? "")" }, Self.all)
         XCTAssertEqual(applied.first?.metadata["catalog.path"], ":memory:")
         XCTAssertEqual(try catalog.counts(), CatalogCounts())
     }
@@ -20,14 +21,14 @@ final class MigrationTests: XCTestCase {
         let firstLogs = LogCapture()
         var first: Catalog? = try Catalog(path: path, logger: firstLogs.logger())
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
-        XCTAssertEqual(firstLogs.entries(containing: "migration applied").count, 1)
+        XCTAssertEqual(firstLogs.entries(containing: "migration applied").count, Self.all.count)
         try first?.recordInstances([makeRecord(sop: 1)])
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"), "file catalogs run in WAL mode")
         first = nil
 
         let secondLogs = LogCapture()
         let second = try Catalog(path: path, logger: secondLogs.logger())
-        XCTAssertEqual(try second.appliedMigrations(), ["0001_initial"])
+        XCTAssertEqual(try second.appliedMigrations(), Self.all)
         XCTAssertTrue(secondLogs.entries(containing: "migration").isEmpty, "\(secondLogs.messages())")
         XCTAssertEqual(try second.counts().instances, 1, "data survives reopening")
         XCTAssertFalse(secondLogs.messages().contains { $0.contains("WAL") }, "\(secondLogs.messages())")

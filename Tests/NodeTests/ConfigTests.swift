@@ -89,8 +89,10 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.pipeline, PipelineSection())
         XCTAssertEqual(c.http, HTTPSection())
         XCTAssertEqual(c.peers, [Peer(aeTitle: "PACS", host: "127.0.0.1", port: 4242)])
-        XCTAssertEqual(c.rules.map(\.analyzer), ["lung", "liver", "infarct"])
-        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "MR"])
+        XCTAssertEqual(c.rules.map(\.analyzer), ["lung", "liver", "infarct", "infarct", "none"])
+        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "MR", "CT", nil])
+        XCTAssertEqual(c.rules[0].maxSliceThickness, 5)
+        XCTAssertEqual(c.rules[3].imageType, ["PERFUSION"])
         XCTAssertEqual(c.rules[0].bodyPart, ["CHEST", "LUNG", "THORAX"])
         XCTAssertTrue(c.rules[1].bodyPart?.contains("LIVER") ?? false)
         let matches = { (pattern: String?, text: String) -> Bool in
@@ -101,6 +103,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(matches(c.rules[1].seriesDescription, "ABD PORTAL VENOUS"))
         XCTAssertTrue(matches(c.rules[2].seriesDescription, "ep2d_diff ADC"))
         XCTAssertFalse(matches(c.rules[2].seriesDescription, "t2_tse_tra"))
+        XCTAssertTrue(matches(c.rules[3].seriesDescription, "CTP rCBF"))
+        XCTAssertTrue(matches(c.rules[3].seriesDescription, "Tmax"))
+        XCTAssertFalse(matches(c.rules[3].seriesDescription, "CBV"))
     }
 
     func testShippedConfigDocumentsEveryKey() throws {
@@ -406,6 +411,14 @@ final class ConfigTests: XCTestCase {
                           key: "rules[1].series_description",
                           contains: [#"must be a valid regular expression (got "(unclosed")"#])
         assertConfigError("[[rules]]\nanalyzer = \"lung\"\nseries_description = '[a-'", key: "rules[0].series_description")
+        assertConfigError("[[rules]]\nanalyzer = \"lung\"\nmin_slice_thickness = 3\nmax_slice_thickness = 1",
+                          key: "rules[0].min_slice_thickness", contains: ["must not exceed max_slice_thickness"])
+        assertConfigError("[[rules]]\nanalyzer = \"lung\"\nmax_slice_thickness = -1", key: "rules[0].max_slice_thickness")
+        assertConfigError("[[rules]]\nanalyzer = \"lung\"\nimage_type = []", key: "rules[0].image_type")
+        assertConfigError("[[peers]]\nae_title = \"P\"\nhost = \"h\"\nport = 1\nsend_all = 1", key: "peers[0].send_all")
+        assertConfigError("[pipeline]\nmemory_mb = -5", key: "pipeline.memory_mb")
+        assertConfigError("[pipeline]\nkey_images = \"yes\"", key: "pipeline.key_images")
+        assertConfigError("[pipeline]\nretry_max_seconds = 0", key: "pipeline.retry_max_seconds")
     }
 
     func testTLSNeedsCertificateAndKey() throws {
@@ -472,13 +485,16 @@ final class ConfigTests: XCTestCase {
             "AUTOSEG_SECURITY_ALLOWED_CALLERS": "CT01", "AUTOSEG_SECURITY_TLS": "TRUE",
             "AUTOSEG_SECURITY_CERT_FILE": "c.pem", "AUTOSEG_SECURITY_KEY_FILE": "k.pem", "AUTOSEG_SECURITY_CA_FILE": "ca.pem",
             "AUTOSEG_PIPELINE_STABLE_SECONDS": "0.25", "AUTOSEG_PIPELINE_WORKERS": "2", "AUTOSEG_HTTP_PORT": "8081",
+            "AUTOSEG_PIPELINE_MEMORY_MB": "4096", "AUTOSEG_PIPELINE_KEY_IMAGES": "false",
+            "AUTOSEG_PIPELINE_RETRY_MAX_SECONDS": "30",
         ]
         let c = try parse("", env: env)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "ENV AE", port: 1234, dataDir: "/data", maxAssociations: 3,
                                            maxPDU: 16384, minFreeMB: 1000, acseTimeout: 5, idleTimeout: 6, shutdownGrace: 7))
         XCTAssertEqual(c.security, SecuritySection(allowedCallers: [AllowedCaller(aeTitle: "CT01")], tls: true,
                                                    certFile: "c.pem", keyFile: "k.pem", caFile: "ca.pem"))
-        XCTAssertEqual(c.pipeline, PipelineSection(stableSeconds: 0.25, workers: 2))
+        XCTAssertEqual(c.pipeline, PipelineSection(stableSeconds: 0.25, workers: 2, memoryMB: 4096, keyImages: false,
+                                                   retryMaxSeconds: 30))
         XCTAssertEqual(c.http.port, 8081)
         // One variable per key of the overridable sections, no more.
         let expected = ConfigEnvironment.sections.flatMap { s in s.keys.map { ConfigEnvironment.variable(section: s.name, key: $0) } }

@@ -4,21 +4,25 @@ public struct Peer: Sendable, Equatable {
     public var aeTitle: String
     public var host: String
     public var port: Int
+    /// `send_all`: every result goes here too, whichever node the study came from (default false:
+    /// a peer receives the results of the studies it sent).
+    public var sendAll: Bool
 
-    public init(aeTitle: String, host: String, port: Int) {
+    public init(aeTitle: String, host: String, port: Int, sendAll: Bool = false) {
         self.aeTitle = aeTitle
         self.host = host
         self.port = port
+        self.sendAll = sendAll
     }
 
-    static let keys = ["ae_title", "host", "port"]
+    static let keys = ["ae_title", "host", "port", "send_all"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
         guard let aeTitle = try r.string("ae_title", ConfigCheck.aeTitle) else { throw Peer.missing("ae_title", r) }
         guard let host = try r.string("host", ConfigCheck.host) else { throw Peer.missing("host", r) }
         guard let port = try r.int("port", ConfigCheck.peerPort) else { throw Peer.missing("port", r) }
-        self.init(aeTitle: aeTitle, host: host, port: port)
+        self.init(aeTitle: aeTitle, host: host, port: port, sendAll: try r.bool("send_all") ?? false)
     }
 
     func validate(key: String) throws(ConfigError) {

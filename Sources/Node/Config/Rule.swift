@@ -13,14 +13,26 @@ public struct Rule: Sendable, Equatable {
     /// `series_description`: a regular expression (NSRegularExpression syntax) searched in SeriesDescription.
     public var seriesDescription: String?
 
-    public init(analyzer: String, modality: String? = nil, bodyPart: [String]? = nil, seriesDescription: String? = nil) {
+    /// `min_slice_thickness`, `max_slice_thickness`: accepted SliceThickness (0018,0050) range in mm
+    /// (a series without SliceThickness does not match a rule that sets either).
+    public var minSliceThickness: Double?
+    public var maxSliceThickness: Double?
+    /// `image_type`: values that must all appear in ImageType (0008,0008), e.g. "ADC" or ["ORIGINAL", "AXIAL"].
+    public var imageType: [String]?
+
+    public init(analyzer: String, modality: String? = nil, bodyPart: [String]? = nil, seriesDescription: String? = nil,
+                minSliceThickness: Double? = nil, maxSliceThickness: Double? = nil, imageType: [String]? = nil) {
         self.analyzer = analyzer
         self.modality = modality
         self.bodyPart = bodyPart
         self.seriesDescription = seriesDescription
+        self.minSliceThickness = minSliceThickness
+        self.maxSliceThickness = maxSliceThickness
+        self.imageType = imageType
     }
 
-    static let keys = ["analyzer", "modality", "body_part", "series_description"]
+    static let keys = ["analyzer", "modality", "body_part", "series_description", "min_slice_thickness",
+                       "max_slice_thickness", "image_type"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
@@ -30,7 +42,13 @@ public struct Rule: Sendable, Equatable {
         self.init(analyzer: analyzer,
                   modality: try r.string("modality", ConfigCheck.nonEmpty),
                   bodyPart: try r.strings("body_part", ConfigCheck.nonEmpty, acceptsSingle: true, nonEmpty: true),
-                  seriesDescription: try r.string("series_description", ConfigCheck.regex))
+                  seriesDescription: try r.string("series_description", ConfigCheck.regex),
+                  minSliceThickness: try r.number("min_slice_thickness", ConfigCheck.positive),
+                  maxSliceThickness: try r.number("max_slice_thickness", ConfigCheck.positive),
+                  imageType: try r.strings("image_type", ConfigCheck.nonEmpty, acceptsSingle: true, nonEmpty: true))
+        if let lo = minSliceThickness, let hi = maxSliceThickness, lo > hi {
+            throw .invalid(r.fullKey("min_slice_thickness"), "must not exceed max_slice_thickness (\(lo) > \(hi))")
+        }
     }
 
     func validate(key: String) throws(ConfigError) {

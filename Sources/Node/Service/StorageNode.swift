@@ -14,6 +14,7 @@ public final class StorageNode: Service, @unchecked Sendable {
     let logger: Logger
     private let committer: GroupCommitter
     let ingest: IngestService
+    let pipeline: PipelineService
     private var scp: StorageSCP?
     private let started = DispatchSemaphore(value: 0)
     private let portBox = PortBox()
@@ -33,6 +34,7 @@ public final class StorageNode: Service, @unchecked Sendable {
             policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
                           minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
             committer: committer, logger: logger)
+        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, logger: logger)
     }
 
     /// Brings the catalog in line with the spool (files added, vanished files flagged,
@@ -61,6 +63,10 @@ public final class StorageNode: Service, @unchecked Sendable {
 
     public func run() async throws {
         try reconcile()
+        do { try pipeline.start() } catch {
+            committer.stop()
+            throw NodeError.startup("cannot start the pipeline: \(error)")
+        }
         let scp: StorageSCP
         do {
             scp = try StorageSCP(
@@ -71,6 +77,7 @@ public final class StorageNode: Service, @unchecked Sendable {
                     incomingDirectory: spool.incomingDirectory.path),
                 delegate: ingest)
         } catch {
+            pipeline.stop()
             committer.stop()
             throw NodeError.startup("\(error)")
         }
@@ -94,6 +101,12 @@ public final class StorageNode: Service, @unchecked Sendable {
             Thread.detachNewThread { c.resume(returning: scp.shutdown(grace: grace)) }
         }
         committer.stop()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread { [pipeline] in
+                pipeline.stop()
+                c.resume()
+            }
+        }
         let totals = ingest.snapshot
         logger.info("stopped", metadata: [
             "instances_stored": "\(totals.stored)", "instances_refused": "\(totals.refused)",

@@ -1,0 +1,101 @@
+import Analysis
+import DICOM
+import Foundation
+
+/// Where a series goes, and why.
+public struct RouteDecision: Sendable, Equatable {
+    /// The analyzer, or nil: stored, not analyzed.
+    public var analyzer: AnalyzerKind?
+    /// The rule that decided ("rules[2]"), "default" for the built-in routing, or "" when
+    /// nothing matched.
+    public var rule: String
+    /// In words: which fields matched, or why each rule did not.
+    public var reason: String
+}
+
+/// `[[rules]]` of DESIGN §4: tried in order, the first whose present fields all match wins;
+/// `analyzer = "none"` matches and stops routing. A config without any `[[rules]]` uses the
+/// built-in routing of `autoseg run` (`AnalysisPlanner`: chest CT → lung, abdominal CT →
+/// liver, MR ADC or CT perfusion maps → infarct).
+public struct Router: Sendable {
+    public let rules: [Rule]
+
+    public init(rules: [Rule]) {
+        self.rules = rules
+    }
+
+    public func route(_ s: ScannedSeries) -> RouteDecision {
+        guard !rules.isEmpty else { return defaultRoute(s) }
+        var misses: [String] = []
+        for (i, rule) in rules.enumerated() {
+            if let why = mismatch(rule, s) {
+                misses.append("rules[\(i)] (\(rule.analyzer)): \(why)")
+                continue
+            }
+            let name = "rules[\(i)]"
+            if rule.analyzer == "none" {
+                return RouteDecision(analyzer: nil, rule: name, reason: "\(name) says none: stored, not analyzed")
+            }
+            return RouteDecision(analyzer: AnalyzerKind(rawValue: rule.analyzer), rule: name,
+                                 reason: "\(name) matched: \(describe(rule))")
+        }
+        return RouteDecision(analyzer: nil, rule: "", reason: "no rule matched; " + misses.joined(separator: "; "))
+    }
+
+    /// Why `rule` does not match `s`, or nil when it does.
+    func mismatch(_ rule: Rule, _ s: ScannedSeries) -> String? {
+        let h = s.first
+        if let m = rule.modality, (h.modality ?? "").uppercased() != m.uppercased() {
+            return "modality \(h.modality ?? "(none)") is not \(m)"
+        }
+        if let parts = rule.bodyPart {
+            let part = (h.bodyPartExamined ?? "").uppercased()
+            if !parts.contains(where: { $0.uppercased() == part }) {
+                return "body part \(part.isEmpty ? "(none)" : part) is not one of \(parts.joined(separator: ", "))"
+            }
+        }
+        if let pattern = rule.seriesDescription {
+            let text = h.seriesDescription ?? ""
+            let regex = try? NSRegularExpression(pattern: pattern)
+            if regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+                return "series description \"\(text)\" does not match /\(pattern)/"
+            }
+        }
+        if rule.minSliceThickness != nil || rule.maxSliceThickness != nil {
+            guard let t = h.sliceThickness else { return "no SliceThickness" }
+            if let lo = rule.minSliceThickness, t < lo { return "slice thickness \(t) mm is under \(lo) mm" }
+            if let hi = rule.maxSliceThickness, t > hi { return "slice thickness \(t) mm is over \(hi) mm" }
+        }
+        if let wanted = rule.imageType {
+            let have = Set(h.imageType.map { $0.uppercased() })
+            if let missing = wanted.first(where: { !have.contains($0.uppercased()) }) {
+                return "image type \(h.imageType.joined(separator: "\\")) lacks \(missing)"
+            }
+        }
+        return nil
+    }
+
+    private func describe(_ rule: Rule) -> String {
+        var parts: [String] = []
+        if let m = rule.modality { parts.append("modality \(m)") }
+        if let b = rule.bodyPart { parts.append("body part in \(b.joined(separator: ", "))") }
+        if let d = rule.seriesDescription { parts.append("description /\(d)/") }
+        if let lo = rule.minSliceThickness { parts.append("thickness ≥ \(lo) mm") }
+        if let hi = rule.maxSliceThickness { parts.append("thickness ≤ \(hi) mm") }
+        if let t = rule.imageType { parts.append("image type has \(t.joined(separator: ", "))") }
+        return parts.isEmpty ? "matches any series" : parts.joined(separator: ", ")
+    }
+
+    private func defaultRoute(_ s: ScannedSeries) -> RouteDecision {
+        // The built-in planner pairs rCBF with Tmax; here each series is judged alone, so a
+        // Tmax map is an infarct input as well (the job is formed with its partner).
+        if s.role == .tmax || s.role == .rcbf {
+            return RouteDecision(analyzer: .infarct, rule: "default", reason: "default: CT perfusion \(s.role.rawValue) map")
+        }
+        let (planned, unanalyzed) = AnalysisPlanner.plan([s])
+        if let p = planned.first {
+            return RouteDecision(analyzer: p.analyzer, rule: "default", reason: "default: \(p.analyzer.rawValue) by modality and body part")
+        }
+        return RouteDecision(analyzer: nil, rule: "", reason: "default: " + (unanalyzed.first?.reason ?? "no analyzer"))
+    }
+}
