@@ -24,6 +24,10 @@ struct Status: ParsableCommand {
             let catalog = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
             let counts = try catalog.counts()
             let studies = try catalog.recentStudies(limit: limit)
+            let pipeline = try catalog.pipelineCounts()
+            let jobs = try catalog.jobs(limit: limit)
+            let pending = try catalog.deliveries(pendingOnly: true, limit: limit)
+            let now = Date().timeIntervalSince1970
             if json {
                 let payload: [String: Any] = [
                     "data_dir": spool.dataDirectory.path,
@@ -32,6 +36,23 @@ struct Status: ParsableCommand {
                     "recent_studies": studies.map { s -> [String: Any] in
                         ["study_uid": s.studyInstanceUID, "patient_id": s.patientID, "study_date": s.studyDate ?? "",
                          "description": s.studyDescription ?? "", "series": s.seriesCount, "instances": s.instanceCount]
+                    },
+                    "jobs": pipeline.jobs,
+                    "deliveries": ["pending": pipeline.deliveriesPending, "sent": pipeline.deliveriesSent,
+                                   "retrying": pipeline.deliveriesRetrying],
+                    "findings": pipeline.findings,
+                    "recent_jobs": jobs.map { j -> [String: Any] in
+                        ["id": j.id, "series_uid": j.seriesInstanceUID, "study_uid": j.studyInstanceUID,
+                         "analyzer": j.analyzer, "rule": j.rule, "state": j.state.rawValue, "attempts": j.attempts,
+                         "reason": j.reason ?? NSNull(), "findings": j.findings ?? NSNull(), "calling_ae": j.callingAE,
+                         "input_instances": j.inputInstances, "input_hash": j.inputHash ?? NSNull(),
+                         "load_s": j.loadSeconds ?? NSNull(), "analyze_s": j.analyzeSeconds ?? NSNull(),
+                         "encode_s": j.encodeSeconds ?? NSNull()]
+                    },
+                    "pending_deliveries": pending.map { d -> [String: Any] in
+                        ["result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
+                         "attempts": d.attempts, "next_attempt_in_s": max(0, d.nextAttemptAt - now),
+                         "last_status": d.lastStatus ?? NSNull(), "last_error": d.lastError ?? NSNull()]
                     },
                 ]
                 let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
@@ -47,6 +68,28 @@ struct Status: ParsableCommand {
                     print("\nrecent studies:")
                     for s in studies {
                         print("  \(s.studyInstanceUID)  patient=\(s.patientID)  date=\(s.studyDate ?? "-")  series=\(s.seriesCount)  instances=\(s.instanceCount)  \(s.studyDescription ?? "")")
+                    }
+                }
+                let states = JobState.allCases.map { "\($0.rawValue)=\(pipeline.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
+                print("\njobs       \(states)")
+                print("deliveries pending=\(pipeline.deliveriesPending) (retrying \(pipeline.deliveriesRetrying))  sent=\(pipeline.deliveriesSent)")
+                print("findings   \(pipeline.findings)")
+                if !jobs.isEmpty {
+                    print("\nrecent jobs:")
+                    for j in jobs {
+                        let t = [("load", j.loadSeconds), ("analyze", j.analyzeSeconds), ("encode", j.encodeSeconds)]
+                            .compactMap { n, v in v.map { "\(n) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", ")
+                        print("  #\(j.id) \(j.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(j.analyzer) \(j.seriesInstanceUID)  from \(j.callingAE)  attempts=\(j.attempts)"
+                              + (j.findings.map { "  findings=\($0)" } ?? "") + (t.isEmpty ? "" : "  (\(t))")
+                              + (j.reason.map { "  — \($0)" } ?? ""))
+                    }
+                }
+                if !pending.isEmpty {
+                    print("\nundelivered results:")
+                    for d in pending {
+                        let next = max(0, d.nextAttemptAt - now)
+                        print("  \(d.kind) \(d.resultUID) -> \(d.peerAE)@\(d.host):\(d.port)  attempts=\(d.attempts)  next in \(Int(next.rounded())) s"
+                              + (d.lastError.map { "  — \($0)" } ?? ""))
                     }
                 }
             }
