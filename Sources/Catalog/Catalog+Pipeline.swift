@@ -211,7 +211,9 @@ extension Catalog {
     }
 
     /// Records that the series was routed with everything received up to `through`, and
-    /// queues `jobs` in the same transaction (none when no rule sends it anywhere).
+    /// queues `jobs` in the same transaction (none when no rule sends it anywhere). A job whose
+    /// series and analyzer already have one waiting in the queue updates that one instead.
+    /// Returns the ids of the jobs queued or updated.
     @discardableResult
     public func route(seriesInstanceUID: String, through: Double, jobs: [NewJob]) throws -> [Int64] {
         try withConnection { c in
@@ -220,6 +222,19 @@ extension Catalog {
                               [.text(seriesInstanceUID), .real(through)])
                 var ids: [Int64] = []
                 for j in jobs {
+                    // A job of the same series and analyzer still waiting in the queue takes the
+                    // new instances (it reads the catalog when it starts): no second job.
+                    if let waiting = try c.queryFirst("""
+                        SELECT id FROM jobs WHERE series_uid = ? AND analyzer = ? AND state = 'queued' ORDER BY id DESC LIMIT 1
+                        """, [.text(j.seriesInstanceUID), .text(j.analyzer)], { $0.int64(0) }) {
+                        _ = try c.run("""
+                            UPDATE jobs SET input_series = ?2, input_instances = ?3, calling_ae = ?4, remote_host = ?5,
+                                            rule = ?6 WHERE id = ?1
+                            """, [.integer(waiting), .text(j.inputSeries.joined(separator: "\\")), .integer(j.inputInstances),
+                                  .text(j.callingAE), .text(j.remoteHost), .text(j.rule)])
+                        ids.append(waiting)
+                        continue
+                    }
                     _ = try c.run("""
                         INSERT INTO jobs (series_uid, study_uid, analyzer, input_series, rule, calling_ae, remote_host,
                                           state, input_instances, created_at)
@@ -292,6 +307,13 @@ extension Catalog {
                 claimed.startedAt = now
                 return claimed
             }
+        }
+    }
+
+    /// The job's work begins now (after it waited for memory): its `started_at`.
+    public func jobStarted(_ id: Int64) throws {
+        try withConnection { c in
+            _ = try c.run("UPDATE jobs SET started_at = ? WHERE id = ?", [.time(Date()), .integer(id)])
         }
     }
 

@@ -58,6 +58,12 @@ final class PipelineCatalogTests: XCTestCase {
         XCTAssertFalse(try c.hasNewerJob(than: next))
         try c.route(seriesInstanceUID: series1, through: 1, jobs: [job(analyzer: "liver")])
         XCTAssertTrue(try c.hasNewerJob(than: next), "a re-opened series supersedes the waiting job")
+        // Routed again while that job still waits: the waiting job is updated, not doubled.
+        var bigger = job(analyzer: "liver")
+        bigger.inputInstances = 9
+        let again2 = try c.route(seriesInstanceUID: series1, through: 2, jobs: [bigger])
+        XCTAssertEqual(try c.jobs(states: [.queued]).map(\.id), again2)
+        XCTAssertEqual(try c.jobs(states: [.queued]).map(\.inputInstances), [9])
         let listed = try c.jobs()
         XCTAssertEqual(listed.map(\.state), [.queued, .running, .refused])
         XCTAssertEqual(listed.last?.reason, "not a chest")

@@ -113,13 +113,16 @@ def _toml_value(v: Any) -> str:
     raise TypeError(f"cannot write {v!r} as TOML")
 
 
-def render_toml(config: dict[str, dict[str, Any]]) -> str:
+def render_toml(config: dict[str, Any]) -> str:
+    """Tables for dict values, arrays of tables ([[peers]], [[rules]]) for lists of dicts."""
     lines = []
     for section, values in config.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            lines.append(f"{key} = {_toml_value(value)}")
-        lines.append("")
+        entries = values if isinstance(values, list) else [values]
+        for entry in entries:
+            lines.append(f"[[{section}]]" if isinstance(values, list) else f"[{section}]")
+            for key, value in entry.items():
+                lines.append(f"{key} = {_toml_value(value)}")
+            lines.append("")
     return "\n".join(lines)
 
 

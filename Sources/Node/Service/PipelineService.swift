@@ -185,6 +185,7 @@ final class PipelineService: @unchecked Sendable {
             }
             let estimate = estimateBytes(job)
             reserve(estimate)
+            try? catalog.jobStarted(job.id)
             let (outcome, results, findings) = execute(job)
             release(estimate)
             do {
