@@ -7,7 +7,8 @@ struct AutoSeg: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autoseg",
         abstract: "AutoSeg: a durable DICOM node that segments what it receives.",
-        subcommands: [Serve.self, Send.self, Echo.self, Status.self, Rules.self, Findings.self]
+        subcommands: [Serve.self, Run.self, Send.self, Echo.self, PhantomCommand.self, Eval.self, Rules.self, Status.self,
+                      Findings.self]
     )
 
     /// Exit codes per DESIGN §3: 0 success, 1 failure of the work, 2 bad usage or

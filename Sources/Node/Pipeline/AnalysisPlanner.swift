@@ -30,7 +30,10 @@ public enum AnalysisPlanner {
             if allowed.contains(kind) {
                 planned.append(PlannedAnalysis(analyzer: kind, series: series))
             } else {
-                unanalyzed.append(Unanalyzed(series: series[0], reason: "would go to \(kind.rawValue), which was not selected (--analyzers)"))
+                for (i, s) in series.enumerated() {
+                    let with = i == 0 ? "" : " with \(series[0].seriesInstanceUID)"
+                    unanalyzed.append(Unanalyzed(series: s, reason: "would go\(with) to \(kind.rawValue), which was not selected (--analyzers)"))
+                }
             }
         }
         let tmaxUsed = Set(all.filter { s in

@@ -10,13 +10,43 @@ public enum EvalRun {
     public struct Report: Sendable, Codable {
         public var cases: [CaseScore]
         public var summaries: [EvaluationSummary]
+        /// The name of each summary's group: the analyzer, for infarct with the input ("infarct-adc",
+        /// "infarct-ctp").
+        public var groups: [String]
         /// Truths no prediction referred to (scored as all missed), and predictions that matched no truth.
         public var unmatchedTruths: [String]
         public var unmatchedPredictions: [String]
 
         enum CodingKeys: String, CodingKey {
-            case cases, summaries
+            case cases, summaries, groups
             case unmatchedTruths = "unmatched_truths", unmatchedPredictions = "unmatched_predictions"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(cases, forKey: .cases)
+            try c.encode(zip(groups, summaries).map { SummaryJSON(group: $0, summary: $1) }, forKey: .summaries)
+            try c.encode(groups, forKey: .groups)
+            try c.encode(unmatchedTruths, forKey: .unmatchedTruths)
+            try c.encode(unmatchedPredictions, forKey: .unmatchedPredictions)
+        }
+    }
+
+    /// A summary as JSON, with the sensitivities it computes (null when there was nothing to detect).
+    struct SummaryJSON: Encodable {
+        var group: String
+        var summary: EvaluationSummary
+
+        enum Extra: String, CodingKey {
+            case group, headlineSensitivity = "headline_sensitivity", sensitivityByBin = "bin_sensitivity"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            try summary.encode(to: encoder)
+            var c = encoder.container(keyedBy: Extra.self)
+            try c.encode(group, forKey: .group)
+            try c.encode(summary.headlineSensitivity, forKey: .headlineSensitivity)
+            try c.encode(summary.bins.map(\.sensitivity), forKey: .sensitivityByBin)
         }
     }
 
@@ -24,15 +54,19 @@ public enum EvalRun {
         public var description: String
     }
 
+    /// Every file called `name` in `root` or below, each once (compared by standardized path:
+    /// the enumerator's URLs and `root`'s may be spelled differently), sorted by path.
     static func find(_ name: String, under root: URL) -> [URL] {
-        var out: [URL] = []
-        if FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path) {
-            out.append(root.appendingPathComponent(name))
-        }
+        var byPath: [String: URL] = [:]
+        let direct = root.appendingPathComponent(name).standardizedFileURL
+        if FileManager.default.fileExists(atPath: direct.path) { byPath[direct.path] = direct }
         if let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) {
-            for case let url as URL in e where url.lastPathComponent == name && !out.contains(url) { out.append(url) }
+            for case let url as URL in e where url.lastPathComponent == name {
+                let u = url.standardizedFileURL
+                if byPath[u.path] == nil { byPath[u.path] = u }
+            }
         }
-        return out.sorted { $0.path < $1.path }
+        return byPath.keys.sorted().map { byPath[$0]! }
     }
 
     public static func run(truth: URL, predictions: URL) throws -> Report {
@@ -91,7 +125,7 @@ public enum EvalRun {
         }
         let summaries = tagOrder.map { EvaluationSummary(analyzer: byTag[$0]!.0, scores: byTag[$0]!.1) }
         let unmatchedPreds = preds.map(\.url.path).filter { !used.contains($0) }
-        return Report(cases: cases, summaries: summaries, unmatchedTruths: unmatchedTruths,
+        return Report(cases: cases, summaries: summaries, groups: tagOrder, unmatchedTruths: unmatchedTruths,
                       unmatchedPredictions: unmatchedPreds)
     }
 }

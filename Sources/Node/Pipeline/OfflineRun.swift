@@ -3,6 +3,7 @@ import DICOM
 import Dispatch
 import Foundation
 import Imaging
+import Results
 
 /// What happened to one planned analysis.
 public struct AnalysisOutcome: Sendable {
@@ -15,22 +16,33 @@ public struct AnalysisOutcome: Sendable {
     /// The output folder (analyzed only).
     public var output: String?
     public var document: FindingsDocument?
+    /// The DICOM objects written (SEG, SR, key images), SEG first (analyzed only).
+    public var written: [WrittenObject] = []
     public var loadSeconds: Double
     public var analyzeSeconds: Double
     public var writeSeconds: Double
 }
 
 /// `autoseg run`: analyze series read from files and write each result to
-/// `<out>/<SeriesInstanceUID>-<analyzer>/` (`findings.json`, `labels.nii`). Analyses run one
-/// after another; each loads and analyzes on all cores. The SEG/SR/SC objects join these files
-/// in the results issue.
+/// `<out>/<SeriesInstanceUID>-<analyzer>/`: `labels.nii`, the DICOM results of `ResultWriter`
+/// (`seg.dcm`, `sr.dcm`, `sc-<n>.dcm`) and, last, `findings.json` (so a folder with a
+/// `findings.json` holds a complete result). Analyses run one after another; each loads and
+/// analyzes on all cores.
 public struct OfflineRun: Sendable {
     public var output: URL
+    public var resultOptions: ResultOptions
     public var analyzerFor: @Sendable (AnalyzerKind) -> any Analyzer
 
-    public init(output: URL, analyzerFor: @escaping @Sendable (AnalyzerKind) -> any Analyzer) {
+    public init(output: URL, resultOptions: ResultOptions = ResultOptions(),
+                analyzerFor: @escaping @Sendable (AnalyzerKind) -> any Analyzer) {
         self.output = output
+        self.resultOptions = resultOptions
         self.analyzerFor = analyzerFor
+    }
+
+    /// The output folder of an analysis.
+    public func directory(for plan: PlannedAnalysis) -> URL {
+        output.appendingPathComponent("\(plan.primary.seriesInstanceUID)-\(plan.analyzer.rawValue)")
     }
 
     public func run(_ plan: PlannedAnalysis, progress: (String) -> Void) -> AnalysisOutcome {
@@ -38,11 +50,12 @@ public struct OfflineRun: Sendable {
         var outcome = AnalysisOutcome(analyzer: plan.analyzer, seriesInstanceUID: uid, status: .failed,
                                       loadSeconds: 0, analyzeSeconds: 0, writeSeconds: 0)
         let t0 = now()
-        var inputs: [InputSeries] = []
+        var inputs: [InputSeries] = [], primary: LoadedVolume?
         for s in plan.series {
             do throws(VolumeError) {
                 let loaded = try VolumeLoader.load(files: s.files)
                 for w in loaded.warnings { progress("  \(s.seriesInstanceUID): \(w)") }
+                if primary == nil { primary = loaded }
                 inputs.append(InputSeries(role: s.role, info: s.info(units: loaded.units), volume: loaded.volume))
             } catch {
                 outcome.reason = "cannot load series \(s.seriesInstanceUID): \(error)"
@@ -64,17 +77,37 @@ public struct OfflineRun: Sendable {
         }
         outcome.analyzeSeconds = now() - t1
         let t2 = now()
-        let dir = output.appendingPathComponent("\(uid)-\(plan.analyzer.rawValue)")
+        let dir = directory(for: plan)
         let doc = FindingsDocument(result: result, studyInstanceUID: plan.primary.studyInstanceUID,
                                    sourceSeries: plan.series.map(\.seriesInstanceUID))
+        let findingsFile = dir.appendingPathComponent("findings.json")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // An earlier run's findings.json must not outlive a failed rewrite.
+            if FileManager.default.fileExists(atPath: findingsFile.path) {
+                try FileManager.default.removeItem(at: findingsFile)
+            }
             let (labels, _) = Evaluation.labelVolume(result, geometry: inputs[0].volume.geometry)
             try NIfTI.write(labels, to: dir.appendingPathComponent("labels.nii"),
                             description: "AutoSeg \(plan.analyzer.rawValue) \(result.version) findings")
-            try writeJSON(doc, to: dir.appendingPathComponent("findings.json"))
         } catch {
+            outcome.writeSeconds = now() - t2
             outcome.reason = "cannot write \(dir.path): \(error.localizedDescription)"
+            return outcome
+        }
+        do throws(DICOMError) {
+            outcome.written = try ResultWriter.write(result: result, source: primary!, sourceHeader: plan.primary.files[0],
+                                                     outputDirectory: dir, options: resultOptions)
+        } catch {
+            outcome.writeSeconds = now() - t2
+            outcome.reason = "cannot write the DICOM results into \(dir.path): \(error)"
+            return outcome
+        }
+        do {
+            try writeJSON(doc, to: findingsFile)
+        } catch {
+            outcome.writeSeconds = now() - t2
+            outcome.reason = "cannot write \(findingsFile.path): \(error.localizedDescription)"
             return outcome
         }
         outcome.writeSeconds = now() - t2

@@ -17,6 +17,39 @@ public enum PhantomWriter {
         }
     }
 
+    /// Why `dir` cannot take a phantom.
+    public struct Refusal: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Makes `dir` ready for a phantom: it may be missing or empty, or hold an earlier phantom
+    /// (a `truth.json`), whose series folders and truth files are removed so that no stale
+    /// slice or series of it survives. Anything else is refused (nothing is deleted).
+    public static func prepare(_ dir: URL) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw Refusal(description: "\(dir.path) is a file, not a folder") }
+        let names = try fm.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }
+        if names.isEmpty { return }
+        let truthURL = dir.appendingPathComponent("truth.json")
+        guard let data = try? Data(contentsOf: truthURL),
+              let old = try? JSONDecoder().decode(TruthDocument.self, from: data) else {
+            throw Refusal(description: "\(dir.path) is not empty and holds no earlier phantom (truth.json); "
+                          + "give an empty or new folder")
+        }
+        for s in old.series where !s.folder.isEmpty && !s.folder.contains("/") && !s.folder.hasPrefix(".") {
+            let folder = dir.appendingPathComponent(s.folder)
+            let files = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? []
+            for f in files where f.hasSuffix(".dcm") && Int(f.dropLast(4)) != nil {
+                try fm.removeItem(at: folder.appendingPathComponent(f))
+            }
+            if (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true { try? fm.removeItem(at: folder) }
+        }
+        try? fm.removeItem(at: dir.appendingPathComponent("truth.nii"))
+        try fm.removeItem(at: truthURL)
+    }
+
     @discardableResult
     public static func write(_ p: Phantom, size: Int, to dir: URL) throws -> TruthDocument {
         let study = UID.derived("autoseg-phantom", p.kind.rawValue, String(p.seed), String(size))

@@ -40,9 +40,12 @@ public enum SeriesScan {
         public var skipped: [(path: String, reason: String)]
     }
 
-    public static func scan(_ inputs: [String]) -> Result {
+    /// Folders under `excluding` are not walked (`autoseg run` skips its own output folder, so
+    /// results written inside an input folder are not read back as input on a re-run).
+    public static func scan(_ inputs: [String], excluding: [URL] = []) -> Result {
         var files: [String] = [], skipped: [(String, String)] = []
         let fm = FileManager.default
+        let excluded = Set(excluding.map { $0.standardizedFileURL.resolvingSymlinksInPath().path })
         for input in inputs {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
@@ -51,8 +54,14 @@ public enum SeriesScan {
             }
             if !isDir.boolValue { files.append(input); continue }
             let base = URL(fileURLWithPath: input)
-            guard let e = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else { continue }
-            for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            guard let e = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey]) else { continue }
+            for case let url as URL in e {
+                let kind = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+                if kind?.isDirectory == true {
+                    if excluded.contains(url.standardizedFileURL.resolvingSymlinksInPath().path) { e.skipDescendants() }
+                    continue
+                }
+                guard kind?.isRegularFile == true else { continue }
                 let name = url.lastPathComponent
                 if name.hasPrefix(".") || name.hasSuffix(".json") || name.hasSuffix(".nii") { continue }
                 files.append(url.path)
