@@ -213,13 +213,16 @@ extension Catalog {
     /// Records that the series was routed with everything received up to `through`, and
     /// queues `jobs` in the same transaction (none when no rule sends it anywhere). A job whose
     /// series and analyzer already have one waiting in the queue updates that one instead.
+    /// `alsoRouted`: other series the jobs cover (a CT perfusion pair's partner, quiet too).
     /// Returns the ids of the jobs queued or updated.
     @discardableResult
-    public func route(seriesInstanceUID: String, through: Double, jobs: [NewJob]) throws -> [Int64] {
+    public func route(seriesInstanceUID: String, through: Double, jobs: [NewJob],
+                      alsoRouted: [(seriesInstanceUID: String, through: Double)] = []) throws -> [Int64] {
         try withConnection { c in
             try c.transaction {
-                _ = try c.run("UPDATE series SET routed_through = ?2 WHERE series_uid = ?1",
-                              [.text(seriesInstanceUID), .real(through)])
+                for (uid, t) in [(seriesInstanceUID, through)] + alsoRouted {
+                    _ = try c.run("UPDATE series SET routed_through = ?2 WHERE series_uid = ?1", [.text(uid), .real(t)])
+                }
                 var ids: [Int64] = []
                 for j in jobs {
                     // A job of the same series and analyzer still waiting in the queue takes the
@@ -256,6 +259,13 @@ extension Catalog {
                 SELECT i.file_path FROM instances i JOIN series se ON se.id = i.series_ref
                 WHERE se.series_uid = ? AND i.status = 'stored' ORDER BY i.file_path
                 """, [.text(seriesInstanceUID)]) { $0.text(0) }
+        }
+    }
+
+    /// When the series last received an instance (nil: unknown series).
+    public func lastReceived(seriesInstanceUID: String) throws -> Date? {
+        try withConnection { c in
+            try c.queryFirst("SELECT last_received_at FROM series WHERE series_uid = ?", [.text(seriesInstanceUID)]) { $0.date(0) }
         }
     }
 

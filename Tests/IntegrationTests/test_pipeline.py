@@ -510,3 +510,19 @@ def test_orthanc_pushes_a_study_and_gets_seg_sr_sc_back(node_factory, tmp_path, 
                 assert sr.StudyInstanceUID == pydicom.dcmread(files_of(src / "source")[0]).StudyInstanceUID
     finally:
         orthanc.stop()
+
+
+def test_ctp_map_waits_for_its_partner(node_factory, pacs, tmp_path_factory):
+    """An rCBF map alone is complete but not analyzable: it waits; its Tmax map arriving later
+    forms the one infarct job (keyed by the rCBF series)."""
+    ctp = source(tmp_path_factory.getbasetemp(), "infarct", 64, 1, "--ctp")
+    node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}])
+    send(node, ctp / "source")
+    assert wait_until(lambda: "waiting for the Tmax map" in node.log_text(), 20), node.log_tail()
+    assert jobs(node) == []
+    send(node, ctp / "tmax")
+    j = wait_jobs(node, 1)
+    assert len(j) == 1 and j[0]["state"] == "done", j
+    assert j[0]["series_uid"] == series_uid(ctp / "source")
+    assert j[0]["findings"] == 2, "core and hypoperfused region"
+    wait_delivered(node)

@@ -104,7 +104,10 @@ final class PipelineService: @unchecked Sendable {
             do {
                 let quiet = try catalog.quietSeries(quietSince: Date().addingTimeInterval(-stable))
                 var queued = 0
-                for s in quiet { queued += try routeSeries(s) }
+                var handled = Set<String>()
+                for s in quiet where !handled.contains(s.seriesInstanceUID) {
+                    queued += try routeSeries(s, quiet: quiet, handled: &handled)
+                }
                 if queued > 0 { wakeWorkers() }
             } catch {
                 logger.error("completion check failed", metadata: ["error": "\(error)"])
@@ -124,7 +127,8 @@ final class PipelineService: @unchecked Sendable {
 
     /// Routes one quiet series: queues its job (or its CT perfusion pair's) or records that
     /// it is stored only. Returns the number of jobs queued.
-    private func routeSeries(_ q: QuietSeries) throws -> Int {
+    private func routeSeries(_ q: QuietSeries, quiet: [QuietSeries], handled: inout Set<String>) throws -> Int {
+        handled.insert(q.seriesInstanceUID)
         var meta: Logger.Metadata = ["series_uid": "\(q.seriesInstanceUID)", "study_uid": "\(q.studyInstanceUID)",
                                      "instances": "\(q.instances)", "calling_ae": "\(q.callingAE)"]
         guard let s = try scannedSeries(q.seriesInstanceUID, study: q.studyInstanceUID) else {
@@ -150,6 +154,15 @@ final class PipelineService: @unchecked Sendable {
                     break
                 }
             }
+            // The partner must be complete too; if it is still arriving, its own completion
+            // forms the job.
+            let quietSince = Date().addingTimeInterval(-config.pipeline.stableSeconds)
+            if let p = partner, let last = try catalog.lastReceived(seriesInstanceUID: p.seriesInstanceUID), last >= quietSince {
+                try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [])
+                meta["reason"] = "\(decision.reason); its \(wanted == .tmax ? "Tmax" : "rCBF") map is still arriving"
+                logger.info("series complete: CT perfusion map waits for its partner", metadata: meta)
+                return 0
+            }
             guard let partner else {
                 try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [])
                 meta["reason"] = "\(decision.reason); waiting for the \(wanted == .tmax ? "Tmax" : "rCBF") map of this study"
@@ -161,7 +174,13 @@ final class PipelineService: @unchecked Sendable {
         let job = NewJob(seriesInstanceUID: inputs[0].seriesInstanceUID, studyInstanceUID: q.studyInstanceUID,
                          analyzer: analyzer.rawValue, inputSeries: inputs.map(\.seriesInstanceUID), rule: decision.rule,
                          callingAE: q.callingAE, remoteHost: q.remoteHost, inputInstances: inputs.reduce(0) { $0 + $1.files.count })
-        let ids = try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [job])
+        // The partner of a CT perfusion pair, quiet in this same check, is covered by this job.
+        let partners = inputs.compactMap { s in
+            quiet.first { $0.seriesInstanceUID == s.seriesInstanceUID && $0.seriesInstanceUID != q.seriesInstanceUID }
+        }
+        for p in partners { handled.insert(p.seriesInstanceUID) }
+        let ids = try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [job],
+                                    alsoRouted: partners.map { ($0.seriesInstanceUID, $0.lastReceivedAt) })
         meta["job_id"] = "\(ids.first ?? 0)"
         meta["analyzer"] = "\(analyzer.rawValue)"
         logger.info("series complete: job queued", metadata: meta)
