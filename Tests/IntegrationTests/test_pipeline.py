@@ -526,3 +526,26 @@ def test_ctp_map_waits_for_its_partner(node_factory, pacs, tmp_path_factory):
     assert j[0]["series_uid"] == series_uid(ctp / "source")
     assert j[0]["findings"] == 2, "core and hypoperfused region"
     wait_delivered(node)
+
+
+def test_rules_test_and_findings_cli(autoseg_bin, tmp_path, tmp_path_factory):
+    """`autoseg rules test` explains the routing of files with the shipped rules; `findings`
+    refuses a bad --since (exit 2) and a data dir without a catalog (exit 1)."""
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    conf = REPO / "conf" / "autoseg.toml"
+    res = run_autoseg(autoseg_bin, "rules", "test", str(src / "source"), "--config", str(conf))
+    assert res.returncode == 0, res.stderr
+    assert "-> liver by rules[1]" in res.stdout, res.stdout
+    res = run_autoseg(autoseg_bin, "rules", "test", str(src / "source"), "--config", str(conf), "--json")
+    doc = json.loads(res.stdout)
+    assert doc["series"][0]["analyzer"] == "liver" and doc["series"][0]["files"] == len(files_of(src / "source"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run_autoseg(autoseg_bin, "rules", "test", str(empty), "--config", str(conf))
+    assert res.returncode == 1 and "no DICOM series" in res.stderr
+    res = run_autoseg(autoseg_bin, "findings", "--since", "yesterday", "--config", str(conf))
+    assert res.returncode == 2 and "--since" in res.stderr
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[node]\ndata_dir = "{tmp_path / "nothing"}"\n')
+    res = run_autoseg(autoseg_bin, "findings", "--config", str(cfg))
+    assert res.returncode == 1 and "no catalog" in res.stderr
