@@ -60,6 +60,32 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(score.falsePositives, [])
     }
 
+    /// Truth labels that are not lesions (infarct: 2 = hypoperfused, not core) are background for
+    /// matching and the case Dice: an exact core gives case Dice 1 whatever the hypoperfusion
+    /// does, and a predicted lesion that lies only in the hypoperfused region is a false positive.
+    func testNonLesionTruthLabelsAreBackground() {
+        var truth = Volume<UInt16>(dimensions: grid, repeating: 0)
+        box(&truth, 2, s: 0..<4, r: 0..<10, c: 0..<10)   // hypoperfused, 400 voxels
+        box(&truth, 1, s: 0..<2, r: 0..<5, c: 0..<5)     // core inside it, 50 voxels
+        let core = TruthLesion(label: 1, type: "core", centerMM: [0, 0, 0], diametersMM: [5, 5, 5], diameterMM: 5,
+                               volumeML: 0, target: true)
+        var pred = Volume<UInt16>(dimensions: grid, repeating: 0)
+        box(&pred, 2, s: 0..<3, r: 0..<8, c: 0..<8)      // hypoperfusion finding (not a lesion label), too small
+        box(&pred, 1, s: 0..<2, r: 0..<5, c: 0..<5)      // exact core
+        let exact = Evaluation.score(name: "t", analyzer: .infarct, truth: truth, truthLesions: [core], truthVolumesML: [:],
+                                     predicted: pred, predictedLesions: [1], predictedVolumesML: [:])
+        XCTAssertEqual(exact.caseDice, 1, accuracy: 1e-12)
+        XCTAssertEqual(exact.lesions.map(\.dice), [1])
+        XCTAssertEqual(exact.falsePositives, [])
+
+        box(&pred, 3, s: 3..<4, r: 8..<10, c: 8..<10)    // a second "core" in the hypoperfused region only: 4 voxels
+        let extra = Evaluation.score(name: "t", analyzer: .infarct, truth: truth, truthLesions: [core], truthVolumesML: [:],
+                                     predicted: pred, predictedLesions: [1, 3], predictedVolumesML: [:])
+        XCTAssertEqual(extra.caseDice, 2.0 * 50 / (50 + 54), accuracy: 1e-12)
+        XCTAssertEqual(extra.lesions.map(\.matchedPrediction), [1])
+        XCTAssertEqual(extra.falsePositives, [3])
+    }
+
     /// NIfTI round trip keeps voxels and the LPS geometry (through the RAS sform), oblique too.
     func testNIfTIRoundTrip() throws {
         let c = 1 / 2.0.squareRoot()

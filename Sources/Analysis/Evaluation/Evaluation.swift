@@ -3,6 +3,11 @@ import Imaging
 /// Scores predictions against phantom truth: per-lesion matching (overlap-based, one-to-one),
 /// per-lesion Dice and volume error, false positives, case Dice and per-case volumes.
 ///
+/// Only lesions count on either side: truth labels listed in `truthLesions` and predicted labels
+/// in `predictedLesions`. Other truth labels (the infarct phantom's label 2, hypoperfused but
+/// not core) are background for matching and for the case Dice (all lesion voxels of the truth
+/// against all lesion voxels of the prediction), and are scored as case volumes instead.
+///
 /// Matching: every (truth lesion, predicted lesion) pair that overlaps gets its Dice; pairs
 /// with Dice ≥ `minimumDice` are candidates; candidates are taken greedily by Dice, highest
 /// first, each truth lesion and each prediction at most once. A truth lesion without a match
@@ -26,8 +31,11 @@ public enum Evaluation {
         let voxelML = truth.geometry.spacing.voxelVolume / 1000
         var truthSize: [Int: Int] = [:], predSize: [Int: Int] = [:], overlap: [Pair: Int] = [:]
         var unionTruth = 0, unionPred = 0, unionBoth = 0
+        var isLesion = [Bool](repeating: false, count: Int(UInt16.max) + 1)
+        for l in truthLesions where l.label > 0 && l.label <= Int(UInt16.max) { isLesion[l.label] = true }
         for i in 0..<truth.voxels.count {
-            let t = Int(truth.voxels[i])
+            var t = Int(truth.voxels[i])
+            if !isLesion[t] { t = 0 }
             var p = Int(predicted.voxels[i])
             if !predictedLesions.contains(p) { p = 0 }
             if t != 0 { truthSize[t, default: 0] += 1; unionTruth += 1 }

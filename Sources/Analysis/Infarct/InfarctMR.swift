@@ -39,16 +39,24 @@ enum InfarctMR {
         clock.stage("measure") {
             guard let props = Regions.properties(mask: core, intensity: adc), let region = RegionMask(full: core) else { return }
             coreML = props.volumeML
-            var borderline = 0
-            for i in 0..<core.voxels.count where core.voxels[i] != 0 && seg.smoothed.voxels[i] > threshold - 40 { borderline += 1 }
-            let border = Double(borderline) / Double(props.voxelCount)
+            // Evidence is read on the lightly smoothed map, not the clamped one (whose values all lie
+            // within the clamp of the threshold). Every core has a partial-volume shell near the
+            // threshold, a large share of a small core's voxels, so the margin is taken at the
+            // core's deep part (20th percentile) rather than its mean.
+            var values: [Float] = []
+            values.reserveCapacity(props.voxelCount)
+            for i in 0..<core.voxels.count where core.voxels[i] != 0 { values.append(seg.light.voxels[i]) }
+            values.sort()
+            let borderline = values.count - (values.firstIndex { $0 > threshold - 40 } ?? values.count)
+            let border = Double(borderline) / Double(max(1, values.count))
+            let deep = Double(values[min(values.count - 1, values.count / 5)])
             let (lat, site) = InfarctBrain.laterality(InfarctBrain.sides(core, midline: midline))
-            let margin = (InfarctCore.adcThreshold - props.mean) / InfarctCore.adcThreshold
+            let margin = (InfarctCore.adcThreshold - deep) / InfarctCore.adcThreshold
             var confidence = 0.55 + 1.2 * margin - 0.4 * border
             if props.volumeML < 1 { confidence *= 0.8 }
             let reason = "ADC below \(Int(threshold)) ×10⁻⁶ mm²/s in \(InfarctCore.fmt(props.volumeML)) mL "
-                + "(mean \(Int(props.mean.rounded())), \(Int((border * 100).rounded())) % of voxels within 40 of the threshold); "
-                + "brain-edge band excluded"
+                + "(mean \(Int(props.mean.rounded())), deepest fifth below \(Int(deep.rounded())), "
+                + "\(Int((border * 100).rounded())) % of voxels within 40 of the threshold); brain-edge band excluded"
             findings.append(Finding(number: 1, kind: .core, category: "core", mask: region, centroidMM: props.centroid,
                                     laterality: lat, site: site,
                                     measurements: [Measurement("volume", props.volumeML, "mL"),

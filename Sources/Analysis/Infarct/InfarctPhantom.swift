@@ -19,10 +19,21 @@ import Imaging
 /// - Noise: ADC SD 30–60 (mildly correlated), rCBF SD 3–5 and Tmax SD 0.4–0.8 s (correlated
 ///   over 1.2 mm, as perfusion maps are smoothed); values clamped at 0.
 /// - Truth: label 1 = core, 2 = hypoperfused (Tmax > 6 s) but not core, each where the voxel is
-///   more than half inside; `caseVolumesML` "core", "tmax" (labels 1 ∪ 2), "mismatch".
+///   more than half inside (by the render's samples; a tie by their mean signed distance, not
+///   "outside", which biased coarse grids by 1–4 % of the Tmax volume); `caseVolumesML` "core",
+///   "tmax" (labels 1 ∪ 2), "mismatch". `make(…, lesion: false)` renders the same brain without
+///   the lesion (no labels).
 public enum InfarctPhantom {
-    /// The phantom for `seed` on a `size` × `size` in-plane matrix (≥ 32).
-    public static func make(seed: UInt64, size: Int = 256) -> Phantom {
+    /// The phantom for `seed` on a `size` × `size` in-plane matrix (≥ 32). With `lesion` false
+    /// the same brain, maps and noise without the lesion: no labels, no truth lesion, volumes 0.
+    public static func make(seed: UInt64, size: Int = 256, lesion: Bool = true) -> Phantom {
+        build(seed: seed, size: size, lesion: lesion).phantom
+    }
+
+    /// The phantom and its noise-free maps (ADC, rCBF, Tmax) before noise.
+    static func build(seed: UInt64, size: Int, lesion withLesion: Bool = true)
+        -> (phantom: Phantom, clean: (adc: [Float], flow: [Float], tmax: [Float]))
+    {
         precondition(size >= 32, "size must be at least 32")
         let root = SplitMix64(state: seed)
         var g = root.derived(1)
@@ -31,7 +42,7 @@ public enum InfarctPhantom {
         var ra = root.derived(2)
         let anatomy = BrainAnatomy(&ra)
         var rl = root.derived(3)
-        let lesion = InfarctLesion(&rl, anatomy: anatomy)
+        let lesion = withLesion ? InfarctLesion(&rl, anatomy: anatomy) : nil
         var rv = root.derived(4)
         let adcValues = (csf: rv.uniform(2900...3200), grey: rv.uniform(780...830), white: rv.uniform(680...730))
         let flowValues = (csf: rv.uniform(2...4), grey: rv.uniform(55...65), white: rv.uniform(22...28))
@@ -57,7 +68,7 @@ public enum InfarctPhantom {
         let voxelML = geometry.spacing.voxelVolume / 1000
         let coreCount = labels.voxels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
         let tmaxCount = labels.voxels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-        let site = lesion.side > 0 ? "left hemisphere" : "right hemisphere"
+        let site = (lesion?.side ?? 0) > 0 ? "left hemisphere" : "right hemisphere"
         var lesions: [TruthLesion] = []
         if let p = Regions.properties(mask: labels.map { $0 == 1 ? 1 : 0 }) {
             let axes = p.principalAxesLengths
@@ -78,7 +89,9 @@ public enum InfarctPhantom {
                           volume: flow),
             PhantomSeries(role: .tmax, info: info("CT", "HEAD", "CTP Tmax", ["DERIVED", "SECONDARY", "PERFUSION"], "s"), volume: tmax),
         ]
-        return Phantom(kind: .infarct, seed: seed, series: series, labels: labels, lesions: lesions, caseVolumesML: volumes,
-                       name: "Infarct phantom \(seed) (\(site) core \(String(format: "%.1f", volumes["core"]!)) mL)")
+        let name = lesion != nil ? "Infarct phantom \(seed) (\(site) core \(String(format: "%.1f", volumes["core"]!)) mL)"
+            : "Infarct phantom \(seed) without lesion"
+        return (Phantom(kind: .infarct, seed: seed, series: series, labels: labels, lesions: lesions, caseVolumesML: volumes,
+                        name: name), (clean.adc, clean.flow, clean.tmax))
     }
 }

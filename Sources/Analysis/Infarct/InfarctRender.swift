@@ -10,7 +10,8 @@ struct InfarctRender: Sendable {
     typealias Tissues = (csf: Double, grey: Double, white: Double)
 
     let anatomy: BrainAnatomy
-    let lesion: InfarctLesion
+    /// nil: the brain without a lesion.
+    let lesion: InfarctLesion?
     let dimensions: Dimensions
     let geometry: Geometry
     let weights: (csf: [Float], grey: [Float], white: [Float])
@@ -21,6 +22,8 @@ struct InfarctRender: Sendable {
         -> (adc: [Float], flow: [Float], tmax: [Float], labels: [UInt16], mean: Double)
     {
         let d = dimensions, g = geometry, w = weights
+        // Without a lesion the contralateral mean is still that of one side (right).
+        let side = lesion?.side ?? 1
         var a = [Float](repeating: 0, count: d.count), f = a, t = a
         var contra: [Float] = []
         for s in 0..<d.slices {
@@ -31,7 +34,7 @@ struct InfarctRender: Sendable {
                     a[i] = Float(wc * adc.csf + wg * adc.grey + ww * adc.white)
                     f[i] = Float(wc * flow.csf + wg * flow.grey + ww * flow.white)
                     t[i] = Float(wc * tmax.csf + wg * tmax.grey + ww * tmax.white)
-                    if wc + wg + ww > 0 && lesion.side * anatomy.local(g.point(slice: Double(s), row: Double(r), column: Double(c))).x < 0 {
+                    if wc + wg + ww > 0 && side * anatomy.local(g.point(slice: Double(s), row: Double(r), column: Double(c))).x < 0 {
                         contra.append(f[i])
                     }
                 }
@@ -39,7 +42,8 @@ struct InfarctRender: Sendable {
         }
         let mean = Self.tissueMean(contra)
         var labels = [UInt16](repeating: 0, count: d.count)
-        let box = lesionBox()
+        guard let les = lesion else { return (a, f, t, labels, mean) }
+        let box = lesionBox(les)
         let sp = g.spacing
         let near = 1.3 * 0.5 * (sp.slice * sp.slice + sp.row * sp.row + sp.column * sp.column).squareRoot()
         let nz = max(2, Int((sp.slice / 1.25).rounded(.up)))
@@ -52,7 +56,7 @@ struct InfarctRender: Sendable {
             }
         }
         let offsets = o
-        let les = lesion, anat = anatomy
+        let anat = anatomy
         let reach = (core: max(les.rimWidth + 1.5, InfarctLesion.flat + 2.5) + near, hypo: les.transitionWidth + 3 + near)
         a.withUnsafeMutableBufferPointer { ab in
             f.withUnsafeMutableBufferPointer { fb in
@@ -68,13 +72,15 @@ struct InfarctRender: Sendable {
                                         let dc0 = les.coreDistance(q0)
                                         if dc0 > reach.core && les.hypoDistance(q0, core: dc0) > reach.hypo { continue }
                                         var sums = SIMD8<Double>()
-                                        var core = 0, hypo = 0
+                                        var core = 0, hypo = 0, sumCore = 0.0, sumHypo = 0.0
                                         for o in offsets {
                                             let q = anat.local(g.point(slice: Double(s) + o.x, row: Double(r) + o.y,
                                                                        column: Double(c) + o.z))
                                             let dc = les.coreDistance(q), dh = les.hypoDistance(q, core: dc)
                                             if dc < 0 { core += 1 }
                                             if dh < 0 { hypo += 1 }
+                                            sumCore += dc
+                                            sumHypo += dh
                                             sums[0] += les.adc(q, dc, base: adc.grey)
                                             sums[1] += les.adc(q, dc, base: adc.white)
                                             sums[2] += les.flow(q, dc, dh, base: flow.grey, mean: mean)
@@ -88,7 +94,13 @@ struct InfarctRender: Sendable {
                                         ao[i] = Float(wc * adc.csf + (wg * sums[0] + ww * sums[1]) / k)
                                         fo[i] = Float(wc * flow.csf + (wg * sums[2] + ww * sums[3]) / k)
                                         to[i] = Float(wc * tmax.csf + (wg * sums[4] + ww * sums[5]) / k)
-                                        lo[i] = 2 * core > offsets.count ? 1 : (2 * hypo > offsets.count ? 2 : 0)
+                                        // More than half of the samples inside; exactly half (common with the
+                                        // even sample counts, e.g. a surface across a slice) goes by the samples'
+                                        // mean distance, as the odd-symmetric profiles do.
+                                        let n = offsets.count
+                                        let inCore = 2 * core > n || (2 * core == n && sumCore < 0)
+                                        let inHypo = 2 * hypo > n || (2 * hypo == n && sumHypo < 0)
+                                        lo[i] = inCore ? 1 : (inHypo ? 2 : 0)
                                     }
                                 }
                             }
@@ -114,7 +126,7 @@ struct InfarctRender: Sendable {
     }
 
     /// Index box of the voxels the lesion can change.
-    func lesionBox() -> (lo: SIMD3<Int>, hi: SIMD3<Int>) {
+    func lesionBox(_ lesion: InfarctLesion) -> (lo: SIMD3<Int>, hi: SIMD3<Int>) {
         let (lo, hi) = lesion.influenceBox
         var ilo = SIMD3<Double>(repeating: .infinity), ihi = SIMD3<Double>(repeating: -.infinity)
         for k in 0..<8 {

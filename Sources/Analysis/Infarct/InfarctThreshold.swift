@@ -29,6 +29,9 @@ enum InfarctThreshold {
         var region: Mask
         /// The map as finally thresholded (sign-flipped back for `below == false`).
         var smoothed: Volume<Float>
+        /// The map after step 1 only (light smoothing, no clamp; sign-flipped back): how far
+        /// each voxel really is from the threshold.
+        var light: Volume<Float>
         /// The clamp half-width used.
         var clip: Float
     }
@@ -51,8 +54,12 @@ enum InfarctThreshold {
         var s2 = a
         for i in 0..<s2.voxels.count { s2.voxels[i] = 2 * a.voxels[i] - b.voxels[i] }
         let final = InfarctBrain.cleaned(region(s2, t, allowed), minML: p.minimumML)
-        if !below { for i in 0..<s2.voxels.count { s2.voxels[i] = -s2.voxels[i] } }
-        return Output(region: final, smoothed: s2, clip: clip)
+        var light = s1
+        if !below {
+            for i in 0..<s2.voxels.count { s2.voxels[i] = -s2.voxels[i] }
+            for i in 0..<light.voxels.count { light.voxels[i] = -light.voxels[i] }
+        }
+        return Output(region: final, smoothed: s2, light: light, clip: clip)
     }
 
     /// Voxels of `allowed` where `v` < `t`.
