@@ -128,7 +128,7 @@ def wait_job_delivered(db: Path, series_uid: str, after: float, timeout: float =
     while time.time() < deadline:
         if db.exists():
             rows = query(db, "SELECT * FROM jobs WHERE series_uid = ? AND created_at >= ? ORDER BY id DESC LIMIT 1",
-                         (series_uid, after - 1))
+                         (series_uid, after))
             if rows and rows[0]["state"] in ("failed", "refused"):
                 raise SystemExit(f"job {rows[0]['id']} {rows[0]['state']}: {rows[0]['reason']}")
             if rows and rows[0]["state"] == "done":
@@ -213,8 +213,7 @@ def main():
                 t.start()
             for t in threads:
                 t.join()
-            acked = time.time()
-            jobs = [wait_job_delivered(node.db, u, acked - 0.5) for u in set(uids)]
+            jobs = [wait_job_delivered(node.db, u, start) for u in set(uids)]
             wall = max(j["last_sent"] for j in jobs) - start
             serial = sum(single[a] for a in mix)
             print(f"THROUGHPUT studies={len(set(uids))} wall_s={wall:.3f} per_study_s={wall / len(set(uids)):.3f} "
