@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // The only code that includes DCMTK. Not API: use `DICOM`.
@@ -51,6 +52,7 @@ let package = Package(
             "DICOM", "Catalog", "Analysis", "Results",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
             "Node", "DICOM", "Catalog", "Analysis", "Results",

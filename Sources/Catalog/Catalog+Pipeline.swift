@@ -511,3 +511,28 @@ extension Catalog {
         }
     }
 }
+
+/// Totals of finished jobs of one analyzer (for `/metrics`).
+public struct JobStageTotals: Sendable, Equatable {
+    public var analyzer: String
+    public var jobs: Int
+    public var loadSeconds: Double
+    public var analyzeSeconds: Double
+    public var encodeSeconds: Double
+}
+
+extension Catalog {
+    /// Per analyzer: done jobs and the sums of their stage times.
+    public func jobStageTotals() throws -> [JobStageTotals] {
+        try withConnection { c in
+            try c.query("""
+                SELECT analyzer, count(*), coalesce(sum(load_seconds), 0), coalesce(sum(analyze_seconds), 0),
+                       coalesce(sum(encode_seconds), 0)
+                FROM jobs WHERE state = 'done' AND load_seconds IS NOT NULL GROUP BY analyzer ORDER BY analyzer
+                """) { row in
+                JobStageTotals(analyzer: row.text(0), jobs: row.int(1), loadSeconds: row.double(2),
+                               analyzeSeconds: row.double(3), encodeSeconds: row.double(4))
+            }
+        }
+    }
+}

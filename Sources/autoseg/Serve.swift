@@ -34,8 +34,14 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("cannot start: \(error)", code: 1)
         }
+        var services: [any Service] = [node]
+        if config.http.port != 0 {
+            services.append(StatusServer.application(node: node, logger: logger))
+            logger.info("HTTP status API", metadata: [
+                "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/health /status /metrics"])
+        }
         let group = ServiceGroup(
-            services: [node], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
         do {
             try await group.run()

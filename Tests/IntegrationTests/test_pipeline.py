@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -549,3 +550,40 @@ def test_rules_test_and_findings_cli(autoseg_bin, tmp_path, tmp_path_factory):
     cfg.write_text(f'[node]\ndata_dir = "{tmp_path / "nothing"}"\n')
     res = run_autoseg(autoseg_bin, "findings", "--config", str(cfg))
     assert res.returncode == 1 and "no catalog" in res.stderr
+
+
+def test_http_status_and_metrics(node_factory, pacs, tmp_path_factory):
+    """[http]: /health, /status (JSON, no patient identifiers) and /metrics (Prometheus text)
+    reflect a study that went through the node."""
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    http = free_port()
+    node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}], start=False)
+    node.config["http"] = {"port": http, "host": "127.0.0.1"}
+    node.start()
+
+    def get(path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}{path}", timeout=10) as r:
+            return r.status, r.headers.get("Content-Type"), r.read().decode()
+    assert wait_until(lambda: get("/health")[0] == 200, 20)
+    send(node, src / "source")
+    wait_jobs(node, 1)
+    wait_delivered(node)
+    status, ctype, body = get("/status")
+    assert status == 200 and ctype == "application/json"
+    doc = json.loads(body)
+    assert doc["jobs"] == {"done": 1}
+    assert doc["ingest"]["stored"] == len(files_of(src / "source"))
+    assert doc["deliveries"]["pending"] == 0 and doc["deliveries"]["sent"] >= 3
+    assert doc["recent_jobs"][0]["analyzer"] == "liver"
+    patient = pydicom.dcmread(files_of(src / "source")[0], stop_before_pixels=True)
+    assert str(patient.PatientID) not in body and str(patient.PatientName) not in body
+    status, ctype, body = get("/metrics")
+    assert status == 200 and ctype.startswith("text/plain")
+    assert 'autoseg_jobs{state="done"} 1' in body
+    assert f"autoseg_instances_stored_total {len(files_of(src / 'source'))}" in body
+    assert 'autoseg_job_stage_seconds_sum{analyzer="liver",stage="analyze"}' in body
+    try:
+        get("/nope")
+        raise AssertionError("unknown path answered")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404

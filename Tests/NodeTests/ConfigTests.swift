@@ -486,7 +486,7 @@ final class ConfigTests: XCTestCase {
             "AUTOSEG_SECURITY_CERT_FILE": "c.pem", "AUTOSEG_SECURITY_KEY_FILE": "k.pem", "AUTOSEG_SECURITY_CA_FILE": "ca.pem",
             "AUTOSEG_PIPELINE_STABLE_SECONDS": "0.25", "AUTOSEG_PIPELINE_WORKERS": "2", "AUTOSEG_HTTP_PORT": "8081",
             "AUTOSEG_PIPELINE_MEMORY_MB": "4096", "AUTOSEG_PIPELINE_KEY_IMAGES": "false",
-            "AUTOSEG_PIPELINE_RETRY_MAX_SECONDS": "30",
+            "AUTOSEG_PIPELINE_RETRY_MAX_SECONDS": "30", "AUTOSEG_HTTP_HOST": "0.0.0.0",
         ]
         let c = try parse("", env: env)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "ENV AE", port: 1234, dataDir: "/data", maxAssociations: 3,
@@ -495,7 +495,7 @@ final class ConfigTests: XCTestCase {
                                                    certFile: "c.pem", keyFile: "k.pem", caFile: "ca.pem"))
         XCTAssertEqual(c.pipeline, PipelineSection(stableSeconds: 0.25, workers: 2, memoryMB: 4096, keyImages: false,
                                                    retryMaxSeconds: 30))
-        XCTAssertEqual(c.http.port, 8081)
+        XCTAssertEqual(c.http, HTTPSection(port: 8081, host: "0.0.0.0"))
         // One variable per key of the overridable sections, no more.
         let expected = ConfigEnvironment.sections.flatMap { s in s.keys.map { ConfigEnvironment.variable(section: s.name, key: $0) } }
         XCTAssertEqual(Set(expected), Set(env.keys))

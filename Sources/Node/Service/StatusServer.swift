@@ -1,0 +1,130 @@
+import Catalog
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The node's HTTP face (DESIGN §4 `[http]`): `GET /health`, `GET /status` (JSON) and
+/// `GET /metrics` (Prometheus text exposition). Read-only, from the catalog and the ingest
+/// counters; UIDs and counts only, never patient names or IDs. Bound to `http.host`
+/// (loopback by default) on `http.port`.
+public enum StatusServer {
+    /// The Hummingbird application as a `Service` for the node's `ServiceGroup`.
+    public static func application(node: StorageNode, logger: Logger) -> some Service {
+        let router = Hummingbird.Router()
+        let started = Date()
+        router.get("health") { _, _ -> Response in
+            json(["status": "ok", "uptime_s": Date().timeIntervalSince(started)])
+        }
+        router.get("status") { _, _ -> Response in
+            do {
+                return json(try statusDocument(node: node, started: started))
+            } catch {
+                return json(["error": "\(error)"], status: .internalServerError)
+            }
+        }
+        router.get("metrics") { _, _ -> Response in
+            do {
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers,
+                                body: .init(byteBuffer: ByteBuffer(string: try metrics(node: node, started: started))))
+            } catch {
+                return json(["error": "\(error)"], status: .internalServerError)
+            }
+        }
+        var httpLogger = logger
+        httpLogger.logLevel = max(logger.logLevel, .notice)  // no line per request at info
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(node.config.http.host, port: node.config.http.port),
+                                 serverName: "AutoSeg"),
+            logger: httpLogger)
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func statusDocument(node: StorageNode, started: Date) throws -> [String: Any] {
+        let c = node.catalog
+        let counts = try c.counts()
+        let pipeline = try c.pipelineCounts()
+        let ingest = node.ingest.snapshot
+        let now = Date().timeIntervalSince1970
+        return [
+            "ae_title": node.config.node.aeTitle,
+            "dicom_port": node.waitUntilListening(timeout: 0) ?? node.config.node.port,
+            "uptime_s": Date().timeIntervalSince(started),
+            "catalog": ["patients": counts.patients, "studies": counts.studies, "series": counts.series,
+                        "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
+            "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
+                       "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations],
+            "jobs": pipeline.jobs,
+            "deliveries": ["pending": pipeline.deliveriesPending, "retrying": pipeline.deliveriesRetrying,
+                           "sent": pipeline.deliveriesSent],
+            "findings": pipeline.findings,
+            "recent_jobs": try c.jobs(limit: 20).map { j -> [String: Any] in
+                ["id": j.id, "series_uid": j.seriesInstanceUID, "study_uid": j.studyInstanceUID, "analyzer": j.analyzer,
+                 "rule": j.rule, "state": j.state.rawValue, "attempts": j.attempts, "reason": j.reason ?? NSNull(),
+                 "findings": j.findings ?? NSNull(), "load_s": j.loadSeconds ?? NSNull(),
+                 "analyze_s": j.analyzeSeconds ?? NSNull(), "encode_s": j.encodeSeconds ?? NSNull()]
+            },
+            "pending_deliveries": try c.deliveries(pendingOnly: true, limit: 50).map { d -> [String: Any] in
+                ["result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
+                 "attempts": d.attempts, "next_attempt_in_s": max(0, d.nextAttemptAt - now),
+                 "last_status": d.lastStatus ?? NSNull(), "last_error": d.lastError ?? NSNull()]
+            },
+        ]
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    static func metrics(node: StorageNode, started: Date) throws -> String {
+        let c = node.catalog
+        let counts = try c.counts()
+        let pipeline = try c.pipelineCounts()
+        let ingest = node.ingest.snapshot
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, v) in samples { out += "\(name)\(labels) \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))\n" }
+        }
+        metric("autoseg_uptime_seconds", "gauge", "Seconds since the node started.", [("", Date().timeIntervalSince(started))])
+        metric("autoseg_instances_stored_total", "counter", "Instances stored durably since start.", [("", Double(ingest.stored))])
+        metric("autoseg_instances_refused_total", "counter", "C-STOREs answered with a failure since start.",
+               [("", Double(ingest.refused))])
+        metric("autoseg_received_bytes_total", "counter", "Bytes of stored instances since start.", [("", Double(ingest.bytes))])
+        metric("autoseg_associations_total", "counter", "Associations accepted since start.", [("", Double(ingest.associations))])
+        metric("autoseg_associations_rejected_total", "counter", "Associations rejected since start.",
+               [("", Double(ingest.rejectedAssociations))])
+        metric("autoseg_catalog_instances", "gauge", "Instances in the catalog.", [("", Double(counts.instances))])
+        metric("autoseg_catalog_missing_instances", "gauge", "Catalogued instances whose file is missing.",
+               [("", Double(counts.missingInstances))])
+        metric("autoseg_catalog_studies", "gauge", "Studies in the catalog.", [("", Double(counts.studies))])
+        metric("autoseg_catalog_bytes", "gauge", "Bytes of stored instances in the catalog.", [("", Double(counts.bytes))])
+        metric("autoseg_jobs", "gauge", "Analysis jobs by state.",
+               JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", Double(pipeline.jobs[$0.rawValue] ?? 0)) })
+        metric("autoseg_deliveries", "gauge", "Result deliveries by state.",
+               [("{state=\"pending\"}", Double(pipeline.deliveriesPending)), ("{state=\"sent\"}", Double(pipeline.deliveriesSent))])
+        metric("autoseg_deliveries_retrying", "gauge", "Pending deliveries that failed at least once.",
+               [("", Double(pipeline.deliveriesRetrying))])
+        metric("autoseg_findings", "gauge", "Findings in the catalog.", [("", Double(pipeline.findings))])
+        let totals = try c.jobStageTotals()
+        var stageSamples: [(String, Double)] = []
+        for t in totals {
+            for (stage, v) in [("load", t.loadSeconds), ("analyze", t.analyzeSeconds), ("encode", t.encodeSeconds)] {
+                stageSamples.append(("{analyzer=\"\(t.analyzer)\",stage=\"\(stage)\"}", v))
+            }
+        }
+        metric("autoseg_job_stage_seconds_sum", "counter", "Seconds spent per stage by done jobs.", stageSamples)
+        metric("autoseg_jobs_done_total", "counter", "Done jobs per analyzer.",
+               totals.map { ("{analyzer=\"\($0.analyzer)\"}", Double($0.jobs)) })
+        if let free = FileSystem.freeBytes(node.spool.dataDirectory.path) {
+            metric("autoseg_data_dir_free_bytes", "gauge", "Free bytes in data_dir.", [("", Double(free))])
+        }
+        return out
+    }
+}
