@@ -47,6 +47,7 @@ final class ASCIITextTests: XCTestCase {
         XCTAssertEqual(ASCIIText.clean("ADC < 620 ×10⁻⁶ mm²/s"), "ADC < 620 x10^-6 mm2/s")
         XCTAssertEqual(ASCIIText.clean("Müller – café ≥ 3 µm"), "Muller - cafe >= 3 um")
         XCTAssertEqual(ASCIIText.clean("肺"), "?")
+        XCTAssertEqual(ASCIIText.clean("at σ 2.8 mm, Δ 3"), "at sigma 2.8 mm, delta 3")
         XCTAssertEqual(ASCIIText.clean("a\u{1}b\tc"), "ab\tc")
         XCTAssertEqual(ASCIIText.clean("plain"), "plain")
     }
