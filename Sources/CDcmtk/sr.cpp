@@ -49,6 +49,15 @@ dk_status addEvaluations(Group &g, const dk_sr_evaluation *items, size_t count) 
     return dk_ok();
 }
 
+// The measurement's own Finding Site (TID 1419 rows 9-10), e.g. Lung + Right for the right
+// lung's volume, so that two volumes in one group stay distinguishable.
+template <typename Measurement>
+OFCondition addSite(Measurement &measurement, const dk_sr_measurement &m) {
+    if (!dk_has_code(m.finding_site)) return EC_Normal;
+    CID244e_Laterality laterality(dk_has_code(m.laterality) ? coded(m.laterality) : DSRCodedEntryValue());
+    return measurement.addFindingSite(coded(m.finding_site), laterality);
+}
+
 dk_status addVolumetric(TID1500_MeasurementReport &report, const dk_sr_spec &spec, const dk_sr_group &group) {
     DK_TRY("volumetric group", report.addVolumetricROIMeasurements());
     CMR_TID1411_in_TID1500 &g = report.getVolumetricROIMeasurements();
@@ -68,6 +77,7 @@ dk_status addVolumetric(TID1500_MeasurementReport &report, const dk_sr_spec &spe
         if (dk_has_code(m.derivation)) {
             DK_TRY("derivation", measurement.setDerivation(CID7464_GeneralRegionOfInterestMeasurementModifiers(coded(m.derivation))));
         }
+        DK_TRY("measurement site", addSite(measurement, m));
         DK_TRY("algorithm identification",
                measurement.setAlgorithmIdentification(dk_str(spec.algorithm_name), dk_str(spec.algorithm_version)));
     }
@@ -88,6 +98,7 @@ dk_status addIndividual(TID1500_MeasurementReport &report, const dk_sr_group &gr
         if (dk_has_code(m.derivation)) {
             DK_TRY("derivation", g.getMeasurement().setDerivation(CID7464_GeneralRegionOfInterestMeasurementModifiers(coded(m.derivation))));
         }
+        DK_TRY("measurement site", addSite(g.getMeasurement(), m));
     }
     return addEvaluations(g, group.evaluations, group.evaluation_count);
 }

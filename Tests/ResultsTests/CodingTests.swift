@@ -29,6 +29,12 @@ final class CodingTests: XCTestCase {
         XCTAssertTrue(c.value.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "-" }, c.value)
         XCTAssertEqual(MeasurementCoding.concept(for: "brain_volume").concept.value, "118565006")
         XCTAssertTrue(MeasurementCoding.isOrganVolume("lung_volume", organ: "lung"))
+        // One side of an organ: Volume with its own site and laterality; an unknown organ stays plain.
+        XCTAssertEqual(MeasurementCoding.concept(for: "right_lung_volume"),
+                       MeasurementConcept(Codes.volume, site: Codes.lung, laterality: Codes.right))
+        XCTAssertEqual(MeasurementCoding.concept(for: "left_lung_volume"),
+                       MeasurementConcept(Codes.volume, site: Codes.lung, laterality: Codes.left))
+        XCTAssertEqual(MeasurementCoding.concept(for: "right_thing_volume"), MeasurementConcept(Codes.volume))
         XCTAssertFalse(MeasurementCoding.isOrganVolume("core_volume", organ: "brain"))
     }
 
@@ -47,6 +53,7 @@ final class ASCIITextTests: XCTestCase {
         XCTAssertEqual(ASCIIText.clean("ADC < 620 ×10⁻⁶ mm²/s"), "ADC < 620 x10^-6 mm2/s")
         XCTAssertEqual(ASCIIText.clean("Müller – café ≥ 3 µm"), "Muller - cafe >= 3 um")
         XCTAssertEqual(ASCIIText.clean("肺"), "?")
+        XCTAssertEqual(ASCIIText.clean("at σ 2.8 mm, Δ 3"), "at sigma 2.8 mm, delta 3")
         XCTAssertEqual(ASCIIText.clean("a\u{1}b\tc"), "ab\tc")
         XCTAssertEqual(ASCIIText.clean("plain"), "plain")
     }

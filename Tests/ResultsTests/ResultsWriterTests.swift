@@ -59,6 +59,27 @@ final class ResultsWriterTests: XCTestCase {
         XCTAssertEqual(try dciodvfy(written[0].path).errors, [])
     }
 
+    /// The lung analyzer reports right_lung_volume and left_lung_volume: both are Volume items of
+    /// the case group, so each must carry its side (Finding Site Lung + Laterality), else a reader
+    /// cannot tell them apart.
+    func testSideVolumesKeepTheirLaterality() throws {
+        let t = try TestSeries.make()
+        defer { t.remove() }
+        var result = t.result(findings: 1)
+        result.caseMeasurements += [Measurement("right_lung_volume", 2.5, "mL"), Measurement("left_lung_volume", 1.7, "mL")]
+        let written = try t.write(result)
+        let sr = written.first { $0.kind == .sr }!.path
+        XCTAssertEqual(try dciodvfy(sr).errors, [])
+        let dump = try runTool("/usr/bin/dsrdump", [sr])
+        let summary = try XCTUnwrap(dump.range(of: "\"Case summary\"")).upperBound
+        let lines = dump[summary...].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        for (value, side) in [("2.5", "24028007,SCT,\"Right\""), ("1.7", "7771000,SCT,\"Left\"")] {
+            let i = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("<contains NUM:(,,\"Volume\")=\"\(value)\"") }, dump)
+            XCTAssertTrue(lines[i + 1].contains("\"Finding Site\")=(39607008,SCT,\"Lung\")"), lines[i + 1])
+            XCTAssertTrue(lines[i + 2].contains("\"Laterality\")=(\(side))"), lines[i + 2])
+        }
+    }
+
     func testKeyImagesCanBeTurnedOff() throws {
         let t = try TestSeries.make()
         defer { t.remove() }

@@ -118,3 +118,17 @@ func dciodvfy(_ path: String) throws -> (errors: [String], warnings: [String]) {
     let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     return (lines.filter { $0.hasPrefix("Error") }, lines.filter { $0.hasPrefix("Warning") })
 }
+
+/// The standard output and error of `tool arguments`.
+func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = arguments
+    let pipe = Pipe()
+    p.standardError = pipe
+    p.standardOutput = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}

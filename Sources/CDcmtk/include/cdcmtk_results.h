@@ -117,6 +117,8 @@ typedef struct dk_sr_measurement {
     dk_code derivation;                // optional (e.g. Mean, Standard Deviation)
     const char *value;                 // DS, formatted by the caller
     dk_code unit;                      // UCUM
+    dk_code finding_site;              // optional: what was measured, when not the group's site
+    dk_code laterality;                // optional, with finding_site (e.g. right lung volume)
 } dk_sr_measurement;
 
 /// A qualitative evaluation: CODE when `code.value` is set, else TEXT `text`.

@@ -38,11 +38,13 @@ public struct RunSummary: Sendable, Encodable {
         public var sopClassUID: String
         public var sopInstanceUID: String
         public var seriesInstanceUID: String
+        /// Time to build and write this object (the SEG's includes reading the source positions).
+        public var writeSeconds: Double
 
         enum CodingKeys: String, CodingKey {
             case kind, file
             case sopClassUID = "sop_class_uid", sopInstanceUID = "sop_instance_uid"
-            case seriesInstanceUID = "series_instance_uid"
+            case seriesInstanceUID = "series_instance_uid", writeSeconds = "write_s"
         }
     }
 
@@ -98,7 +100,7 @@ public struct RunSummary: Sendable, Encodable {
             caseMeasurements = o.document?.caseMeasurements ?? []
             results = o.written.map {
                 Object(kind: $0.kind, file: URL(fileURLWithPath: $0.path).lastPathComponent, sopClassUID: $0.sopClassUID,
-                       sopInstanceUID: $0.sopInstanceUID, seriesInstanceUID: $0.seriesInstanceUID)
+                       sopInstanceUID: $0.sopInstanceUID, seriesInstanceUID: $0.seriesInstanceUID, writeSeconds: $0.seconds)
             }
             timings = Timings(loadSeconds: o.loadSeconds, analyzeSeconds: o.analyzeSeconds, writeSeconds: o.writeSeconds)
         }

@@ -10,6 +10,8 @@ enum ASCIIText {
         "⁷": "7", "⁸": "8", "⁹": "9", "µ": "u", "μ": "u", "≥": ">=", "≤": "<=", "±": "+/-", "°": " deg",
         "–": "-", "—": "-", "‐": "-", "−": "-", "…": "...", "‘": "'", "’": "'", "“": "\"", "”": "\"", "→": "->",
         "≈": "~", "·": ".", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Å": "A", "å": "a",
+        // Greek letters the analyzers' reasons use (the lung analyzer's scale "σ 2.8 mm").
+        "σ": "sigma", "Σ": "Sigma", "Δ": "delta", "δ": "delta", "λ": "lambda", "α": "alpha", "β": "beta",
     ]
 
     /// `s` with every non-ASCII character replaced by an ASCII look-alike (accents dropped,

@@ -1,12 +1,17 @@
-/// How one measurement is written in the SR: its concept name and, for statistics of a map
-/// (mean, standard deviation), the derivation modifier (TID 1419 row 4).
+/// How one measurement is written in the SR: its concept name, for statistics of a map
+/// (mean, standard deviation) the derivation modifier (TID 1419 row 4), and for a measurement
+/// of one side of an organ its own finding site with laterality (TID 1419 rows 9-10).
 public struct MeasurementConcept: Sendable, Equatable {
     public var concept: Code
     public var derivation: Code?
+    public var site: Code?
+    public var laterality: Code?
 
-    public init(_ concept: Code, derivation: Code? = nil) {
+    public init(_ concept: Code, derivation: Code? = nil, site: Code? = nil, laterality: Code? = nil) {
         self.concept = concept
         self.derivation = derivation
+        self.site = site
+        self.laterality = laterality
     }
 }
 
@@ -41,6 +46,13 @@ public enum MeasurementCoding {
     /// name, so a new measurement is never lost (only less portable).
     public static func concept(for name: String) -> MeasurementConcept {
         if let known = table[name] { return known }
+        // "right_lung_volume": Volume, site Lung, laterality Right (else the right and left
+        // lung volumes would be two indistinguishable Volume items).
+        for (prefix, side) in [("right_", Codes.right), ("left_", Codes.left)] where name.hasPrefix(prefix) && name.hasSuffix("_volume") {
+            if let organ = FindingCoding.organ(String(name.dropFirst(prefix.count).dropLast("_volume".count))) {
+                return .init(Codes.volume, site: organ, laterality: side)
+            }
+        }
         if name.hasSuffix("_volume") { return .init(Codes.volume) }
         let words = name.replacingOccurrences(of: "_", with: " ")
         return .init(.autoseg(name, words.prefix(1).uppercased() + words.dropFirst()))

@@ -9,6 +9,9 @@ struct ReportContent {
         var derivation: Code?
         var value: Double
         var unit: Code
+        /// The measurement's own finding site and laterality (one side of the organ).
+        var site: Code? = nil
+        var laterality: Code? = nil
     }
 
     struct Evaluation {
@@ -80,6 +83,6 @@ struct ReportContent {
         guard m.value.isFinite else { return nil }
         let c = MeasurementCoding.concept(for: m.name)
         return NumericItem(concept: c.concept, derivation: c.derivation, value: m.value,
-                           unit: MeasurementCoding.unit(m.unit))
+                           unit: MeasurementCoding.unit(m.unit), site: c.site, laterality: c.laterality)
     }
 }

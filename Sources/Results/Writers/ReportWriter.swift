@@ -42,7 +42,8 @@ enum ReportWriter {
         let groups = CArray(content.groups.map { g -> dk_sr_group in
             let items = CArray(g.measurements.map {
                 dk_sr_measurement(concept: strings.code($0.concept), derivation: strings.code($0.derivation),
-                                  value: strings(decimalString($0.value)), unit: strings.code($0.unit))
+                                  value: strings(decimalString($0.value)), unit: strings.code($0.unit),
+                                  finding_site: strings.code($0.site), laterality: strings.code($0.laterality))
             })
             keep.append(items)
             let evals = evaluations(g.evaluations)
