@@ -89,14 +89,16 @@ for seed in seeds {
         for t in r.timings { stages[tag, default: [:]][t.stage, default: []].append(t.seconds) }
         stages[tag, default: [:]]["total", default: []].append(seconds)
         let found = s.lesions.filter(\.detected).count
-        var line = String(format: "%@ seed %llu: phantom %.2f s, analysis %.2f s, %d/%d found, %d FP, case Dice %.3f",
-                          tag, seed, made, seconds, found, s.lesions.count, s.falsePositives.count, s.caseDice)
+        let sp = input.series[0].volume.spacing
+        var line = String(format: "%@ seed %llu (%.2f×%.2f mm): phantom %.2f s, analysis %.2f s, %d/%d found, %d FP, case Dice %.3f",
+                          tag, seed, sp.row, sp.slice, made, seconds, found, s.lesions.count, s.falsePositives.count, s.caseDice)
         for v in s.volumes { line += String(format: ", %@ %.2f/%.2f mL", v.name, v.predictedML, v.truthML) }
         FileHandle.standardError.write(Data((line + "\n").utf8))
         if verbose {
             for l in s.lesions where !l.detected || l.dice < 0.8 {
-                FileHandle.standardError.write(Data(String(format: "    truth %d %@ %.1f mm: %@ (Dice %.3f)\n", l.truthLabel, l.type,
-                                                           l.diameterMM, l.detected ? "low Dice" : "MISSED", l.dice).utf8))
+                let c = p.lesions.first { $0.label == l.truthLabel }?.centerMM ?? [0, 0, 0]
+                FileHandle.standardError.write(Data(String(format: "    truth %d %@ %.1f mm at (%.1f, %.1f, %.1f): %@ (Dice %.3f)\n", l.truthLabel, l.type,
+                                                           l.diameterMM, c[0], c[1], c[2], l.detected ? "low Dice" : "MISSED", l.dice).utf8))
             }
             for fp in s.falsePositives {
                 if let f = r.findings.first(where: { $0.number == fp }) {

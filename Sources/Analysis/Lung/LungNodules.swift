@@ -101,7 +101,15 @@ public struct LungNodules: Analyzer {
             if skips.contains(where: { cand.sigma <= $0.2 && ((cand.position - $0.0) * (cand.position - $0.0)).sum() < $0.1 * $0.1 }) {
                 continue
             }
-            switch NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls) {
+            let outcome = NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
+            if NoduleSegmenter.debug {
+                let p = cand.position
+                var what = "nodule"
+                if case .rejected(let why, _) = outcome { what = why }
+                if case .nodule(let n) = outcome { what += String(format: " %.3f mL", n.properties.volumeML) }
+                print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: %@", p.x, p.y, p.z, cand.channel, cand.sigma, cand.score, what))
+            }
+            switch outcome {
             case .nodule(let n):
                 // A second candidate on a nodule found before (its centre just outside that mask):
                 // keep the larger segmentation when it holds the other (a part-solid nodule first

@@ -25,7 +25,9 @@ struct NoduleCandidate: Sendable {
 ///    ≥ 25;
 /// 3. ground-glass channel: HU clamped to [−1000, −650] on a grid twice as coarse in-plane (a
 ///    ground-glass nodule of −750…−500 HU is then nearly as bright as a vessel), σ = 2.8, 4,
-///    5.6 mm (nodules of 6–30 mm), response ≥ 15;
+///    5.6 mm (nodules of 6–30 mm), response ≥ 7: a faint nodule of −750…−700 HU (120–170 HU
+///    above the parenchyma, half the channel's plateau height) reaches only 8–12 at 9–12 mm, so
+///    the threshold admits it and leaves subsolid false positives to segmentation;
 /// 4. local maxima (26-neighbourhood) inside the lungs, the maximum over scales kept with its
 ///    scale; each channel's strongest first, interleaved by response relative to its threshold.
 enum NoduleCandidates {
@@ -41,7 +43,7 @@ enum NoduleCandidates {
     }
 
     static let solid = Channel(name: "solid", clampTop: -350, sigmas: [1.0, 1.4, 2.0, 2.8, 4.0], threshold: 25, shrink: 1, limit: 300)
-    static let groundGlass = Channel(name: "ground-glass", clampTop: -650, sigmas: [2.8, 4.0, 5.6], threshold: 15, shrink: 2, limit: 120)
+    static let groundGlass = Channel(name: "ground-glass", clampTop: -650, sigmas: [2.8, 4.0, 5.6], threshold: 7, shrink: 2, limit: 120)
     struct Detection: Sendable {
         var candidates: [NoduleCandidate]
         /// The lungs on the detection grid (for distances to the pleura).

@@ -54,7 +54,8 @@ enum SegmentOutcome: Sendable {
 ///    the thresholded object within one voxel of that part (restores its edge); the thickest
 ///    tube cut off must be clearly thinner than the nodule (inscribed radius ≥ 1.5 × and
 ///    ≥ 0.8 mm more than the tube's), else it is a vessel branching or crossing;
-/// 6. at least 3 mm (equivalent diameter); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
+/// 6. at least 3 mm (equivalent diameter), 8 voxels, and 6 mm if ground glass or part-solid
+///    (see `minimumVoxels`, `minimumSubsolidDiameter`); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
 ///    vessel root at the hilum, not a juxtapleural nodule.
 enum NoduleSegmenter {
     static let edgeDelta = 60.0
@@ -67,6 +68,17 @@ enum NoduleSegmenter {
     static let minimumMargin = 0.8
     /// Smallest equivalent diameter reported (mm).
     static let minimumDiameter = 3.0
+    /// Smallest equivalent diameter (mm) of a ground-glass or part-solid nodule: subsolid nodules
+    /// under 6 mm need no follow-up (Fleischner 2017; Lung-RADS v2022 category 2), and at that
+    /// size a faint blob cannot be told from the partial-volume halo of small vessels where they
+    /// branch or cross (the main source of false positives on the tuning cases).
+    static let minimumSubsolidDiameter = 6.0
+    /// Fewest voxels in a nodule: an object smaller than a 2 × 2 × 2 block is below the scan's
+    /// resolution. Its size is partial volume of a few voxels (volume and diameters unmeasurable,
+    /// errors of ±100 %) and a vessel's cross-section looks the same. Binds on coarse grids
+    /// (1.4 mm pixels, 3 mm slices: 48 mm³), not on thin-slice chest CT (a 3 mm nodule there is
+    /// 14 mm³ ≈ 30 voxels).
+    static let minimumVoxels = 8
     nonisolated(unsafe) static var debug = false
 
     static func segment(_ cand: NoduleCandidate, volume: Volume<Float>, lungs: Volume<UInt8>, factor: SIMD3<Int>,
@@ -235,6 +247,12 @@ enum NoduleSegmenter {
         }
         let diameter = Foundation.pow(6 * props.volumeMM3 / Double.pi, 1.0 / 3)
         guard diameter >= minimumDiameter else { return .rejected("under \(fmt(minimumDiameter)) mm", skipRadius: skip) }
+        if !solidPlateau && diameter < minimumSubsolidDiameter {
+            return .rejected("subsolid under \(fmt(minimumSubsolidDiameter)) mm (\(fmt(diameter)) mm)", skipRadius: skip)
+        }
+        guard props.voxelCount >= minimumVoxels else {
+            return .rejected("\(props.voxelCount) voxels: below the scanner's resolution", skipRadius: skip)
+        }
         return .nodule(SegmentedNodule(
             box: b.box, mask: nodule, properties: props, background: background, plateau: plateau, threshold: threshold,
             innerRadius: rIn, tubeRadius: tube, openingRadius: used, elongation: elongation,
