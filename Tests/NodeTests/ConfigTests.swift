@@ -311,7 +311,7 @@ final class ConfigTests: XCTestCase {
         assertConfigError("[node.extra]\na = 1", key: "node.extra", contains: ["unknown section 'node.extra'"])
         assertConfigError("[security]\nallowed = []", key: "security.allowed", contains: ["unknown key 'security.allowed'"])
         assertConfigError("[pipeline]\nworker = 2", key: "pipeline.worker", contains: ["unknown key 'pipeline.worker'"])
-        assertConfigError("[http]\nhost = \"x\"", key: "http.host", contains: ["unknown key 'http.host'"])
+        assertConfigError("[http]\nhosts = \"x\"", key: "http.hosts", contains: ["unknown key 'http.hosts'"])
         assertConfigError("""
             [[peers]]
             ae_title = "A"
