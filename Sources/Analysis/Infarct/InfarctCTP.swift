@@ -14,7 +14,8 @@ enum InfarctCTP {
     /// rCBF < 30 % thresholding (σ in mm; the clamp range is in units of the contralateral mean).
     static let flowParameters = InfarctThreshold.Parameters(sigma1: 0.8, sigma2: 3.0, sigmaSlice: 0, clipRange: 0.05...0.2,
                                                             minimumML: 0.1)
-    /// In-plane σ (mm) of the smoothing that tells CSF from tissue for the contralateral mean.
+    /// In-plane σ (mm) of the smoothing that, besides the voxel itself, must clear the CSF floor
+    /// for the contralateral mean (so isolated noise spikes in CSF are not tissue).
     static let meanSigmaMM = 1.5
     /// Voxels below this fraction of the contralateral median rCBF are CSF, not tissue.
     static let csfFraction = 0.5
@@ -106,7 +107,14 @@ enum InfarctCTP {
     }
 
     /// Mean rCBF of the unaffected hemisphere's tissue: head voxels on the other side of the
-    /// midline, not hypoperfused, with smoothed rCBF ≥ half that side's median (CSF out).
+    /// midline, not hypoperfused, whose own rCBF and smoothed rCBF are both ≥ half that side's
+    /// median (CSF out).
+    ///
+    /// The voxel's own value decides: the smoothed map alone blurs the step between cortex
+    /// (high flow) and the CSF around it, so the CSF within about σ of the cortex rose above the
+    /// floor and its near-zero flow was averaged in — the mean came out 2–4 % low, the 30 %
+    /// threshold with it, and the core small. The smoothed value is still required above the
+    /// floor so that isolated noise spikes inside CSF do not count as tissue.
     static func contralateralMean(_ rcbf: Volume<Float>, smooth: Volume<Float>, head: Mask, hypo: Mask,
                                   midline: Double, affectedLeft: Bool) -> Double {
         let d = rcbf.dimensions
@@ -122,11 +130,11 @@ enum InfarctCTP {
             }
         }
         guard !index.isEmpty else { return 0 }
-        var values = index.map { smooth.voxels[$0] }
+        var values = index.map { rcbf.voxels[$0] }
         values.sort()
         let floor = Float(csfFraction) * values[values.count / 2]
         var sum = 0.0, count = 0
-        for i in index where smooth.voxels[i] >= floor {
+        for i in index where rcbf.voxels[i] >= floor && smooth.voxels[i] >= floor {
             sum += Double(rcbf.voxels[i])
             count += 1
         }
