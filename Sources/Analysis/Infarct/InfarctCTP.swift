@@ -30,13 +30,15 @@ enum InfarctCTP {
         }
         let headML = Double(head.voxels.reduce(0) { $0 + Int($1) }) * voxelML
         guard headML >= 100 else { throw .failed("no brain found (largest non-zero region is \(InfarctCore.fmt(headML)) mL)") }
+        let tissue = clock.stage("CSF") { tissueMask(rcbf: rcbf, tmax: tmax, head: head) }
         let edge = max(edgeMM, 1.5 * max(sp.row, sp.column))
         let interior = clock.stage("edge band") { InfarctBrain.interior(head, inPlaneMM: edge) }
         let minSigma = 0.5 * max(sp.row, sp.column)
         var tp = tmaxParameters
         tp.sigma1 = max(tp.sigma1, minSigma)
         let hypoSeg = clock.stage("hypoperfusion") {
-            InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: Float(InfarctCore.tmaxThreshold), below: false, tp)
+            InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: Float(InfarctCore.tmaxThreshold), below: false, tp,
+                                     tissue: tissue)
         }
         let hypo = hypoSeg.region
         let midline = clock.stage("midline") { InfarctBrain.midlineX(head) }
@@ -55,7 +57,8 @@ enum InfarctCTP {
             var fp = flowParameters
             fp.sigma1 = max(fp.sigma1, minSigma)
             fp.clipRange = Float(mean) * fp.clipRange.lowerBound...Float(mean) * fp.clipRange.upperBound
-            var seg = InfarctThreshold.segment(rcbf, head: head, allowed: allowed, threshold: threshold, below: true, fp)
+            var seg = InfarctThreshold.segment(rcbf, head: head, allowed: allowed, threshold: threshold, below: true, fp,
+                                               tissue: tissue)
             for i in 0..<n where hypo.voxels[i] == 0 { seg.region.voxels[i] = 0 }
             return seg
         }
@@ -104,6 +107,25 @@ enum InfarctCTP {
                               geometry: rcbf.geometry, dimensions: rcbf.dimensions, organName: "brain",
                               organ: RegionMask(full: head), findings: findings, caseMeasurements: measurements,
                               timings: clock.timings, notes: notes)
+    }
+
+    /// The head without its CSF: CSF has neither flow nor delay, so a voxel is CSF when its own
+    /// rCBF is below `csfFraction` of the head's median and its own Tmax is below the 6 s
+    /// threshold. Ischaemic core (low flow, long delay) therefore stays tissue. Per-voxel values,
+    /// not smoothed ones, so that the CSF/cortex step is not blurred; a tissue voxel that noise
+    /// puts in CSF only drops out of its neighbours' averages.
+    static func tissueMask(rcbf: Volume<Float>, tmax: Volume<Float>, head: Mask) -> Mask {
+        var values: [Float] = []
+        for i in 0..<rcbf.voxels.count where head.voxels[i] != 0 { values.append(rcbf.voxels[i]) }
+        var tissue = head
+        guard !values.isEmpty else { return tissue }
+        values.sort()
+        let floor = Float(csfFraction) * values[values.count / 2]
+        let delay = Float(InfarctCore.tmaxThreshold)
+        for i in 0..<tissue.voxels.count where head.voxels[i] != 0 && rcbf.voxels[i] < floor && tmax.voxels[i] < delay {
+            tissue.voxels[i] = 0
+        }
+        return tissue
     }
 
     /// Mean rCBF of the unaffected hemisphere's tissue: head voxels on the other side of the
