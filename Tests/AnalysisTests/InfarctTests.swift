@@ -159,6 +159,51 @@ final class InfarctTests: XCTestCase {
         }
     }
 
+    /// The contralateral mean is over tissue only: CSF beside the cortex does not enter it, though
+    /// smoothing lifts that CSF above the half-median floor (the rule that made the mean 2–4 % low
+    /// and the CTP core small). Noise-free: tissue 40, CSF 3 in bands across the unaffected side.
+    func testContralateralMeanLeavesOutCSFBesideCortex() {
+        let d = Dimensions(slices: 3, rows: 40, columns: 64)
+        var rcbf = Volume<Float>(dimensions: d, repeating: 0)
+        for s in 0..<d.slices { for r in 0..<d.rows { for c in 0..<d.columns {
+            // Columns 0–31 (x < midline) are the unaffected side: 6-column bands of tissue and CSF.
+            rcbf.voxels[d.index(s, r, c)] = c >= 32 || (c / 6) % 2 == 0 ? 40 : 3
+        } } }
+        let head = Mask(dimensions: d, repeating: 1), none = Mask(dimensions: d, repeating: 0)
+        let smooth = InfarctBrain.smooth(rcbf, within: head, sigmaInPlane: InfarctCTP.meanSigmaMM, sigmaSlice: 0)
+        let mean = InfarctCTP.contralateralMean(rcbf, smooth: smooth, head: head, hypo: none, midline: 31.5, affectedLeft: true)
+        XCTAssertEqual(mean, 40, accuracy: 1e-4)
+    }
+
+    /// CSF (no flow, no delay) is told from tissue voxel by voxel, and ischaemic core (no flow,
+    /// long delay) is never CSF; tissue voxels beside CSF keep their Tmax when lightly smoothed,
+    /// so a hypoperfused region (and so a core inside it) reaching the CSF is not eroded there.
+    func testTmaxBesideCSFNotEroded() {
+        let d = Dimensions(slices: 3, rows: 48, columns: 48)
+        // Tissue at Tmax 5 s and 7 s (hypoperfused, up to the CSF): 1 s either side of the threshold.
+        var rcbf = Volume<Float>(dimensions: d, repeating: 30), tmax = Volume<Float>(dimensions: d, repeating: 5)
+        for s in 0..<d.slices { for r in 0..<d.rows { for c in 0..<d.columns {
+            let i = d.index(s, r, c)
+            if c >= 30 { rcbf.voxels[i] = 2; tmax.voxels[i] = 0 }                 // CSF
+            else if c >= 14 { tmax.voxels[i] = 7 }
+            if c >= 22 && c < 30 && r >= 16 && r < 32 { rcbf.voxels[i] = 3; tmax.voxels[i] = 10 }  // core at the CSF
+        } } }
+        let head = Mask(dimensions: d, repeating: 1)
+        let tissue = InfarctCTP.tissueMask(rcbf: rcbf, tmax: tmax, head: head)
+        for s in 0..<d.slices { for r in [0, 20] { for c in [0, 20, 25, 29, 30, 47] {
+            XCTAssertEqual(tissue.voxels[d.index(s, r, c)] != 0, c < 30, "s \(s) r \(r) c \(c)")
+        } } }
+        let hypo = InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: 6, below: false,
+                                            InfarctCTP.tmaxParameters, tissue: tissue).region
+        for s in 0..<d.slices { for r in 0..<d.rows { for c in 0..<d.columns {
+            XCTAssertEqual(hypo.voxels[d.index(s, r, c)] != 0, c >= 14 && c < 30, "s \(s) r \(r) c \(c)")
+        } } }
+        // Without the tissue mask the light smoothing averages Tmax 0 in: the column beside the CSF is lost.
+        let blurred = InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: 6, below: false,
+                                               InfarctCTP.tmaxParameters).region
+        XCTAssertEqual(blurred.voxels[d.index(1, 5, 29)], 0)
+    }
+
     /// Without a lesion nothing is found: the brain edge's low ADC and CSF's low rCBF are not core.
     /// (The same brain rendered without the lesion. Painting the truth labels out of a lesioned
     /// phantom is not the same: the voxels less than half inside the lesion keep their

@@ -14,7 +14,8 @@ enum InfarctCTP {
     /// rCBF < 30 % thresholding (σ in mm; the clamp range is in units of the contralateral mean).
     static let flowParameters = InfarctThreshold.Parameters(sigma1: 0.8, sigma2: 3.0, sigmaSlice: 0, clipRange: 0.05...0.2,
                                                             minimumML: 0.1)
-    /// In-plane σ (mm) of the smoothing that tells CSF from tissue for the contralateral mean.
+    /// In-plane σ (mm) of the smoothing that, besides the voxel itself, must clear the CSF floor
+    /// for the contralateral mean (so isolated noise spikes in CSF are not tissue).
     static let meanSigmaMM = 1.5
     /// Voxels below this fraction of the contralateral median rCBF are CSF, not tissue.
     static let csfFraction = 0.5
@@ -29,13 +30,15 @@ enum InfarctCTP {
         }
         let headML = Double(head.voxels.reduce(0) { $0 + Int($1) }) * voxelML
         guard headML >= 100 else { throw .failed("no brain found (largest non-zero region is \(InfarctCore.fmt(headML)) mL)") }
+        let tissue = clock.stage("CSF") { tissueMask(rcbf: rcbf, tmax: tmax, head: head) }
         let edge = max(edgeMM, 1.5 * max(sp.row, sp.column))
         let interior = clock.stage("edge band") { InfarctBrain.interior(head, inPlaneMM: edge) }
         let minSigma = 0.5 * max(sp.row, sp.column)
         var tp = tmaxParameters
         tp.sigma1 = max(tp.sigma1, minSigma)
         let hypoSeg = clock.stage("hypoperfusion") {
-            InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: Float(InfarctCore.tmaxThreshold), below: false, tp)
+            InfarctThreshold.segment(tmax, head: head, allowed: head, threshold: Float(InfarctCore.tmaxThreshold), below: false, tp,
+                                     tissue: tissue)
         }
         let hypo = hypoSeg.region
         let midline = clock.stage("midline") { InfarctBrain.midlineX(head) }
@@ -54,7 +57,8 @@ enum InfarctCTP {
             var fp = flowParameters
             fp.sigma1 = max(fp.sigma1, minSigma)
             fp.clipRange = Float(mean) * fp.clipRange.lowerBound...Float(mean) * fp.clipRange.upperBound
-            var seg = InfarctThreshold.segment(rcbf, head: head, allowed: allowed, threshold: threshold, below: true, fp)
+            var seg = InfarctThreshold.segment(rcbf, head: head, allowed: allowed, threshold: threshold, below: true, fp,
+                                               tissue: tissue)
             for i in 0..<n where hypo.voxels[i] == 0 { seg.region.voxels[i] = 0 }
             return seg
         }
@@ -105,8 +109,34 @@ enum InfarctCTP {
                               timings: clock.timings, notes: notes)
     }
 
+    /// The head without its CSF: CSF has neither flow nor delay, so a voxel is CSF when its own
+    /// rCBF is below `csfFraction` of the head's median and its own Tmax is below the 6 s
+    /// threshold. Ischaemic core (low flow, long delay) therefore stays tissue. Per-voxel values,
+    /// not smoothed ones, so that the CSF/cortex step is not blurred; a tissue voxel that noise
+    /// puts in CSF only drops out of its neighbours' averages.
+    static func tissueMask(rcbf: Volume<Float>, tmax: Volume<Float>, head: Mask) -> Mask {
+        var values: [Float] = []
+        for i in 0..<rcbf.voxels.count where head.voxels[i] != 0 { values.append(rcbf.voxels[i]) }
+        var tissue = head
+        guard !values.isEmpty else { return tissue }
+        values.sort()
+        let floor = Float(csfFraction) * values[values.count / 2]
+        let delay = Float(InfarctCore.tmaxThreshold)
+        for i in 0..<tissue.voxels.count where head.voxels[i] != 0 && rcbf.voxels[i] < floor && tmax.voxels[i] < delay {
+            tissue.voxels[i] = 0
+        }
+        return tissue
+    }
+
     /// Mean rCBF of the unaffected hemisphere's tissue: head voxels on the other side of the
-    /// midline, not hypoperfused, with smoothed rCBF ≥ half that side's median (CSF out).
+    /// midline, not hypoperfused, whose own rCBF and smoothed rCBF are both ≥ half that side's
+    /// median (CSF out).
+    ///
+    /// The voxel's own value decides: the smoothed map alone blurs the step between cortex
+    /// (high flow) and the CSF around it, so the CSF within about σ of the cortex rose above the
+    /// floor and its near-zero flow was averaged in — the mean came out 2–4 % low, the 30 %
+    /// threshold with it, and the core small. The smoothed value is still required above the
+    /// floor so that isolated noise spikes inside CSF do not count as tissue.
     static func contralateralMean(_ rcbf: Volume<Float>, smooth: Volume<Float>, head: Mask, hypo: Mask,
                                   midline: Double, affectedLeft: Bool) -> Double {
         let d = rcbf.dimensions
@@ -122,11 +152,11 @@ enum InfarctCTP {
             }
         }
         guard !index.isEmpty else { return 0 }
-        var values = index.map { smooth.voxels[$0] }
+        var values = index.map { rcbf.voxels[$0] }
         values.sort()
         let floor = Float(csfFraction) * values[values.count / 2]
         var sum = 0.0, count = 0
-        for i in index where smooth.voxels[i] >= floor {
+        for i in index where rcbf.voxels[i] >= floor && smooth.voxels[i] >= floor {
             sum += Double(rcbf.voxels[i])
             count += 1
         }

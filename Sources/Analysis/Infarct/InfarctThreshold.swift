@@ -4,7 +4,9 @@ import Imaging
 /// Thresholding a noisy map at a fixed clinical threshold (ADC 620, rCBF 30 %, Tmax 6 s)
 /// without moving the boundary:
 ///
-/// 1. light smoothing (σ1, in-plane, inside the head) and a preliminary region;
+/// 1. light smoothing (σ1, in-plane, inside the head; with a `tissue` mask, tissue voxels are
+///    averaged over tissue only, so CSF next to them does not pull their values) and a
+///    preliminary region;
 /// 2. the contrast just outside it: the 25th percentile of the map in the in-plane shell
 ///    1–3 mm outside, minus the threshold;
 /// 3. values clamped to threshold ± that contrast (clamped to `clipRange`), so what lies
@@ -36,13 +38,21 @@ enum InfarctThreshold {
         var clip: Float
     }
 
-    /// The region where `v` is below (or above, `below == false`) `threshold`.
+    /// The region where `v` is below (or above, `below == false`) `threshold`. `tissue` (within
+    /// `head`), when given, is where the light smoothing leaves out the rest of the head (CSF).
     static func segment(_ v: Volume<Float>, head: Mask, allowed: Mask, threshold: Float, below: Bool,
-                        _ p: Parameters) -> Output {
+                        _ p: Parameters, tissue: Mask? = nil) -> Output {
         let sign: Float = below ? 1 : -1
         let x = below ? v : v.map { -$0 }
         let t = sign * threshold
-        let s1 = InfarctBrain.smooth(x, within: head, sigmaInPlane: p.sigma1, sigmaSlice: 0)
+        var s1 = InfarctBrain.smooth(x, within: head, sigmaInPlane: p.sigma1, sigmaSlice: 0)
+        if let tissue {
+            // The threshold is about the tissue's own value: a tissue voxel beside CSF (whose value
+            // lies far beyond the threshold, e.g. Tmax 0 s) would otherwise be pulled across it.
+            // The CSF voxels keep the head-wide average, so later stages still see them as outside.
+            let st = InfarctBrain.smooth(x, within: tissue, sigmaInPlane: p.sigma1, sigmaSlice: 0)
+            for i in 0..<s1.voxels.count where tissue.voxels[i] != 0 { s1.voxels[i] = st.voxels[i] }
+        }
         let pre = InfarctBrain.cleaned(region(s1, t, allowed), minML: p.minimumML)
         let contrast = InfarctBrain.outsideContrast(s1, region: pre, mask: allowed, threshold: t, inner: 1, outer: 3,
                                                     quantile: 0.25) ?? p.clipRange.upperBound
