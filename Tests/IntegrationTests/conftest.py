@@ -776,3 +776,77 @@ class StoreLog:
     def snapshot(self) -> list[str]:
         with self.lock:
             return list(self.acked)
+
+
+# ----------------------------------------------------------------------------- Orthanc
+
+ORTHANC = "/usr/sbin/Orthanc"
+
+
+class Orthanc:
+    """Debian's Orthanc as a PACS on free ports with its own storage. With `modalities`
+    ({name: (AE, host, port)}) its DICOM server runs too (AE ORTHANC on `dicom_port`), so it
+    can push studies and receive results; without, it is REST only."""
+
+    def __init__(self, workdir: Path, modalities: dict[str, tuple[str, str, int]] | None = None):
+        if not Path(ORTHANC).is_file():
+            pytest.fail("Orthanc is not installed: apt-get install -y orthanc (the system service need not run)",
+                        pytrace=False)
+        self.port = free_port()
+        self.dicom_port = free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "Name": "AUTOSEG-TEST", "StorageDirectory": str(workdir / "storage"),
+            "IndexDirectory": str(workdir / "index"), "HttpPort": self.port, "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False, "Plugins": [], "StorageCompression": False, "HttpThreadsCount": 4,
+            "DicomServerEnabled": modalities is not None,
+        }
+        if modalities is not None:
+            config.update({"DicomPort": self.dicom_port, "DicomAet": "ORTHANC",
+                           "DicomModalities": {k: list(v) for k, v in modalities.items()},
+                           "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": False,
+                           "UnknownSopClassAccepted": True})
+        (workdir / "orthanc.json").write_text(json.dumps(config))
+        self.log_path = workdir / "orthanc.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([ORTHANC, str(workdir / "orthanc.json")], stdout=self.log, stderr=self.log,
+                                     cwd=workdir)
+        if not wait_until(self._alive, 30, 0.2):
+            self.stop()
+            raise AssertionError("Orthanc did not start:\n" + self.log_path.read_text()[-3000:])
+
+    def _alive(self) -> bool:
+        try:
+            self.get("/system")
+            return True
+        except Exception:
+            return False
+
+    def _open(self, path: str, data: bytes | None = None, ctype: str = "application/json", timeout: float = 30):
+        import urllib.request
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data,
+                                     headers={"Content-Type": ctype} if data is not None else {},
+                                     method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.read()
+
+    def get(self, path: str):
+        return json.loads(self._open(path))
+
+    def get_bytes(self, path: str) -> bytes:
+        return self._open(path)
+
+    def post(self, path: str, data: bytes, ctype: str = "application/json"):
+        return json.loads(self._open(path, data, ctype, timeout=120))
+
+    def post_instance(self, path: Path) -> dict:
+        return self.post("/instances", Path(path).read_bytes(), "application/dicom")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -27,10 +26,9 @@ from pynetdicom import AE, evt
 from pynetdicom.sop_class import (ComprehensiveSRStorage, Comprehensive3DSRStorage, SecondaryCaptureImageStorage,
                                   SegmentationStorage)
 
-from conftest import REPO, STORESCP, dcmtk_env, free_port, run_autoseg, run_storescu, wait_until
+from conftest import REPO, STORESCP, Orthanc, dcmtk_env, free_port, run_autoseg, run_storescu, wait_until
 
 FIXTURE_BIN = Path(os.environ.get("RESULTS_FIXTURE_BIN", str(REPO / ".build" / "debug" / "results-fixture")))
-ORTHANC = "/usr/sbin/Orthanc"
 SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 SR_CLASS = "1.2.840.10008.5.1.4.1.1.88.34"
 SC_CLASS = "1.2.840.10008.5.1.4.1.1.7"
@@ -70,6 +68,21 @@ def files_of(folder: Path) -> list[Path]:
 
 def series_uid(folder: Path) -> str:
     return pydicom.dcmread(files_of(folder)[0], stop_before_pixels=True).SeriesInstanceUID
+
+
+def derived_series(src: Path, out: Path, count: int, edit=None) -> str:
+    """Copies of the first `count` files of `src` as a new series in `out` (new series and
+    instance UIDs); `edit(i, ds)` changes each dataset. Returns the new SeriesInstanceUID."""
+    out.mkdir()
+    uid = pydicom.uid.generate_uid()
+    for i, f in enumerate(files_of(src)[:count]):
+        ds = pydicom.dcmread(f)
+        ds.SeriesInstanceUID = uid
+        ds.SOPInstanceUID = pydicom.uid.generate_uid()
+        if edit:
+            edit(i, ds)
+        ds.save_as(out / f.name)
+    return uid
 
 
 class StoreSCP:
@@ -243,27 +256,16 @@ def test_refused_and_failed_series_do_not_stop_the_node(node_factory, pacs, tmp_
     node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}])
     # Refused: relabel the abdomen as a chest (too few slices/no lungs for the lung analyzer).
     chest = tmp_path / "chest"
-    chest.mkdir()
-    new_series = pydicom.uid.generate_uid()
-    for f in files_of(src / "source")[:12]:
-        ds = pydicom.dcmread(f)
-        ds.BodyPartExamined = "CHEST"
-        ds.SeriesInstanceUID = new_series
-        ds.SOPInstanceUID = pydicom.uid.generate_uid()
-        ds.save_as(chest / f.name)
+    new_series = derived_series(src / "source", chest, 12, lambda i, ds: setattr(ds, "BodyPartExamined", "CHEST"))
+
     # Failed: mixed image sizes in one series.
-    mixed = tmp_path / "mixed"
-    mixed.mkdir()
-    mixed_series = pydicom.uid.generate_uid()
-    for i, f in enumerate(files_of(src / "source")[:6]):
-        ds = pydicom.dcmread(f)
-        ds.SeriesInstanceUID = mixed_series
-        ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    def shrink(i, ds):
         if i == 3:
             arr = ds.pixel_array[:64, :64].copy()
             ds.Rows, ds.Columns = arr.shape
             ds.PixelData = arr.tobytes()
-        ds.save_as(mixed / f.name)
+    mixed = tmp_path / "mixed"
+    mixed_series = derived_series(src / "source", mixed, 6, shrink)
     send(node, chest)
     send(node, mixed)
     j = wait_jobs(node, 2)
@@ -284,14 +286,7 @@ def test_refused_and_failed_series_do_not_stop_the_node(node_factory, pacs, tmp_
 def test_unrouted_series_is_stored_not_analyzed(node_factory, pacs, tmp_path, tmp_path_factory):
     src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
     knee = tmp_path / "knee"
-    knee.mkdir()
-    uid = pydicom.uid.generate_uid()
-    for f in files_of(src / "source")[:5]:
-        ds = pydicom.dcmread(f)
-        ds.BodyPartExamined = "KNEE"
-        ds.SeriesInstanceUID = uid
-        ds.SOPInstanceUID = pydicom.uid.generate_uid()
-        ds.save_as(knee / f.name)
+    derived_series(src / "source", knee, 5, lambda i, ds: setattr(ds, "BodyPartExamined", "KNEE"))
     node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}])
     send(node, knee)
     assert wait_until(lambda: "stored, not analyzed" in node.log_text(), 20), node.log_tail()
@@ -425,70 +420,20 @@ def test_memory_budget_serialises_jobs(node_factory, pacs, tmp_path_factory):
 
 # ----------------------------------------------------------------------------- Orthanc as the PACS
 
-class OrthancPACS:
-    def __init__(self, workdir: Path, autoseg_port: int):
-        self.http = free_port()
-        self.dicom = free_port()
-        workdir.mkdir(parents=True, exist_ok=True)
-        config = {
-            "Name": "AUTOSEG-E2E", "StorageDirectory": str(workdir / "storage"), "IndexDirectory": str(workdir / "index"),
-            "HttpPort": self.http, "DicomPort": self.dicom, "DicomAet": "ORTHANC", "DicomServerEnabled": True,
-            "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": [],
-            "DicomModalities": {"autoseg": ["AUTOSEG", "127.0.0.1", autoseg_port]},
-            "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": False, "UnknownSopClassAccepted": True,
-        }
-        (workdir / "orthanc.json").write_text(json.dumps(config))
-        self.log = open(workdir / "orthanc.log", "wb")
-        self.proc = subprocess.Popen([ORTHANC, str(workdir / "orthanc.json")], stdout=self.log, stderr=self.log, cwd=workdir)
-        assert wait_until(self._alive, 30, 0.2), (workdir / "orthanc.log").read_text()[-3000:]
-
-    def _alive(self):
-        try:
-            self.get("/system")
-            return True
-        except Exception:
-            return False
-
-    def get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}{path}", timeout=10) as r:
-            return json.loads(r.read())
-
-    def get_bytes(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}{path}", timeout=30) as r:
-            return r.read()
-
-    def post(self, path, data: bytes, ctype="application/json"):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}", data=data,
-                                     headers={"Content-Type": ctype}, method="POST")
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
-
-
 def test_orthanc_pushes_a_study_and_gets_seg_sr_sc_back(node_factory, tmp_path, tmp_path_factory):
     """The real loop: phantom study uploaded to Orthanc, pushed by Orthanc to AutoSeg
     (/modalities/autoseg/store), SEG + SR + SC appear back in Orthanc under the same study."""
-    if not Path(ORTHANC).is_file():
-        pytest.fail("Orthanc is not installed: apt-get install -y orthanc", pytrace=False)
     src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
     node = node_with(node_factory, [], start=False)
-    orthanc = OrthancPACS(tmp_path / "orthanc", node.port)
+    orthanc = Orthanc(tmp_path / "orthanc", modalities={"autoseg": ("AUTOSEG", "127.0.0.1", node.port)})
     try:
-        node.config["peers"] = [{"ae_title": "ORTHANC", "host": "127.0.0.1", "port": orthanc.dicom}]
+        node.config["peers"] = [{"ae_title": "ORTHANC", "host": "127.0.0.1", "port": orthanc.dicom_port}]
         node.start()
         study_id = None
         for f in files_of(src / "source"):
-            answer = orthanc.post("/instances", f.read_bytes(), "application/dicom")
+            answer = orthanc.post_instance(f)
             study_id = answer["ParentStudy"]
-        job = orthanc.post(f"/modalities/autoseg/store", json.dumps({"Resources": [study_id], "Synchronous": True}).encode())
+        job = orthanc.post("/modalities/autoseg/store", json.dumps({"Resources": [study_id], "Synchronous": True}).encode())
         assert job.get("FailedInstancesCount", 0) == 0, job
         j = wait_jobs(node, 1)
         assert j[0]["state"] == "done" and j[0]["calling_ae"] == "ORTHANC", j

@@ -15,24 +15,19 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
 
-from conftest import REPO, free_port, wait_until
+from conftest import REPO, Orthanc
 
 import highdicom as hd  # noqa: E402  (Tests/IntegrationTests/requirements.txt)
 
 FIXTURE_BIN = Path(os.environ.get("RESULTS_FIXTURE_BIN", str(REPO / ".build" / "debug" / "results-fixture")))
 DCIODVFY = "/usr/bin/dciodvfy"
-ORTHANC = "/usr/sbin/Orthanc"
 
 # name -> results-fixture arguments. Geometry: anisotropic, oblique, feet-first, shuffled
 # input; findings: none, one, many; truth-made and analyzer-made; a dirty source header.
@@ -163,7 +158,6 @@ def test_seg_masks_equal_the_findings_voxel_for_voxel(cases, name):
 @pytest.mark.parametrize("name", list(CASES))
 def test_seg_lies_on_the_source_grid(cases, name):
     case = cases(name)
-    exp = case.expected
     seg = read(case.results / "seg.dcm")
     sources = {str(d.SOPInstanceUID): d for d in (pydicom.dcmread(str(p), stop_before_pixels=True)
                                                   for p in case.source_files())}
@@ -414,56 +408,8 @@ def test_reruns_write_the_same_uids(cases, tmp_path):
 
 # ----------------------------------------------------------------------------- Orthanc
 
-class Orthanc:
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.workdir = workdir
-        config = {
-            "Name": "AUTOSEG-RESULTS-TEST", "StorageDirectory": str(workdir / "storage"),
-            "IndexDirectory": str(workdir / "index"), "HttpPort": self.port, "DicomServerEnabled": False,
-            "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": [],
-            "StorageCompression": False, "HttpThreadsCount": 4,
-        }
-        (workdir / "orthanc.json").write_text(json.dumps(config))
-        self.log = open(workdir / "orthanc.log", "wb")
-        self.proc = subprocess.Popen([ORTHANC, str(workdir / "orthanc.json")], stdout=self.log, stderr=self.log,
-                                     cwd=workdir)
-        if not wait_until(lambda: self._alive(), 30, 0.2):
-            self.stop()
-            raise AssertionError("Orthanc did not start:\n" + (workdir / "orthanc.log").read_text()[-3000:])
-
-    def _alive(self) -> bool:
-        try:
-            self.get("/system")
-            return True
-        except (urllib.error.URLError, ConnectionError):
-            return False
-
-    def get(self, path: str):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-            return json.loads(r.read())
-
-    def post_instance(self, path: Path) -> dict:
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/instances", data=path.read_bytes(),
-                                     headers={"Content-Type": "application/dicom"}, method="POST")
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory):
-    if not Path(ORTHANC).is_file():
-        pytest.fail("Orthanc is not installed: apt-get install -y orthanc (the system service need not run)",
-                    pytrace=False)
     o = Orthanc(tmp_path_factory.mktemp("orthanc"))
     yield o
     o.stop()

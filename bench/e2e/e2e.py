@@ -24,7 +24,6 @@ studies measured above (the reference from the same run) and speedup = serial_su
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
