@@ -8,7 +8,7 @@
 #
 # Output per analyzer (infarct: one per ADC and CT perfusion variant):
 #   QUALITY <kind> cases=… headline_sensitivity=… fp_per_scan=… lesion_dice_mean=… case_dice_mean=… median_abs_vol_err_pct=… [<volume>_worst_err_ml=… <volume>_worst_err_pct=…]
-#   STAGE total mean_s=… max_s=…         (analysis time per case, release build, all cores)
+#   STAGE <kind> total mean_s=… max_s=…  (analysis time per case, release build, all cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS="${SEEDS:-1001-1020}"
@@ -20,5 +20,5 @@ for kind in $ANALYZERS; do
     args=("$kind" --seeds "$SEEDS")
     [ -n "${SIZE:-}" ] && args+=(--size "$SIZE")
     [ -n "${VERBOSE:-}" ] && args+=(--verbose)
-    "$BIN" "${args[@]}" | tee /dev/stderr | grep -E '^(QUALITY|STAGE total)'
+    "$BIN" "${args[@]}" | tee /dev/stderr | grep -E '^(QUALITY|STAGE [^ ]+ total)'
 done
