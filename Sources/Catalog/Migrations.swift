@@ -66,6 +66,10 @@ enum Migrations {
         // result objects, per-destination deliveries with back-off, and findings for export.
         Migration(name: "0002_pipeline", sql: """
             ALTER TABLE series ADD COLUMN routed_through REAL;
+            -- Series stored before the pipeline existed are not analyzed retroactively (a node
+            -- upgraded with a full spool would otherwise analyze its whole history at once);
+            -- a new instance re-opens such a series as usual.
+            UPDATE series SET routed_through = last_received_at;
             CREATE TABLE jobs (
                 id INTEGER PRIMARY KEY,
                 series_uid TEXT NOT NULL,
