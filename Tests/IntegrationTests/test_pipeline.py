@@ -532,3 +532,19 @@ def test_http_status_and_metrics(node_factory, pacs, tmp_path_factory):
         raise AssertionError("unknown path answered")
     except urllib.error.HTTPError as e:
         assert e.code == 404
+
+
+def test_sigterm_during_analysis_finishes_the_job_then_exits(node_factory, pacs, tmp_path_factory):
+    """Graceful shutdown lets a running analysis finish and record its results (exit 0); the
+    results are delivered after the next start."""
+    src = source(tmp_path_factory.getbasetemp(), "lung", 256, 1)
+    node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}])
+    send(node, src / "source")
+    assert wait_until(lambda: any(j["state"] == "running" for j in jobs(node)), 60, 0.01), jobs(node)
+    assert node.stop() == 0, node.log_tail()
+    j = jobs(node)
+    assert [x["state"] for x in j] in (["done"], ["refused"]), j
+    assert "pipeline stopped" in node.log_text()
+    if j[0]["state"] == "done":
+        node.start()
+        wait_delivered(node)
