@@ -83,12 +83,20 @@ public struct LungNodules: Analyzer {
 
     /// Segments candidates strongest first, skipping those inside a nodule already found or near
     /// one already rejected; returns the nodules and the number rejected.
+    ///
+    /// Each candidate's segmentation depends only on the image, so batches of candidates are
+    /// segmented in parallel (those not already skipped by what the earlier batches found) and
+    /// then taken in order exactly as a serial loop would: a candidate skipped because of an
+    /// earlier one of its own batch is discarded, and one the batch's start state skipped but the
+    /// serial state does not (a nodule replaced by a larger one) is segmented then. The result
+    /// is the serial result whatever the thread count.
     static func segment(_ candidates: [NoduleCandidate], volume: Volume<Float>, lungs: Volume<UInt8>,
                         factor: SIMD3<Int>) -> ([SegmentedNodule], Int) {
         let hulls = LungHulls(lungs)
         var nodules: [SegmentedNodule] = [], skips: [(SIMD3<Double>, Double, Double)] = [], rejected = 0
         let g = volume.geometry
-        for cand in candidates.prefix(maxCandidates) {
+        let list = Array(candidates.prefix(maxCandidates))
+        func skipped(_ cand: NoduleCandidate) -> Bool {
             let x = g.index(of: cand.position)
             let s = Int(x.slice.rounded()), r = Int(x.row.rounded()), c = Int(x.column.rounded())
             if nodules.contains(where: { n in
@@ -96,37 +104,60 @@ public struct LungNodules: Analyzer {
                 guard s >= b.lower.slice, s <= b.upper.slice, r >= b.lower.row, r <= b.upper.row,
                       c >= b.lower.column, c <= b.upper.column else { return false }
                 return n.mask[s - b.lower.slice, r - b.lower.row, c - b.lower.column] != 0
-            }) { continue }
+            }) { return true }
             // Near a rejected candidate of the same or a larger scale: the same structure.
-            if skips.contains(where: { cand.sigma <= $0.2 && ((cand.position - $0.0) * (cand.position - $0.0)).sum() < $0.1 * $0.1 }) {
-                continue
-            }
-            let outcome = NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
-            if NoduleSegmenter.debug {
-                let p = cand.position
-                var what = "nodule"
-                if case .rejected(let why, _) = outcome { what = why }
-                if case .nodule(let n) = outcome { what += String(format: " %.3f mL", n.properties.volumeML) }
-                print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: %@", p.x, p.y, p.z, cand.channel, cand.sigma, cand.score, what))
-            }
-            switch outcome {
-            case .nodule(let n):
-                // A second candidate on a nodule found before (its centre just outside that mask):
-                // keep the larger segmentation when it holds the other (a part-solid nodule first
-                // found from its solid core), else the first.
-                if let k = nodules.firstIndex(where: { overlap($0, n) > 0.2 }) {
-                    let old = nodules[k]
-                    if n.properties.voxelCount > old.properties.voxelCount,
-                       overlap(old, n) * Double(min(old.properties.voxelCount, n.properties.voxelCount))
-                        >= 0.8 * Double(old.properties.voxelCount) {
-                        nodules[k] = n
+            return skips.contains(where: { cand.sigma <= $0.2 && ((cand.position - $0.0) * (cand.position - $0.0)).sum() < $0.1 * $0.1 })
+        }
+        let batch = Parallelism.threads > 1 && !NoduleSegmenter.debug ? 4 * Parallelism.threads : 1
+        var start = 0
+        while start < list.count {
+            let range = start..<min(list.count, start + batch)
+            start = range.upperBound
+            let todo = range.filter { !skipped(list[$0]) }
+            var ready = [SegmentOutcome?](repeating: nil, count: range.count)
+            if todo.count > 1 {
+                ready.withUnsafeMutableBufferPointer { out in
+                    let o = UnsafeSendableBuffer(out.baseAddress!)
+                    Parallelism.forEachChunk(todo.count) { chunk in
+                        for k in chunk {
+                            let j = todo[k]
+                            o[j - range.lowerBound] = NoduleSegmenter.segment(list[j], volume: volume, lungs: lungs,
+                                                                             factor: factor, hulls: hulls)
+                        }
                     }
-                    continue
                 }
-                nodules.append(n)
-            case .rejected(_, let radius):
-                skips.append((cand.position, radius, cand.sigma))
-                rejected += 1
+            }
+            for j in range {
+                let cand = list[j]
+                if skipped(cand) { continue }
+                let outcome = ready[j - range.lowerBound]
+                    ?? NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
+                if NoduleSegmenter.debug {
+                    let p = cand.position
+                    var what = "nodule"
+                    if case .rejected(let why, _) = outcome { what = why }
+                    if case .nodule(let n) = outcome { what += String(format: " %.3f mL", n.properties.volumeML) }
+                    print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: %@", p.x, p.y, p.z, cand.channel, cand.sigma, cand.score, what))
+                }
+                switch outcome {
+                case .nodule(let n):
+                    // A second candidate on a nodule found before (its centre just outside that mask):
+                    // keep the larger segmentation when it holds the other (a part-solid nodule first
+                    // found from its solid core), else the first.
+                    if let k = nodules.firstIndex(where: { overlap($0, n) > 0.2 }) {
+                        let old = nodules[k]
+                        if n.properties.voxelCount > old.properties.voxelCount,
+                           overlap(old, n) * Double(min(old.properties.voxelCount, n.properties.voxelCount))
+                            >= 0.8 * Double(old.properties.voxelCount) {
+                            nodules[k] = n
+                        }
+                        continue
+                    }
+                    nodules.append(n)
+                case .rejected(_, let radius):
+                    skips.append((cand.position, radius, cand.sigma))
+                    rejected += 1
+                }
             }
         }
         return (nodules, rejected)

@@ -159,10 +159,14 @@ enum NoduleCandidates {
         var g = v.geometry
         g.origin = v.geometry.point(slice: Double(box.lower.slice), row: Double(box.lower.row), column: Double(box.lower.column))
         var out = [Float](repeating: 0, count: bd.count)
-        for s in 0..<bd.slices {
-            for r in 0..<bd.rows {
-                let src = d.index(s + box.lower.slice, r + box.lower.row, box.lower.column), dst = bd.index(s, r, 0)
-                for c in 0..<bd.columns { out[dst + c] = v.voxels[src + c] }
+        v.voxels.withUnsafeBufferPointer { from in
+            out.withUnsafeMutableBufferPointer { to in
+                for s in 0..<bd.slices {
+                    for r in 0..<bd.rows {
+                        let src = d.index(s + box.lower.slice, r + box.lower.row, box.lower.column), dst = bd.index(s, r, 0)
+                        (to.baseAddress! + dst).update(from: from.baseAddress! + src, count: bd.columns)
+                    }
+                }
             }
         }
         return Volume(dimensions: bd, geometry: g, voxels: out)

@@ -79,7 +79,8 @@ enum NoduleSegmenter {
     /// (1.4 mm pixels, 3 mm slices: 48 mm³), not on thin-slice chest CT (a 3 mm nodule there is
     /// 14 mm³ ≈ 30 voxels).
     static let minimumVoxels = 8
-    nonisolated(unsafe) static var debug = false
+    /// Prints every candidate's outcome (set AUTOSEG_LUNG_DEBUG=1 in the environment).
+    nonisolated(unsafe) static var debug = ProcessInfo.processInfo.environment["AUTOSEG_LUNG_DEBUG"] != nil
 
     static func segment(_ cand: NoduleCandidate, volume: Volume<Float>, lungs: Volume<UInt8>, factor: SIMD3<Int>,
                         hulls: LungHulls) -> SegmentOutcome {
@@ -93,15 +94,18 @@ enum NoduleSegmenter {
         // Radial profile.
         let shells = Int(half / w) + 1
         var byShell = [[Float]](repeating: [], count: shells)
-        var lungValues: [Float] = []
-        lungValues.reserveCapacity(d.count)
+        var lungHist = HUHistogram()
         for i in 0..<d.count where lung[i] != 0 {
             let k = Int(Double(dist[i]) / w)
             if k < shells { byShell[k].append(sm[i]) }
-            lungValues.append(sm[i])
+            lungHist.add(sm[i])
         }
-        guard lungValues.count > 50 else { return .rejected("too little lung", skipRadius: 1) }
-        let bg0 = Double(quantile(&lungValues, 0.3))
+        guard lungHist.count > 50 else { return .rejected("too little lung", skipRadius: 1) }
+        let bg0 = Double(lungHist.quantile(0.3) { bin in
+            var values: [Float] = []
+            for i in 0..<d.count where lung[i] != 0 && HUHistogram.bin(sm[i]) == bin { values.append(sm[i]) }
+            return values
+        })
         var profile = [Double](repeating: .nan, count: shells)
         for k in 0..<shells where !byShell[k].isEmpty { profile[k] = Double(quantile(&byShell[k], 0.5)) }
         for k in 1..<shells where profile[k].isNaN { profile[k] = profile[k - 1] }
@@ -110,11 +114,14 @@ enum NoduleSegmenter {
         }
         let rEdge = Double(edge) * w
         guard edge >= 1, rEdge < half - 2 else { return .rejected("no compact object", skipRadius: 1) }
-        var outside: [Float] = []
-        for i in 0..<d.count where lung[i] != 0 && Double(dist[i]) >= rEdge + 2.5 && Double(sm[i]) < bg0 + 150 {
-            outside.append(sm[i])
-        }
-        let background = outside.count > 30 ? Double(quantile(&outside, 0.5)) : bg0
+        var outside = HUHistogram()
+        func isOutside(_ i: Int) -> Bool { lung[i] != 0 && Double(dist[i]) >= rEdge + 2.5 && Double(sm[i]) < bg0 + 150 }
+        for i in 0..<d.count where isOutside(i) { outside.add(sm[i]) }
+        let background = outside.count > 30 ? Double(outside.quantile(0.5) { bin in
+            var values: [Float] = []
+            for i in 0..<d.count where isOutside(i) && HUHistogram.bin(sm[i]) == bin { values.append(sm[i]) }
+            return values
+        }) : bg0
         let ko = max(0, Int((rEdge - max(w, 0.3 * rEdge)) / w))
         let core = profile[0...ko].max()!
         // Ground-glass band: the longest run of shells in the band range spanning at most `bandRange`.
@@ -352,9 +359,42 @@ enum NoduleSegmenter {
         return Foundation.pow(6 * Double(n) * solid.spacing.voxelVolume / Double.pi, 1.0 / 3)
     }
 
+    /// Counts of values in 1 HU bins, for exact order statistics of a box's many lung voxels
+    /// without sorting them: the bin holding the wanted rank is found from the counts, then only
+    /// that bin's values are selected among.
+    struct HUHistogram {
+        static let low: Float = -1100, bins = 4400
+        var counts = [Int](repeating: 0, count: bins)
+        var count = 0
+
+        @inline(__always) static func bin(_ x: Float) -> Int {
+            x.isNaN ? bins - 1 : min(bins - 1, max(0, Int((x - low).rounded(.down))))
+        }
+
+        @inline(__always) mutating func add(_ x: Float) {
+            counts[Self.bin(x)] += 1
+            count += 1
+        }
+
+        /// The value of rank ⌊q (n − 1)⌋; `values(bin)` returns the counted values in `bin`.
+        func quantile(_ q: Double, values: (Int) -> [Float]) -> Float {
+            guard count > 0 else { return .nan }
+            let k = min(count - 1, max(0, Int(q * Double(count - 1))))
+            var below = 0, target = 0
+            while below + counts[target] <= k { below += counts[target]; target += 1 }
+            var inBin = values(target)
+            return NoduleSegmenter.quickselect(&inBin, k - below)
+        }
+    }
+
+    /// The element of rank ⌊q (n − 1)⌋ (exact order statistic; reorders `a`).
     static func quantile(_ a: inout [Float], _ q: Double) -> Float {
         guard !a.isEmpty else { return .nan }
-        let k = min(a.count - 1, max(0, Int(q * Double(a.count - 1))))
+        return quickselect(&a, min(a.count - 1, max(0, Int(q * Double(a.count - 1)))))
+    }
+
+    /// The k-th smallest element (Hoare partitioning; reorders `a`).
+    static func quickselect(_ a: inout [Float], _ k: Int) -> Float {
         var lo = 0, hi = a.count - 1
         while lo < hi {
             let pivot = a[(lo + hi) / 2]
