@@ -1,10 +1,11 @@
 /// Environment overrides: `AUTOSEG_<SECTION>_<KEY>` (upper case) sets `[section] key`,
 /// winning over the file. Only the scalar sections can be overridden (not `[[peers]]` or
 /// `[[rules]]`). Any other `AUTOSEG_` variable is an error, so a typo never passes
-/// silently; `AUTOSEG_CONFIG` (the config file's path, read by the CLI) is reserved.
+/// silently; `AUTOSEG_CONFIG` (the config file's path, read by the CLI) and `AUTOSEG_LUNG_DEBUG`
+/// (per-candidate trace of the lung analyzer) are reserved.
 enum ConfigEnvironment {
     static let prefix = "AUTOSEG_"
-    static let reserved: Set<String> = ["AUTOSEG_CONFIG"]
+    static let reserved: Set<String> = ["AUTOSEG_CONFIG", "AUTOSEG_LUNG_DEBUG"]
 
     /// The sections that take overrides, with their keys.
     static let sections: [(name: String, keys: [String])] = [
