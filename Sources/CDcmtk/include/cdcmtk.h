@@ -262,6 +262,8 @@ typedef struct dk_scu_target {
     uint32_t max_pdu;
     int acse_timeout;
     int dimse_timeout;
+    const dk_tls_config *tls;       // NULL: plain TCP; else DICOM TLS with these client credentials
+                                    // (ca_file/ca_dir: the peer's certificate is verified against them)
 } dk_scu_target;
 
 /// C-ECHO. On a DIMSE answer, `*dimse_status` holds its status.
