@@ -57,9 +57,16 @@ public struct SecuritySection: Sendable, Equatable {
     /// The DICOM TLS settings of the SCP, file paths resolved against `base` (relative paths
     /// are relative to the current directory, like `data_dir`); nil when `tls = false`.
     public func tlsConfiguration(relativeTo base: URL) -> TLSConfiguration? {
-        guard tls, let certFile, let keyFile else { return nil }
+        tls ? credentials(relativeTo: base) : nil
+    }
+
+    /// `cert_file`/`key_file` (and `ca_file`) as TLS settings whatever `tls` says: the client
+    /// credentials for `[[peers]]` with `tls = true`. nil without a certificate and key.
+    public func credentials(relativeTo base: URL) -> TLSConfiguration? {
+        guard let certFile, let keyFile else { return nil }
+        let directory = URL(fileURLWithPath: base.path, isDirectory: true)
         func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: base).absoluteURL.standardizedFileURL.path
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: directory).absoluteURL.standardizedFileURL.path
         }
         return TLSConfiguration(certificateFile: resolve(certFile), privateKeyFile: resolve(keyFile),
                                 caFile: caFile.map(resolve), requirePeerCertificate: true)

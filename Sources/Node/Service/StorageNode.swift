@@ -22,7 +22,8 @@ public final class StorageNode: Service, @unchecked Sendable {
     private let portBox = PortBox()
 
     /// Builds the node: folders, catalog (migrated), reconcile. Nothing listens yet.
-    init(config: NodeConfig, dataDirectory: URL, tls: TLSConfiguration? = nil, logger: Logger) throws {
+    init(config: NodeConfig, dataDirectory: URL, tls: TLSConfiguration? = nil, deliveryTLS: TLSConfiguration? = nil,
+         logger: Logger) throws {
         self.config = config
         self.tls = tls
         self.logger = logger
@@ -37,7 +38,7 @@ public final class StorageNode: Service, @unchecked Sendable {
             policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
                           minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
             committer: committer, logger: logger)
-        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, logger: logger)
+        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, deliveryTLS: deliveryTLS, logger: logger)
     }
 
     /// Brings the catalog in line with the spool (files added, vanished files flagged,
@@ -153,6 +154,11 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Log
     if let tls {
         do throws(DICOMError) { try tls.check(asServer: true) } catch { throw NodeError.startup(error.message) }
     }
+    // The same certificate and key are the client credentials for peers with tls = true.
+    let deliveryTLS = config.peers.contains(where: \.tls) ? config.security.credentials(relativeTo: base) : nil
+    if let deliveryTLS {
+        do throws(DICOMError) { try deliveryTLS.check(asServer: false) } catch { throw NodeError.startup(error.message) }
+    }
     return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), tls: tls,
-                           logger: logger)
+                           deliveryTLS: deliveryTLS, logger: logger)
 }
