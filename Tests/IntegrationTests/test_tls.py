@@ -8,14 +8,15 @@ the node's BCP 195 profile accepts.
 from __future__ import annotations
 
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pydicom
 import pytest
 
-from conftest import (ECHOSCU, assert_raw_dataset_equal, assert_spool_clean, check_catalogued,
-                      dcmtk_env, run_echoscu, run_storescu, storescu_failures)
+from conftest import (ECHOSCU, STORESCP, assert_raw_dataset_equal, assert_spool_clean, check_catalogued,
+                      dcmtk_env, free_port, run_echoscu, run_storescu, storescu_failures, wait_until)
 
 OPENSSL = "/usr/bin/openssl"
 
@@ -30,6 +31,8 @@ class Certs:
     client_crt: Path
     rogue_key: Path      # self-signed, not signed by the CA
     rogue_crt: Path
+    pacs_key: Path       # storescp +tls as a PACS (server certificate)
+    pacs_crt: Path
 
 
 def _openssl(*args: str | Path, cwd: Path) -> None:
@@ -55,11 +58,14 @@ def certs(tmp_path_factory) -> Certs:
     d = tmp_path_factory.mktemp("tls")
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
              "-days", "2", "-sha256", "-subj", "/CN=AutoSeg Test CA", cwd=d)
-    server_key, server_crt = _leaf(d, "server", "serverAuth")
+    # the node's certificate is also its client certificate for peers with tls = true
+    server_key, server_crt = _leaf(d, "server", "serverAuth, clientAuth")
     client_key, client_crt = _leaf(d, "client", "clientAuth")
+    pacs_key, pacs_crt = _leaf(d, "pacs", "serverAuth")
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rogue.key", "-out", "rogue.crt",
              "-days", "2", "-sha256", "-subj", "/CN=rogue", cwd=d)
-    return Certs(d, d / "ca.crt", server_key, server_crt, client_key, client_crt, d / "rogue.key", d / "rogue.crt")
+    return Certs(d, d / "ca.crt", server_key, server_crt, client_key, client_crt, d / "rogue.key", d / "rogue.crt",
+                 pacs_key, pacs_crt)
 
 
 def tls_config(c: Certs, **extra) -> dict:
@@ -175,3 +181,73 @@ def test_tls_without_key_file_is_a_config_error(node_factory, certs):
     rc, log = _start_fails(node_factory, {"security": {"tls": True, "cert_file": str(certs.server_crt)}})
     assert rc == 2, f"tls = true without key_file exited {rc}, expected 2 (configuration)\n{log[-2000:]}"
     assert "security.key_file" in _last_line(log)
+
+
+# ----------------------------------------------------------------------------- outgoing (result delivery)
+
+class TLSStoreSCP:
+    """/usr/bin/storescp over TLS as the PACS: it requires a client certificate from our CA."""
+
+    def __init__(self, workdir: Path, c: Certs, ae: str = "PACS"):
+        self.ae, self.port = ae, free_port()
+        self.out = workdir / f"recv-{ae}"
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / f"storescp-{ae}.log"
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [STORESCP, "+tls", str(c.pacs_key), str(c.pacs_crt), "+cf", str(c.ca_crt), "-rc",
+                 "-aet", ae, "-od", str(self.out), str(self.port)],
+                stdout=log, stderr=log, env=dcmtk_env())
+        time.sleep(0.3)
+        assert self.proc.poll() is None, f"storescp +tls did not start: {self.log_path.read_text()}"
+
+    def received(self) -> set[str]:
+        uids = set()
+        for f in self.out.iterdir():
+            try:
+                uids.add(str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID))
+            except Exception:
+                pass  # still being written
+        return uids
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def test_results_are_delivered_over_tls_to_a_peer_with_tls(node_factory, certs, tmp_path, tmp_path_factory):
+    """Incoming over TLS, results out over TLS: storescp +tls (client certificate required)
+    receives SEG + SR + SC from the node, which authenticates with its own cert/key."""
+    from test_pipeline import RULES, deliveries, files_of, source, wait_delivered, wait_jobs
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    pacs = TLSStoreSCP(tmp_path, certs)
+    try:
+        node = node_factory("tls", start=False, config={
+            **tls_config(certs, ca_file=str(certs.ca_crt)),
+            "pipeline": {"stable_seconds": 1, "retry_max_seconds": 2}})
+        node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port, "tls": True}]
+        node.config["rules"] = RULES
+        node.start()
+        res = run_storescu(node.port, files_of(src / "source"), calling="PACS", extra=client_tls(certs))
+        assert res.returncode == 0 and not storescu_failures(res), res.stdout + res.stderr
+        assert [j["state"] for j in wait_jobs(node, 1)] == ["done"]
+        d = wait_delivered(node)
+        assert all(x["last_status"] == "0000" for x in d), d
+        results = {r["sop_instance_uid"] for r in node.catalog().query("SELECT * FROM results")}
+        assert wait_until(lambda: pacs.received() == results, 10), \
+            f"storescp +tls got {pacs.received()}, expected {results}\n{pacs.log_path.read_text()[-2000:]}"
+    finally:
+        pacs.stop()
+
+
+def test_peer_tls_checks_the_client_credentials_at_start(node_factory, certs):
+    """tls = false for incoming, but a peer with tls = true: cert/key are the client
+    credentials and are checked at start like the server's (exit 1 naming the file)."""
+    config = {"security": {"cert_file": str(certs.server_crt), "key_file": str(certs.client_key)}}
+    node = node_factory("bad", start=False, config=config)
+    node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": 104, "tls": True}]
+    node.start(wait=False)
+    rc = node.wait_exit(30)
+    line = _last_line(node.log_text())
+    assert rc == 1 and str(certs.client_key) in line and "does not match" in line, (rc, line)
