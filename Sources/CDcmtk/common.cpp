@@ -77,6 +77,7 @@ extern "C" dk_status dk_global_init(int level) {
             DJDecoderRegistration::registerCodecs();
             DJLSDecoderRegistration::registerCodecs();
             DcmRLEDecoderRegistration::registerCodecs();
+            dk_tls_global_init();
             result = dk_ok();
         });
     } catch (const std::exception &e) {

@@ -15,4 +15,12 @@ void dk_copy(char *dst, size_t cap, const char *src);
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
 
+class DcmTLSTransportLayer;
+/// OpenSSL set-up through DCMTK; once, from dk_global_init, before any thread.
+void dk_tls_global_init();
+/// A TLS transport layer (BCP 195, PEM key + certificate, optional CA trust) for an
+/// acceptor (SCP) or requestor (SCU). The caller owns `*out` and deletes it after the
+/// network that uses it has been dropped and every association on it has ended.
+dk_status dk_tls_make_layer(const dk_tls_config *config, bool acceptor, DcmTLSTransportLayer **out);
+
 #endif

@@ -9,6 +9,8 @@
 #include "dcmtk/dcmnet/dulstruc.h"
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmtls/tlslayer.h"
+#include "dcmtk/dcmtls/tlscond.h"
 
 #include <arpa/inet.h>
 #include <atomic>
@@ -34,6 +36,8 @@ struct dk_scp {
     int idleTimeout = 60;
     dk_scp_callbacks cb;
     T_ASC_Network *net = nullptr;
+    // Owned here (not by the network): deleted in dk_scp_free, after every association ended.
+    DcmTLSTransportLayer *tls = nullptr;
     DcmSharedSCPConfig shared;
     std::thread acceptThread;
     std::atomic<bool> accepting{true};
@@ -79,6 +83,15 @@ void rejectAndDrop(T_ASC_Association *assoc, T_ASC_RejectParametersResult result
     ASC_rejectAssociation(assoc, &rej);
     ASC_dropAssociation(assoc);
     ASC_destroyAssociation(&assoc);
+}
+
+// A TLS connection closed before or during the handshake without a TLS alert: a port
+// probe or health check (what a plain TCP connect without an A-ASSOCIATE-RQ is without TLS).
+bool closedDuringHandshake(const OFCondition &cond) {
+    if (cond.module() != OFM_dcmtls) return false;
+    if (cond == DCMTLS_EC_OpenSSLIOError || cond == DCMTLS_EC_TLSConnectionClosedByPeer) return true;
+    const char *text = cond.text();
+    return text && strstr(text, "unexpected eof") != nullptr;
 }
 
 std::string trimmed(const char *s) {
@@ -333,20 +346,29 @@ void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id) {
 void acceptLoop(dk_scp *scp) {
     while (scp->accepting.load()) {
         T_ASC_Association *assoc = nullptr;
-        OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, scp->maxPDU, NULL, NULL, OFFalse, DUL_NOBLOCK, 1);
+        // With TLS, the handshake runs inside (on this thread, bounded by DCMTK's socket
+        // receive timeout) before the A-ASSOCIATE-RQ is read.
+        OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, scp->maxPDU, NULL, NULL,
+                                                  scp->tls ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
         if (cond == DUL_NOASSOCIATIONREQUEST) {
             ASC_destroyAssociation(&assoc);
             continue;
         }
         if (cond.bad()) {
-            // Garbage on the port, a peer that vanished during the request, ...
+            // Garbage on the port, a peer that vanished during the request, a failed TLS
+            // handshake (plain DICOM on the TLS port, untrusted or missing client certificate).
+            std::string peer;
             if (assoc) {
+                if (assoc->params) peer = assoc->params->DULparams.callingPresentationAddress;
                 ASC_dropAssociation(assoc);
                 ASC_destroyAssociation(&assoc);
             }
             if (scp->cb.association_rejected) {
-                std::string why = std::string("bad association request: ") + cond.text();
-                scp->cb.association_rejected(scp->cb.context, "", "", "", why.c_str());
+                std::string why;  // empty: logged as a connection without a request
+                if (closedDuringHandshake(cond)) why = "";
+                else if (cond.module() == OFM_dcmtls) why = std::string("TLS handshake failed: ") + cond.text();
+                else why = std::string("bad association request: ") + cond.text();
+                scp->cb.association_rejected(scp->cb.context, "", "", peer.c_str(), why.c_str());
             }
             continue;
         }
@@ -454,6 +476,19 @@ extern "C" dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks 
             delete scp;
             return dk_from_condition(cond);
         }
+        if (config->tls) {
+            dk_status st = dk_tls_make_layer(config->tls, true, &scp->tls);
+            if (st.ok) {
+                cond = ASC_setTransportLayer(scp->net, scp->tls, OFFalse);
+                if (cond.bad()) st = dk_from_condition(cond);
+            }
+            if (!st.ok) {
+                ASC_dropNetwork(&scp->net);
+                delete scp->tls;
+                delete scp;
+                return st;
+            }
+        }
         scp->port = config->port;
         // With port 0 the kernel picked one: read it back from the listening socket.
         PRIVATE_NETWORKKEY *key = reinterpret_cast<PRIVATE_NETWORKKEY *>(scp->net->network);
@@ -507,5 +542,6 @@ extern "C" int dk_scp_shutdown(dk_scp *scp, double grace) {
 extern "C" void dk_scp_free(dk_scp *scp) {
     if (!scp) return;
     dk_scp_shutdown(scp, 0);
+    delete scp->tls;  // the network is dropped and no association is left
     delete scp;
 }

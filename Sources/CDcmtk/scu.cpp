@@ -5,8 +5,10 @@
 #include "dcmtk/dcmnet/dstorscu.h"
 #include "dcmtk/dcmnet/diutil.h"
 #include "dcmtk/dcmdata/dcuid.h"
+#include "dcmtk/dcmtls/tlslayer.h"
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,10 +26,32 @@ template <class SCU> void configure(SCU &scu, const dk_scu_target *t) {
     scu.setConnectionTimeout(t->acse_timeout > 0 ? t->acse_timeout : 30);
 }
 
+// TLS client credentials for `t` (nothing when t->tls is NULL). The layer must outlive
+// the SCU: declare it before the SCU object.
+dk_status makeClientTLS(const dk_scu_target *t, std::unique_ptr<DcmTLSTransportLayer> &out) {
+    if (!t->tls) return dk_ok();
+    DcmTLSTransportLayer *layer = nullptr;
+    dk_status st = dk_tls_make_layer(t->tls, false, &layer);
+    out.reset(layer);
+    return st;
+}
+
+// After initNetwork (DcmSCU creates the network there).
+template <class SCU> OFCondition useTLS(SCU &scu, DcmTLSTransportLayer *layer) {
+    return layer ? scu.useSecureConnection(layer) : EC_Normal;
+}
+
+// DcmSCU::useSecureConnection is protected in 3.6.7.
+class EchoSCU : public DcmSCU {
+public:
+    using DcmSCU::useSecureConnection;
+};
+
 class ReportingStorageSCU : public DcmStorageSCU {
 public:
     ReportingStorageSCU(void *context, dk_send_progress progress, size_t total)
         : context_(context), progress_(progress), total_(total) {}
+    using DcmSCU::useSecureConnection;
     size_t reported = 0;
 
     void report(const char *path, int sent, uint16_t status, const char *uid, const char *message) {
@@ -61,13 +85,17 @@ private:
 
 extern "C" dk_status dk_echo(const dk_scu_target *target, uint16_t *dimse_status) {
     try {
-        DcmSCU scu;
+        std::unique_ptr<DcmTLSTransportLayer> tls;
+        dk_status st = makeClientTLS(target, tls);
+        if (!st.ok) return st;
+        EchoSCU scu;
         configure(scu, target);
         OFList<OFString> ts;
         ts.push_back(UID_LittleEndianExplicitTransferSyntax);
         ts.push_back(UID_LittleEndianImplicitTransferSyntax);
         OFCondition cond = scu.addPresentationContext(UID_VerificationSOPClass, ts);
         if (cond.good()) cond = scu.initNetwork();
+        if (cond.good()) cond = useTLS(scu, tls.get());
         if (cond.good()) cond = scu.negotiateAssociation();
         if (cond.bad()) return dk_from_condition(cond);
         T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_VerificationSOPClass, "");
@@ -85,6 +113,9 @@ extern "C" dk_status dk_echo(const dk_scu_target *target, uint16_t *dimse_status
 extern "C" dk_status dk_send_files(const dk_scu_target *target, const char *const *paths, size_t count,
                                    void *context, dk_send_progress progress) {
     try {
+        std::unique_ptr<DcmTLSTransportLayer> tls;
+        dk_status st = makeClientTLS(target, tls);
+        if (!st.ok) return st;
         ReportingStorageSCU scu(context, progress, count);
         configure(scu, target);
         scu.setHaltOnUnsuccessfulStoreMode(OFFalse);
@@ -105,6 +136,7 @@ extern "C" dk_status dk_send_files(const dk_scu_target *target, const char *cons
         while ((cond = scu.addPresentationContexts()).good()) {
             if (!networkReady) {
                 cond = scu.initNetwork();
+                if (cond.good()) cond = useTLS(scu, tls.get());
                 if (cond.bad()) return dk_from_condition(cond);
                 networkReady = true;
             }

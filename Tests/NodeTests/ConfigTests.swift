@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 import XCTest
 
@@ -428,6 +429,31 @@ final class ConfigTests: XCTestCase {
         XCTAssertNoThrow(try parse("[security]\ntls = true\ncert_file = \"c\"\nkey_file = \"k\""))
         XCTAssertNoThrow(try parse("[security]\ntls = false\ncert_file = \"c\""))
         assertConfigError("", env: ["AUTOSEG_SECURITY_TLS": "true"], key: "security.cert_file")
+    }
+
+    func testPeerTLSNeedsClientCredentials() throws {
+        let peer = "[[peers]]\nae_title = \"P\"\nhost = \"h\"\nport = 1\ntls = true"
+        assertConfigError(peer, key: "peers[0].tls", contains: ["needs security.cert_file and security.key_file"])
+        assertConfigError("[security]\ncert_file = \"c\"\n" + peer, key: "peers[0].tls")
+        let c = try parse("[security]\ncert_file = \"c\"\nkey_file = \"k\"\n" + peer)
+        XCTAssertEqual(c.peers, [Peer(aeTitle: "P", host: "h", port: 1, tls: true)])
+        XCTAssertFalse(c.security.tls)
+        XCTAssertNil(c.security.tlsConfiguration(relativeTo: URL(fileURLWithPath: "/base")))
+        let creds = try XCTUnwrap(c.security.credentials(relativeTo: URL(fileURLWithPath: "/base")))
+        XCTAssertEqual(creds.certificateFile, "/base/c")
+        XCTAssertEqual(creds.privateKeyFile, "/base/k")
+        XCTAssertNil(creds.caFile)
+        assertConfigError("[[peers]]\nae_title = \"P\"\nhost = \"h\"\nport = 1\ntls = \"yes\"", key: "peers[0].tls")
+        XCTAssertFalse(try parse("[[peers]]\nae_title = \"P\"\nhost = \"h\"\nport = 1").peers[0].tls)
+    }
+
+    func testTLSPathsResolveAgainstTheBaseDirectory() throws {
+        let c = try parse("[security]\ntls = true\ncert_file = \"tls/n.crt\"\nkey_file = \"/etc/n.key\"\nca_file = \"../ca.crt\"")
+        let t = try XCTUnwrap(c.security.tlsConfiguration(relativeTo: URL(fileURLWithPath: "/srv/autoseg")))
+        XCTAssertEqual(t.certificateFile, "/srv/autoseg/tls/n.crt")
+        XCTAssertEqual(t.privateKeyFile, "/etc/n.key")
+        XCTAssertEqual(t.caFile, "/srv/ca.crt")
+        XCTAssertTrue(t.requirePeerCertificate)
     }
 
     func testValidateCatchesConfigBuiltInCode() {

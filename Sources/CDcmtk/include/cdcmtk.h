@@ -20,9 +20,10 @@ typedef struct dk_status {
     char text[512];
 } dk_status;
 
-/// One-time process set-up: data dictionary check, codec registration, DCMTK
-/// logging level (0 quiet/fatal only, 1 error, 2 warn, 3 info, 4 debug), and
-/// TCP_NODELAY (DCMTK leaves Nagle on otherwise). Call before any thread uses DCMTK.
+/// One-time process set-up: data dictionary check, codec registration, OpenSSL
+/// initialisation (for DICOM TLS), DCMTK logging level (0 quiet/fatal only, 1 error,
+/// 2 warn, 3 info, 4 debug), and TCP_NODELAY (DCMTK leaves Nagle on otherwise).
+/// Call before any thread uses DCMTK.
 dk_status dk_global_init(int dcmtk_log_level);
 
 /// DICOM UID validity as used for paths: digits and dots, 1...64 chars, no empty
@@ -205,6 +206,22 @@ typedef struct dk_scp_callbacks {
     void (*association_ended)(void *context, const dk_association_summary *summary);
 } dk_scp_callbacks;
 
+/// DICOM TLS settings (BCP 195 profile). Files are PEM; the private key must not be
+/// encrypted. Without `ca_file`/`ca_dir` peer certificates are not requested or checked.
+typedef struct dk_tls_config {
+    const char *cert_file;          // our certificate (may hold the chain)
+    const char *key_file;           // our private key; must match cert_file
+    const char *ca_file;            // NULL: none. Trusted CA certificates for peers
+    const char *ca_dir;             // NULL: none. Directory of hashed CA certificates
+    int require_peer_cert;          // with a CA: 1 a peer without a valid certificate is refused,
+                                    // 0 a certificate is checked only when the peer presents one
+} dk_tls_config;
+
+/// Loads and checks TLS settings the way dk_scp_start (acceptor = 1) or an SCU (0) would:
+/// readable PEM key and certificate, key matches certificate, BCP 195 profile, CA trust.
+/// The error text starts with "TLS " and names the file at fault.
+dk_status dk_tls_check(const dk_tls_config *config, int acceptor);
+
 typedef struct dk_scp_config {
     const char *ae_title;
     int port;                       // 0: any free port (see dk_scp_port)
@@ -213,12 +230,15 @@ typedef struct dk_scp_config {
     int acse_timeout;               // seconds
     int idle_timeout;               // seconds without a DIMSE command
     const char *incoming_dir;       // temp files are received here
+    const dk_tls_config *tls;       // NULL: plain TCP; else every association is DICOM TLS
 } dk_scp_config;
 
 typedef struct dk_scp dk_scp;
 
-/// Opens the listening socket (so a bad port fails here) and starts the accept
-/// loop on its own thread. Each association runs on its own thread.
+/// Opens the listening socket (so a bad port fails here), sets up TLS when asked (so an
+/// unreadable or mismatched key/certificate fails here, naming the file) and starts the
+/// accept loop on its own thread. Each association runs on its own thread. A failed TLS
+/// handshake is reported through `association_rejected` and the loop goes on.
 dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks callbacks, dk_scp **out);
 /// The port actually bound (useful with port 0).
 int dk_scp_port(const dk_scp *scp);
@@ -242,6 +262,8 @@ typedef struct dk_scu_target {
     uint32_t max_pdu;
     int acse_timeout;
     int dimse_timeout;
+    const dk_tls_config *tls;       // NULL: plain TCP; else DICOM TLS with these client credentials
+                                    // (ca_file/ca_dir: the peer's certificate is verified against them)
 } dk_scu_target;
 
 /// C-ECHO. On a DIMSE answer, `*dimse_status` holds its status.

@@ -66,6 +66,59 @@ public protocol StorageSCPDelegate: AnyObject, Sendable {
     func associationEnded(_ summary: AssociationSummary)
 }
 
+/// DICOM TLS settings (DCMTK, BCP 195 profile). Files are PEM; the private key must not be
+/// encrypted and must match the certificate.
+public struct TLSConfiguration: Sendable, Equatable {
+    /// Our certificate (may carry the chain after it).
+    public var certificateFile: String
+    /// Our private key.
+    public var privateKeyFile: String
+    /// Trusted CA certificates for peers; nil (and no `caDirectory`): peer certificates are
+    /// neither requested nor checked.
+    public var caFile: String?
+    /// A directory of hashed CA certificates (`openssl rehash`), in addition to `caFile`.
+    public var caDirectory: String?
+    /// With a CA: refuse a peer that presents no valid certificate (true), or check a
+    /// certificate only when one is presented (false).
+    public var requirePeerCertificate: Bool
+
+    public init(certificateFile: String, privateKeyFile: String, caFile: String? = nil,
+                caDirectory: String? = nil, requirePeerCertificate: Bool = true) {
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+        self.caFile = caFile
+        self.caDirectory = caDirectory
+        self.requirePeerCertificate = requirePeerCertificate
+    }
+
+    /// Loads the key, certificate and CA files and checks them (key matches certificate,
+    /// BCP 195 profile) without opening a port. The error message names the file at fault.
+    public func check(asServer: Bool = true) throws(DICOMError) {
+        let status = withBridgeConfig { dk_tls_check($0, asServer ? 1 : 0) }
+        if status.ok == 0 { throw DICOMError(status: status, kind: .setup) }
+    }
+
+    /// Calls `body` with the bridge's view of these settings (valid only inside `body`).
+    func withBridgeConfig<R>(_ body: (UnsafePointer<dk_tls_config>) -> R) -> R {
+        certificateFile.withCString { cert in
+            privateKeyFile.withCString { key in
+                withOptionalCString(caFile) { ca in
+                    withOptionalCString(caDirectory) { dir in
+                        var c = dk_tls_config(cert_file: cert, key_file: key, ca_file: ca, ca_dir: dir,
+                                              require_peer_cert: requirePeerCertificate ? 1 : 0)
+                        return withUnsafePointer(to: &c) { body($0) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
+}
+
 /// A C-STORE / C-ECHO SCP on DCMTK: its own accept loop, one thread per association,
 /// every storage SOP class DCMTK knows and the transfer syntaxes of DESIGN §6.
 public final class StorageSCP: @unchecked Sendable {
@@ -78,9 +131,12 @@ public final class StorageSCP: @unchecked Sendable {
         public var idleTimeout: Int
         /// Datasets are received into temporary files here (same file system as the spool).
         public var incomingDirectory: String
+        /// nil: plain TCP; else every association is DICOM TLS.
+        public var tls: TLSConfiguration?
 
         public init(aeTitle: String, port: Int, maxAssociations: Int = 16, maxPDU: Int = 131072,
-                    acseTimeout: Int = 30, idleTimeout: Int = 60, incomingDirectory: String) {
+                    acseTimeout: Int = 30, idleTimeout: Int = 60, incomingDirectory: String,
+                    tls: TLSConfiguration? = nil) {
             self.aeTitle = aeTitle
             self.port = port
             self.maxAssociations = maxAssociations
@@ -88,6 +144,7 @@ public final class StorageSCP: @unchecked Sendable {
             self.acseTimeout = acseTimeout
             self.idleTimeout = idleTimeout
             self.incomingDirectory = incomingDirectory
+            self.tls = tls
         }
     }
 
@@ -106,18 +163,24 @@ public final class StorageSCP: @unchecked Sendable {
         callbacks.association_rejected = scpAssociationRejected
         callbacks.association_ended = scpAssociationEnded
         var out: OpaquePointer?
-        let status = c.aeTitle.withCString { ae in
-            c.incomingDirectory.withCString { dir in
-                var config = dk_scp_config(
-                    ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
-                    max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
-                    idle_timeout: Int32(c.idleTimeout), incoming_dir: dir)
-                return dk_scp_start(&config, callbacks, &out)
+        let start = { (tls: UnsafePointer<dk_tls_config>?) -> dk_status in
+            c.aeTitle.withCString { ae in
+                c.incomingDirectory.withCString { dir in
+                    var config = dk_scp_config(
+                        ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
+                        max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
+                        idle_timeout: Int32(c.idleTimeout), incoming_dir: dir, tls: tls)
+                    return dk_scp_start(&config, callbacks, &out)
+                }
             }
         }
+        let status = c.tls.map { $0.withBridgeConfig { start($0) } } ?? start(nil)
         guard status.ok != 0, let handle = out else {
             box.release()
-            throw DICOMError(status: status, kind: .setup, context: "cannot listen on port \(c.port)")
+            // A TLS set-up failure names its file; anything else is about the port.
+            let context = string(fromCString: status.text).hasPrefix("TLS ")
+                ? "cannot set up DICOM TLS" : "cannot listen on port \(c.port)"
+            throw DICOMError(status: status, kind: .setup, context: context)
         }
         self.handle = handle
         self.box = box

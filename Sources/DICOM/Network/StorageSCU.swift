@@ -10,14 +10,18 @@ public struct StorageSCU: Sendable {
     public var maxPDU: Int
     public var acseTimeout: Int
     public var dimseTimeout: Int
+    /// nil: plain TCP; else DICOM TLS with these client credentials (with a CA, the peer's
+    /// certificate is verified against it).
+    public var tls: TLSConfiguration?
 
     public init(peer: ApplicationEntity, callingAE: String = "AUTOSEG", maxPDU: Int = 131072,
-                acseTimeout: Int = 30, dimseTimeout: Int = 60) {
+                acseTimeout: Int = 30, dimseTimeout: Int = 60, tls: TLSConfiguration? = nil) {
         self.peer = peer
         self.callingAE = callingAE
         self.maxPDU = maxPDU
         self.acseTimeout = acseTimeout
         self.dimseTimeout = dimseTimeout
+        self.tls = tls
     }
 
     /// The outcome of one file.
@@ -32,16 +36,20 @@ public struct StorageSCU: Sendable {
     }
 
     private func withTarget<R>(_ body: (inout dk_scu_target) -> R) -> R {
-        peer.aeTitle.withCString { peerAE in
-            peer.host.withCString { host in
-                callingAE.withCString { calling in
-                    var t = dk_scu_target(
-                        peer_ae: peerAE, host: host, port: Int32(peer.port), calling_ae: calling,
-                        max_pdu: UInt32(maxPDU), acse_timeout: Int32(acseTimeout), dimse_timeout: Int32(dimseTimeout))
-                    return body(&t)
+        func make(_ tls: UnsafePointer<dk_tls_config>?) -> R {
+            peer.aeTitle.withCString { peerAE in
+                peer.host.withCString { host in
+                    callingAE.withCString { calling in
+                        var t = dk_scu_target(
+                            peer_ae: peerAE, host: host, port: Int32(peer.port), calling_ae: calling,
+                            max_pdu: UInt32(maxPDU), acse_timeout: Int32(acseTimeout),
+                            dimse_timeout: Int32(dimseTimeout), tls: tls)
+                        return body(&t)
+                    }
                 }
             }
         }
+        return tls.map { $0.withBridgeConfig { make($0) } } ?? make(nil)
     }
 
     /// C-ECHO. Throws if the association or the echo fails.

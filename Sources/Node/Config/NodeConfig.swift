@@ -76,7 +76,12 @@ public struct NodeConfig: Sendable, Equatable {
         try node.validate()
         try security.validate()
         try pipeline.validate()
-        for (i, peer) in peers.enumerated() { try peer.validate(key: "peers[\(i)]") }
+        for (i, peer) in peers.enumerated() {
+            try peer.validate(key: "peers[\(i)]")
+            if peer.tls && (security.certFile == nil || security.keyFile == nil) {
+                throw .invalid("peers[\(i)].tls", "needs security.cert_file and security.key_file (the client credentials)")
+            }
+        }
         for (i, rule) in rules.enumerated() { try rule.validate(key: "rules[\(i)]") }
         try http.validate()
     }

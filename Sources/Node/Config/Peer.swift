@@ -7,22 +7,27 @@ public struct Peer: Sendable, Equatable {
     /// `send_all`: every result goes here too, whichever node the study came from (default false:
     /// a peer receives the results of the studies it sent).
     public var sendAll: Bool
+    /// `tls`: results go to this peer over DICOM TLS, with `security.cert_file`/`key_file` as
+    /// client credentials (and `security.ca_file`, when set, to verify the peer's certificate).
+    public var tls: Bool
 
-    public init(aeTitle: String, host: String, port: Int, sendAll: Bool = false) {
+    public init(aeTitle: String, host: String, port: Int, sendAll: Bool = false, tls: Bool = false) {
         self.aeTitle = aeTitle
         self.host = host
         self.port = port
         self.sendAll = sendAll
+        self.tls = tls
     }
 
-    static let keys = ["ae_title", "host", "port", "send_all"]
+    static let keys = ["ae_title", "host", "port", "send_all", "tls"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
         guard let aeTitle = try r.string("ae_title", ConfigCheck.aeTitle) else { throw Peer.missing("ae_title", r) }
         guard let host = try r.string("host", ConfigCheck.host) else { throw Peer.missing("host", r) }
         guard let port = try r.int("port", ConfigCheck.peerPort) else { throw Peer.missing("port", r) }
-        self.init(aeTitle: aeTitle, host: host, port: port, sendAll: try r.bool("send_all") ?? false)
+        self.init(aeTitle: aeTitle, host: host, port: port, sendAll: try r.bool("send_all") ?? false,
+                  tls: try r.bool("tls") ?? false)
     }
 
     func validate(key: String) throws(ConfigError) {

@@ -1,3 +1,6 @@
+import DICOM
+import Foundation
+
 /// `[security]`: who may connect, and DICOM TLS.
 public struct SecuritySection: Sendable, Equatable {
     /// `allowed_callers`: empty means any caller; otherwise only these (others are rejected at association).
@@ -8,7 +11,8 @@ public struct SecuritySection: Sendable, Equatable {
     public var certFile: String?
     /// `key_file`: PEM private key of the node.
     public var keyFile: String?
-    /// `ca_file`: PEM CA bundle to verify peers with; nil: peers are not verified.
+    /// `ca_file`: PEM CA bundle to verify peers with; nil: peers are not verified. When set,
+    /// a peer must present a certificate signed by one of these CAs.
     public var caFile: String?
 
     public init() {}
@@ -48,5 +52,23 @@ public struct SecuritySection: Sendable, Equatable {
             if certFile == nil { throw .invalid("security.cert_file", "is required when security.tls = true") }
             if keyFile == nil { throw .invalid("security.key_file", "is required when security.tls = true") }
         }
+    }
+
+    /// The DICOM TLS settings of the SCP, file paths resolved against `base` (relative paths
+    /// are relative to the current directory, like `data_dir`); nil when `tls = false`.
+    public func tlsConfiguration(relativeTo base: URL) -> TLSConfiguration? {
+        tls ? credentials(relativeTo: base) : nil
+    }
+
+    /// `cert_file`/`key_file` (and `ca_file`) as TLS settings whatever `tls` says: the client
+    /// credentials for `[[peers]]` with `tls = true`. nil without a certificate and key.
+    public func credentials(relativeTo base: URL) -> TLSConfiguration? {
+        guard let certFile, let keyFile else { return nil }
+        let directory = URL(fileURLWithPath: base.path, isDirectory: true)
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: directory).absoluteURL.standardizedFileURL.path
+        }
+        return TLSConfiguration(certificateFile: resolve(certFile), privateKeyFile: resolve(keyFile),
+                                caFile: caFile.map(resolve), requirePeerCertificate: true)
     }
 }

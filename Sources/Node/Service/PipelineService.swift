@@ -21,6 +21,8 @@ final class PipelineService: @unchecked Sendable {
     let router: Router
     let workerCount: Int
     let memoryBudget: Int64
+    /// Client credentials for `[[peers]]` with `tls = true` (nil: none configured).
+    let deliveryTLS: TLSConfiguration?
 
     private let lock = NSCondition()
     private var stopping = false
@@ -29,8 +31,9 @@ final class PipelineService: @unchecked Sendable {
     private var threads: [Thread] = []
     private var finished = 0
 
-    init(config: NodeConfig, spool: Spool, catalog: Catalog, logger: Logger) {
+    init(config: NodeConfig, spool: Spool, catalog: Catalog, deliveryTLS: TLSConfiguration? = nil, logger: Logger) {
         self.config = config
+        self.deliveryTLS = deliveryTLS
         self.spool = spool
         self.catalog = catalog
         self.logger = logger
@@ -429,9 +432,12 @@ final class PipelineService: @unchecked Sendable {
     /// how many the peer acknowledged.
     private func deliver(_ items: [DeliveryRecord], to dest: Destination) -> Int {
         let t0 = Date()
+        // DICOM TLS when the configured peer at this address asks for it.
+        let useTLS = config.peers.contains { $0.tls && $0.aeTitle == dest.aeTitle && $0.host == dest.host && $0.port == dest.port }
         let scu = StorageSCU(peer: ApplicationEntity(aeTitle: dest.aeTitle, host: dest.host, port: dest.port),
                              callingAE: config.node.aeTitle, maxPDU: config.node.maxPDU,
-                             acseTimeout: min(30, config.node.acseTimeout), dimseTimeout: 60)
+                             acseTimeout: min(30, config.node.acseTimeout), dimseTimeout: 60,
+                             tls: useTLS ? deliveryTLS : nil)
         var byPath: [String: DeliveryRecord] = [:]
         var paths: [String] = []
         for d in items {

@@ -16,12 +16,16 @@ public final class StorageNode: Service, @unchecked Sendable {
     let ingest: IngestService
     let pipeline: PipelineService
     private var scp: StorageSCP?
+    /// DICOM TLS of the SCP (nil: plain TCP), file paths resolved.
+    let tls: TLSConfiguration?
     private let started = DispatchSemaphore(value: 0)
     private let portBox = PortBox()
 
     /// Builds the node: folders, catalog (migrated), reconcile. Nothing listens yet.
-    init(config: NodeConfig, dataDirectory: URL, logger: Logger) throws {
+    init(config: NodeConfig, dataDirectory: URL, tls: TLSConfiguration? = nil, deliveryTLS: TLSConfiguration? = nil,
+         logger: Logger) throws {
         self.config = config
+        self.tls = tls
         self.logger = logger
         spool = Spool(dataDirectory: dataDirectory)
         do { try spool.prepare() } catch {
@@ -34,7 +38,7 @@ public final class StorageNode: Service, @unchecked Sendable {
             policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
                           minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
             committer: committer, logger: logger)
-        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, logger: logger)
+        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, deliveryTLS: deliveryTLS, logger: logger)
     }
 
     /// Brings the catalog in line with the spool (files added, vanished files flagged,
@@ -68,18 +72,18 @@ public final class StorageNode: Service, @unchecked Sendable {
             throw NodeError.startup("cannot start the pipeline: \(error)")
         }
         let scp: StorageSCP
-        do {
+        do throws(DICOMError) {
             scp = try StorageSCP(
                 configuration: .init(
                     aeTitle: config.node.aeTitle, port: config.node.port,
                     maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
                     acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
-                    incomingDirectory: spool.incomingDirectory.path),
+                    incomingDirectory: spool.incomingDirectory.path, tls: tls),
                 delegate: ingest)
         } catch {
             pipeline.stop()
             committer.stop()
-            throw NodeError.startup("\(error)")
+            throw NodeError.startup(error.message)
         }
         self.scp = scp
         portBox.value = scp.port
@@ -88,6 +92,7 @@ public final class StorageNode: Service, @unchecked Sendable {
             "dicom.ae_title": "\(config.node.aeTitle)", "dicom.port": "\(scp.port)",
             "data_dir": "\(spool.dataDirectory.path)", "max_associations": "\(config.node.maxAssociations)",
             "max_pdu": "\(config.node.maxPDU)", "min_free_mb": "\(config.node.minFreeMB)",
+            "dicom.tls": "\(tls == nil ? "off" : (tls?.caFile == nil ? "on" : "on, peer certificate required"))",
         ])
 
         try? await gracefulShutdown()
@@ -142,10 +147,18 @@ public enum NodeError: Error, CustomStringConvertible {
 /// tests call it with port 0 and a temporary data directory.
 public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Logger) throws -> StorageNode {
     let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    if config.security.tls {
-        throw NodeError.configuration(
-            "config: security.tls: DICOM TLS is not implemented yet; set tls = false (or terminate TLS in front of the node)")
-    }
     try DICOMToolkit.initialize()
-    return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), logger: logger)
+    // Certificate and key are loaded and checked before anything else, so that a missing,
+    // unreadable or mismatched file stops the start with one line naming it.
+    let tls = config.security.tlsConfiguration(relativeTo: base)
+    if let tls {
+        do throws(DICOMError) { try tls.check(asServer: true) } catch { throw NodeError.startup(error.message) }
+    }
+    // The same certificate and key are the client credentials for peers with tls = true.
+    let deliveryTLS = config.peers.contains(where: \.tls) ? config.security.credentials(relativeTo: base) : nil
+    if let deliveryTLS {
+        do throws(DICOMError) { try deliveryTLS.check(asServer: false) } catch { throw NodeError.startup(error.message) }
+    }
+    return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), tls: tls,
+                           deliveryTLS: deliveryTLS, logger: logger)
 }
