@@ -78,7 +78,8 @@ dk_status dk_tls_make_layer(const dk_tls_config *config, bool acceptor, DcmTLSTr
         delete layer;
         return dk_error(why.c_str());
     }
-    cond = layer->setTLSProfile(TSP_Profile_BCP195);
+    // BCP 195 non-downgrading: TLS 1.2 or newer only, the profile DCMTK's own tools default to.
+    cond = layer->setTLSProfile(TSP_Profile_BCP195_ND);
     if (cond.good()) cond = layer->activateCipherSuites();
     if (cond.bad()) {
         delete layer;
