@@ -54,6 +54,8 @@ enum SegmentOutcome: Sendable {
 ///    the thresholded object within one voxel of that part (restores its edge); the thickest
 ///    tube cut off must be clearly thinner than the nodule (inscribed radius ≥ 1.5 × and
 ///    ≥ 0.8 mm more than the tube's), else it is a vessel branching or crossing;
+///    a nodule holding air (≥ 3 voxels and 1.5 % of it, unsmoothed, 100 HU below the
+///    parenchyma) is a bronchiole's lumen beside its artery;
 /// 6. at least 3 mm (equivalent diameter), 8 voxels, and 6 mm if ground glass or part-solid
 ///    (see `minimumVoxels`, `minimumSubsolidDiameter`); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
 ///    vessel root at the hilum, not a juxtapleural nodule.
@@ -66,6 +68,11 @@ enum NoduleSegmenter {
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
     static let minimumMargin = 0.8
+    /// A nodule voxel (unsmoothed) this far (HU) below the parenchyma's median is air: 2.5–10
+    /// noise SDs below it, while a bronchiole's lumen is ≈ 150 HU below.
+    static let airMargin = 100.0
+    /// Share of a nodule's voxels (and at least 3) that, as air, make it a bronchiole's lumen.
+    static let airShare = 0.015
     /// Smallest equivalent diameter reported (mm).
     static let minimumDiameter = 3.0
     /// Smallest equivalent diameter (mm) of a ground-glass or part-solid nodule: subsolid nodules
@@ -242,6 +249,17 @@ enum NoduleSegmenter {
             let dc = Double(toCore[i])
             if toCore[i] <= reach { nodule.voxels[i] = 1 }
             if dc > 0.5 * used && dc <= used + 2 * w { tube = max(tube, Double(tubeEDT[i])) }
+        }
+        // Air inside: a nodule (solid or ground glass) holds no voxel darker than the parenchyma
+        // around it; a bronchiole's lumen does. A small airway beside its artery (the
+        // bronchovascular bundle) blurs into a ground-glass-looking blob whose filled holes
+        // include the lumen, too small a share for the hole test above.
+        var airVoxels = 0
+        let raw = b.raw.voxels
+        let airHU = Float(background - airMargin)
+        for i in 0..<d.count where nodule.voxels[i] != 0 && raw[i] < airHU { airVoxels += 1 }
+        if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
+            return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
         if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
