@@ -18,8 +18,9 @@ import Imaging
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
     public static let version = "1.2.0"
-    /// At most this many candidates are segmented (strongest first).
-    static let maxCandidates = 420
+    /// At most this many candidates are segmented (strongest first): every candidate of both
+    /// channels (300 solid, up to 260 ground-glass).
+    static let maxCandidates = 560
 
     /// A lung nodule analyzer with its fixed settings.
     public init() {}
