@@ -18,9 +18,8 @@ import Imaging
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
     public static let version = "1.2.0"
-    /// At most this many candidates are segmented (strongest first): every candidate of both
-    /// channels (300 solid, up to 260 ground-glass).
-    static let maxCandidates = 560
+    /// At most this many candidates are segmented (strongest first).
+    static let maxCandidates = 420
 
     /// A lung nodule analyzer with its fixed settings.
     public init() {}

@@ -27,8 +27,7 @@ struct NoduleCandidate: Sendable {
 ///    ground-glass nodule of −750…−500 HU is then nearly as bright as a vessel), σ = 2.8, 4,
 ///    5.6 mm (nodules of 6–30 mm), response ≥ 7: a faint nodule of −750…−700 HU (120–170 HU
 ///    above the parenchyma, half the channel's plateau height) reaches only 8–12 at 9–12 mm, so
-///    the threshold admits it and leaves subsolid false positives to segmentation; the 120
-///    strongest are kept, 260 on slices of at most 2 mm;
+///    the threshold admits it and leaves subsolid false positives to segmentation;
 /// 4. local maxima (26-neighbourhood) inside the lungs, the maximum over scales kept with its
 ///    scale; each channel's strongest first, interleaved by response relative to its threshold.
 enum NoduleCandidates {
@@ -45,8 +44,6 @@ enum NoduleCandidates {
 
     static let solid = Channel(name: "solid", clampTop: -350, sigmas: [1.0, 1.4, 2.0, 2.8, 4.0], threshold: 25, shrink: 1, limit: 300)
     static let groundGlass = Channel(name: "ground-glass", clampTop: -650, sigmas: [2.8, 4.0, 5.6], threshold: 7, shrink: 2, limit: 120)
-    /// The ground-glass channel's limit on slices of at most 2 mm.
-    static let thinGroundGlassLimit = 260
     struct Detection: Sendable {
         var candidates: [NoduleCandidate]
         /// The lungs on the detection grid (for distances to the pleura).
@@ -81,13 +78,7 @@ enum NoduleCandidates {
         let filled = Volume(dimensions: v.dimensions, geometry: v.geometry,
                             voxels: zip(v.voxels, m.voxels).map { $1 != 0 ? $0 : median })
         var found: [NoduleCandidate] = []
-        // On thin slices (≤ 2 mm) the ground-glass channel keeps its 260 strongest: faint
-        // ground-glass nodules (−750…−700 HU, score 1.0–1.5) rank behind vessel junctions, and
-        // segmentation rejects those junctions. On thicker slices vessels crossing the slices
-        // flood the channel and those extra candidates add false positives, not nodules.
-        let thinGroundGlass = coarse.spacing.slice <= 2 + 1e-6
-        for var channel in [solid, groundGlass] {
-            if channel.name == groundGlass.name && thinGroundGlass { channel.limit = thinGroundGlassLimit }
+        for channel in [solid, groundGlass] {
             let image = channel.shrink > 1 ? CoarseGrid(filled, factor: SIMD3(1, channel.shrink, channel.shrink)).volume : filled
             let top = channel.clampTop
             let pre = image.map { min(top, max(-1000, $0)) }
