@@ -17,7 +17,7 @@ import Imaging
 /// or under 150 mm covered (not a chest); no lungs (under 300 mL of air inside the body).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
-    public static let version = "1.1.0"
+    public static let version = "1.2.0"
     /// At most this many candidates are segmented (strongest first).
     static let maxCandidates = 420
 

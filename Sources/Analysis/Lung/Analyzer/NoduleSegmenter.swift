@@ -54,6 +54,10 @@ enum SegmentOutcome: Sendable {
 ///    the thresholded object within one voxel of that part (restores its edge); the thickest
 ///    tube cut off must be clearly thinner than the nodule (inscribed radius ≥ 1.5 × and
 ///    ≥ 0.8 mm more than the tube's), else it is a vessel branching or crossing;
+///    a nodule holding air (≥ 3 voxels and 1.5 % of it, unsmoothed, 100 HU below the
+///    parenchyma) is a bronchiole's lumen beside its artery; a solid nodule with a ground-glass halo
+///    (≥ 70 % of the voxels 1.0–1.5 mm outside it 100 HU above the parenchyma) is segmented
+///    again as part-solid with the halo's median as its plateau;
 /// 6. at least 3 mm (equivalent diameter), 8 voxels, and 6 mm if ground glass or part-solid
 ///    (see `minimumVoxels`, `minimumSubsolidDiameter`); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
 ///    vessel root at the hilum, not a juxtapleural nodule.
@@ -66,6 +70,15 @@ enum NoduleSegmenter {
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
     static let minimumMargin = 0.8
+    /// A nodule voxel (unsmoothed) this far (HU) below the parenchyma's median is air: 2.5–10
+    /// noise SDs below it, while a bronchiole's lumen is ≈ 150 HU below.
+    static let airMargin = 100.0
+    /// Share of a nodule's voxels (and at least 3) that, as air, make it a bronchiole's lumen.
+    static let airShare = 0.015
+    /// A ground-glass halo: at least this share of the voxels 1.0–1.5 mm outside a solid
+    /// segmentation, unsmoothed, `haloDelta` HU or more above the parenchyma (and their median too).
+    static let haloShare = 0.7
+    static let haloDelta = 100.0
     /// Smallest equivalent diameter reported (mm).
     static let minimumDiameter = 3.0
     /// Smallest equivalent diameter (mm) of a ground-glass or part-solid nodule: subsolid nodules
@@ -82,8 +95,10 @@ enum NoduleSegmenter {
     /// Prints every candidate's outcome (set AUTOSEG_LUNG_DEBUG=1 in the environment).
     nonisolated(unsafe) static var debug = ProcessInfo.processInfo.environment["AUTOSEG_LUNG_DEBUG"] != nil
 
+    /// `halo`: the HU of a ground-glass halo found around this candidate's solid segmentation;
+    /// the candidate is then segmented again as part-solid with that plateau.
     static func segment(_ cand: NoduleCandidate, volume: Volume<Float>, lungs: Volume<UInt8>, factor: SIMD3<Int>,
-                        hulls: LungHulls) -> SegmentOutcome {
+                        hulls: LungHulls, halo: Double? = nil) -> SegmentOutcome {
         let half = min(32, max(10, 3.5 * cand.sigma + 8))
         guard let b = NoduleBox(volume: volume, coarseLungs: lungs, factor: factor, position: cand.position, halfMM: half)
         else { return .rejected("outside the grid", skipRadius: 1) }
@@ -142,12 +157,12 @@ enum NoduleSegmenter {
             print("      profile:", (0..<min(shells, edge + 4)).map { String(format: "%.0f", profile[$0]) }.joined(separator: " "),
                   "edge \(edge) w \(fmt(w)) bg0 \(fmt(bg0)) bg \(fmt(background)) core \(fmt(core)) band \(bandValues.map { Int($0) })")
         }
-        let solidPlateau = core >= solidHU && !hasBand
-        guard solidPlateau || hasBand else { return .rejected("faint, no ground-glass plateau", skipRadius: 1) }
+        let solidPlateau = core >= solidHU && !hasBand && halo == nil
+        guard solidPlateau || hasBand || halo != nil else { return .rejected("faint, no ground-glass plateau", skipRadius: 1) }
         // Pure ground glass: a blob of at least 5 mm.
         if core < solidHU && rEdge < 2.5 { return .rejected("faint and small (edge \(fmt(rEdge)) mm)", skipRadius: 1) }
-        let plateau = solidPlateau ? min(60, max(-100, core))
-            : (bandValues.isEmpty ? core : bandValues.sorted()[bandValues.count / 2])
+        let plateau = halo ?? (solidPlateau ? min(60, max(-100, core))
+            : (bandValues.isEmpty ? core : bandValues.sorted()[bandValues.count / 2]))
         guard plateau - background >= edgeDelta else { return .rejected("faint", skipRadius: 1) }
         let threshold = (background + plateau) / 2
 
@@ -243,6 +258,17 @@ enum NoduleSegmenter {
             if toCore[i] <= reach { nodule.voxels[i] = 1 }
             if dc > 0.5 * used && dc <= used + 2 * w { tube = max(tube, Double(tubeEDT[i])) }
         }
+        // Air inside: a nodule (solid or ground glass) holds no voxel darker than the parenchyma
+        // around it; a bronchiole's lumen does. A small airway beside its artery (the
+        // bronchovascular bundle) blurs into a ground-glass-looking blob whose filled holes
+        // include the lumen, too small a share for the hole test above.
+        var airVoxels = 0
+        let raw = b.raw.voxels
+        let airHU = Float(background - airMargin)
+        for i in 0..<d.count where nodule.voxels[i] != 0 && raw[i] < airHU { airVoxels += 1 }
+        if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
+            return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
+        }
         if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
@@ -259,6 +285,29 @@ enum NoduleSegmenter {
         }
         guard props.voxelCount >= minimumVoxels else {
             return .rejected("\(props.voxelCount) voxels: below the scanner's resolution", skipRadius: skip)
+        }
+        // A ground-glass halo around a solid segmentation: a part-solid nodule whose band the
+        // radial profile missed (a thin band on a small nodule blurs into a ramp). Just outside
+        // a solid nodule or vessel (1.0–1.5 mm from its edge) lies parenchyma, other vessels
+        // and the last of the partial-volume ramp: on the tuning cases at most 46 % of those
+        // voxels are 100 HU above the parenchyma; around a part-solid core nearly all are.
+        // Segmented again as part-solid with the halo's median as its plateau; if that fails
+        // (too small, vessel-like), the solid part stands.
+        if solidPlateau && halo == nil {
+            let toNodule = DistanceTransform.euclideanToForeground(nodule).voxels
+            var ring: [Float] = [], bright = 0
+            for i in 0..<d.count where lung[i] != 0 && toNodule[i] > 1.0 && toNodule[i] <= 1.5 {
+                ring.append(raw[i])
+                if Double(raw[i]) > background + haloDelta { bright += 1 }
+            }
+            if ring.count >= 20 && Double(bright) >= haloShare * Double(ring.count) {
+                let level = Double(quantile(&ring, 0.5))
+                if level - background >= haloDelta, level < solidHU,
+                   case .nodule(let n) = segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls, halo: level),
+                   n.properties.voxelCount > props.voxelCount {
+                    return .nodule(n)
+                }
+            }
         }
         return .nodule(SegmentedNodule(
             box: b.box, mask: nodule, properties: props, background: background, plateau: plateau, threshold: threshold,
