@@ -48,10 +48,13 @@ enum LiverCandidates {
     /// Above liver + this, bright voxels are bone or contrast-dense structures, not lesions.
     static let hyperCeilingHU: Float = 150
 
-    /// Smallest enclosure: lesions on the liver surface are about half surrounded by liver;
+    /// Smallest enclosure: a lesion whose centre is inside the liver is at least half
+    /// surrounded by liver where the surface is flat (0.5; it was 0.55, which lost surface
+    /// lesions cut nearly through their centre and lumps freed from a sheet, whose shell
+    /// also holds the sheet);
     /// below `smallMM` only well-enclosed candidates count (partial-volume slivers at the
     /// liver surface are small and about half enclosed too).
-    static let minimumEnclosure = 0.55
+    static let minimumEnclosure = 0.5
     static let minimumEnclosureSmall = 0.8
     static let smallMM = 10.0
     /// Small candidates must reach this many parenchyma SDs from the median somewhere (the
@@ -90,8 +93,34 @@ enum LiverCandidates {
         }
         m = Morphology.open(m, radius: hypoOpeningMM)
         let liverLike: (Int) -> Bool = { i in f.liver.voxels[i] != 0 && s.voxels[i] >= mu - t }
-        return components(m, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
+        let all = components(m, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
+        let kept = all.filter { enclosed($0) && -$0.contrast >= Double(t) }
+        // A lesion on the liver surface can run into a thin dark layer beside the liver (the
+        // muscle wall or diaphragm across a fat gap the smoothing fills in, partial volume
+        // along the surface): the joined candidate is then a sheet with a lump, too elongated
+        // and too little surrounded by liver. Opening the rejected candidates with half the
+        // thickness asked of a surface lesion removes the sheet and keeps the lump, which is
+        // then judged on its own by the same rules.
+        var rejected = Mask(dimensions: m.dimensions, geometry: m.geometry, repeating: 0)
+        for c in all where !enclosed(c) && cbrt(6 * c.volumeMM3 / .pi) >= smallMM {
+            paint(c, into: &rejected)
+        }
+        guard rejected.voxels.contains(1) else { return kept }
+        let lumps = Morphology.open(rejected, radius: minimumThickness / 2)
+        return kept + components(lumps, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
             .filter { enclosed($0) && -$0.contrast >= Double(t) }
+    }
+
+    /// Sets the voxels of `c` in `m` (a mask on the detection grid).
+    static func paint(_ c: LesionCandidate, into m: inout Mask) {
+        let bd = c.box.dimensions
+        for s in 0..<bd.slices {
+            for r in 0..<bd.rows {
+                for col in 0..<bd.columns where c.mask[s, r, col] != 0 {
+                    m[c.box.lower.slice + s, c.box.lower.row + r, c.box.lower.column + col] = 1
+                }
+            }
+        }
     }
 
     static func hyperdense(_ f: LiverField) -> [LesionCandidate] {
