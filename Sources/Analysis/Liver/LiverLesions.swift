@@ -10,7 +10,7 @@ import Imaging
 /// boundaries), `LiverFindings` (measurements, categories, confidence).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.1.0"
+    public static let version = "1.2.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]
