@@ -36,11 +36,12 @@ integration-test: build-debug
 test: unit-test integration-test
 
 ## Benchmarks (on demand, never in tests): ingest vs storescp, kernels vs SimpleITK,
-## analyzer quality and speed on held-out phantoms.
+## analyzer quality and speed on held-out phantoms, end-to-end latency and throughput.
 bench: build
 	bash bench/ingest.sh
 	bash bench/kernels/run.sh
 	bash bench/quality/run.sh
+	bash bench/e2e/run.sh
 
 clean:
 	rm -rf .build
