@@ -254,11 +254,16 @@ extension Catalog {
 
     /// The stored files of a series (relative to the data directory), by path.
     public func instanceFiles(seriesInstanceUID: String) throws -> [String] {
+        try instanceFilesWithSizes(seriesInstanceUID: seriesInstanceUID).map(\.path)
+    }
+
+    /// The stored files of a series with their catalogued sizes, by path.
+    public func instanceFilesWithSizes(seriesInstanceUID: String) throws -> [(path: String, size: Int64)] {
         try withConnection { c in
             try c.query("""
-                SELECT i.file_path FROM instances i JOIN series se ON se.id = i.series_ref
+                SELECT i.file_path, i.file_size FROM instances i JOIN series se ON se.id = i.series_ref
                 WHERE se.series_uid = ? AND i.status = 'stored' ORDER BY i.file_path
-                """, [.text(seriesInstanceUID)]) { $0.text(0) }
+                """, [.text(seriesInstanceUID)]) { ($0.text(0), $0.int64(1)) }
         }
     }
 

@@ -125,7 +125,13 @@ final class PipelineService: @unchecked Sendable {
     /// The series of `study` as the router and analyzers see them (files from the catalog,
     /// header of the first file).
     func scannedSeries(_ seriesUID: String, study: String) throws -> ScannedSeries? {
-        let files = try catalog.instanceFiles(seriesInstanceUID: seriesUID).map { spool.dataDirectory.appendingPathComponent($0).path }
+        try scannedSeries(seriesUID, study: study,
+                          files: catalog.instanceFiles(seriesInstanceUID: seriesUID))
+    }
+
+    /// The same, for `files` (data-dir-relative) already read from the catalog.
+    func scannedSeries(_ seriesUID: String, study: String, files relative: [String]) throws -> ScannedSeries? {
+        let files = relative.map { spool.dataDirectory.appendingPathComponent($0).path }
         guard let first = files.first else { return nil }
         let info = try FileInfo.read(path: first)
         return ScannedSeries(seriesInstanceUID: seriesUID, studyInstanceUID: study, files: files, first: info)
@@ -238,14 +244,11 @@ final class PipelineService: @unchecked Sendable {
     }
 
     /// Memory an analysis of `job` needs, roughly: its input as float32 voxels (≈ 2× the
-    /// 16-bit files) times the working copies the analyzers keep (≈ 6).
+    /// 16-bit files, sizes from the catalog) times the working copies the analyzers keep (≈ 6).
     private func estimateBytes(_ job: JobRecord) -> Int64 {
         var bytes: Int64 = 0
         for uid in job.inputSeries {
-            for f in (try? catalog.instanceFiles(seriesInstanceUID: uid)) ?? [] {
-                let path = spool.dataDirectory.appendingPathComponent(f).path
-                bytes += ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0) ?? 0
-            }
+            for f in (try? catalog.instanceFilesWithSizes(seriesInstanceUID: uid)) ?? [] { bytes += f.size }
         }
         return bytes * 12
     }
@@ -309,14 +312,12 @@ final class PipelineService: @unchecked Sendable {
         do {
             var names: [String] = []
             for uid in job.inputSeries {
-                guard let s = try scannedSeries(uid, study: job.studyInstanceUID) else {
+                let files = try catalog.instanceFilesWithSizes(seriesInstanceUID: uid)
+                guard let s = try scannedSeries(uid, study: job.studyInstanceUID, files: files.map(\.path)) else {
                     return (JobOutcome(state: .failed, reason: "series \(uid) has no stored instance"), [], [])
                 }
                 scanned.append(s)
-                for f in s.files {
-                    let size = (try? FileManager.default.attributesOfItem(atPath: f)[.size] as? Int) ?? 0
-                    names.append("\((f as NSString).lastPathComponent):\(size ?? 0)")
-                }
+                names += files.map { "\(($0.path as NSString).lastPathComponent):\($0.size)" }
             }
             hash = String(UID.derived(names.sorted()).dropFirst(5).prefix(16))
             for s in scanned {
