@@ -38,22 +38,10 @@ struct Status: ParsableCommand {
                          "description": s.studyDescription ?? "", "series": s.seriesCount, "instances": s.instanceCount]
                     },
                     "jobs": pipeline.jobs,
-                    "deliveries": ["pending": pipeline.deliveriesPending, "sent": pipeline.deliveriesSent,
-                                   "retrying": pipeline.deliveriesRetrying],
+                    "deliveries": StatusReport.deliveryCounts(pipeline),
                     "findings": pipeline.findings,
-                    "recent_jobs": jobs.map { j -> [String: Any] in
-                        ["id": j.id, "series_uid": j.seriesInstanceUID, "study_uid": j.studyInstanceUID,
-                         "analyzer": j.analyzer, "rule": j.rule, "state": j.state.rawValue, "attempts": j.attempts,
-                         "reason": j.reason ?? NSNull(), "findings": j.findings ?? NSNull(), "calling_ae": j.callingAE,
-                         "input_instances": j.inputInstances, "input_hash": j.inputHash ?? NSNull(),
-                         "load_s": j.loadSeconds ?? NSNull(), "analyze_s": j.analyzeSeconds ?? NSNull(),
-                         "encode_s": j.encodeSeconds ?? NSNull()]
-                    },
-                    "pending_deliveries": pending.map { d -> [String: Any] in
-                        ["result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
-                         "attempts": d.attempts, "next_attempt_in_s": max(0, d.nextAttemptAt - now),
-                         "last_status": d.lastStatus ?? NSNull(), "last_error": d.lastError ?? NSNull()]
-                    },
+                    "recent_jobs": StatusReport.jobs(jobs),
+                    "pending_deliveries": StatusReport.pendingDeliveries(pending),
                 ]
                 let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))

@@ -54,7 +54,6 @@ public enum StatusServer {
         let counts = try c.counts()
         let pipeline = try c.pipelineCounts()
         let ingest = node.ingest.snapshot
-        let now = Date().timeIntervalSince1970
         return [
             "ae_title": node.config.node.aeTitle,
             "dicom_port": node.waitUntilListening(timeout: 0) ?? node.config.node.port,
@@ -64,20 +63,10 @@ public enum StatusServer {
             "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
                        "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations],
             "jobs": pipeline.jobs,
-            "deliveries": ["pending": pipeline.deliveriesPending, "retrying": pipeline.deliveriesRetrying,
-                           "sent": pipeline.deliveriesSent],
+            "deliveries": StatusReport.deliveryCounts(pipeline),
             "findings": pipeline.findings,
-            "recent_jobs": try c.jobs(limit: 20).map { j -> [String: Any] in
-                ["id": j.id, "series_uid": j.seriesInstanceUID, "study_uid": j.studyInstanceUID, "analyzer": j.analyzer,
-                 "rule": j.rule, "state": j.state.rawValue, "attempts": j.attempts, "reason": j.reason ?? NSNull(),
-                 "findings": j.findings ?? NSNull(), "load_s": j.loadSeconds ?? NSNull(),
-                 "analyze_s": j.analyzeSeconds ?? NSNull(), "encode_s": j.encodeSeconds ?? NSNull()]
-            },
-            "pending_deliveries": try c.deliveries(pendingOnly: true, limit: 50).map { d -> [String: Any] in
-                ["result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
-                 "attempts": d.attempts, "next_attempt_in_s": max(0, d.nextAttemptAt - now),
-                 "last_status": d.lastStatus ?? NSNull(), "last_error": d.lastError ?? NSNull()]
-            },
+            "recent_jobs": StatusReport.jobs(try c.jobs(limit: 20)),
+            "pending_deliveries": StatusReport.pendingDeliveries(try c.deliveries(pendingOnly: true, limit: 50)),
         ]
     }
 
