@@ -44,18 +44,22 @@ let package = Package(
         // SEG, SR TID 1500 and key images from findings + the source series (through the bridge).
         .target(name: "Results", dependencies: ["CDcmtk", "DICOM", "Analysis", "Imaging"], exclude: ["README.md"],
                 swiftSettings: optimizedInDebug),
+        // The one analysis path of the node and of `autoseg run`: planning (scan, routing,
+        // pairing) and execution (load → analyze → results). Not on Catalog or Node.
+        .target(name: "Pipeline", dependencies: ["DICOM", "Analysis", "Results", "Imaging"], exclude: ["README.md"]),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         .target(name: "Node", dependencies: [
-            "DICOM", "Catalog", "Analysis", "Results",
+            "DICOM", "Catalog", "Analysis", "Results", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
-            "Node", "DICOM", "Catalog", "Analysis", "Results",
+            "Node", "Pipeline", "DICOM", "Catalog", "Analysis", "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +71,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "DICOM", "Catalog", "Imaging", "Analysis"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Pipeline", "DICOM", "Catalog", "Imaging", "Analysis"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
         // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.
         .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Imaging"],

@@ -1,7 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import Node
+import Pipeline
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(

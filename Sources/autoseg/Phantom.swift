@@ -2,7 +2,7 @@ import Analysis
 import ArgumentParser
 import DICOM
 import Foundation
-import Node
+import Pipeline
 
 extension AnalyzerKind: ExpressibleByArgument {}
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import DICOM
 import Node
+import Pipeline
 
 /// `autoseg rules test FILE...`: which rule each file's series would hit, and why.
 struct Rules: ParsableCommand {
@@ -39,10 +40,11 @@ struct RulesTest: ParsableCommand {
                 rows.append(["series_uid": s.seriesInstanceUID, "study_uid": s.studyInstanceUID, "files": s.files.count,
                              "modality": h.modality ?? "", "body_part": h.bodyPartExamined ?? "",
                              "series_description": h.seriesDescription ?? "", "role": s.role.rawValue,
-                             "analyzer": d.analyzer?.rawValue ?? "none", "rule": d.rule, "reason": d.reason])
+                             "analyzer": d.analyzer?.rawValue ?? "none", "analyzers": d.analyzers.map(\.rawValue),
+                             "rule": d.rule, "reason": d.reason])
             } else {
                 print("\(s.seriesInstanceUID)  (\(s.files.count) file(s): \(h.modality ?? "?") \(h.bodyPartExamined ?? "-") \"\(h.seriesDescription ?? "")\")")
-                print("  -> \(d.analyzer?.rawValue ?? "not analyzed")\(d.rule.isEmpty ? "" : " by \(d.rule)"): \(d.reason)")
+                print("  -> \(d.analyzers.isEmpty ? "not analyzed" : d.analyzers.map(\.rawValue).joined(separator: " + "))\(d.rule.isEmpty ? "" : " by \(d.rule)"): \(d.reason)")
             }
         }
         if json {

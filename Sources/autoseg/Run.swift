@@ -2,7 +2,7 @@ import Analysis
 import ArgumentParser
 import DICOM
 import Foundation
-import Node
+import Pipeline
 import Results
 
 struct Run: ParsableCommand {
@@ -50,14 +50,6 @@ struct Run: ParsableCommand {
         return set
     }
 
-    static func analyzer(_ kind: AnalyzerKind) -> any Analyzer {
-        switch kind {
-        case .lung: LungNodules()
-        case .liver: LiverLesions()
-        case .infarct: InfarctCore()
-        }
-    }
-
     func run() throws {
         let started = Date()
         let allowed = try allowedAnalyzers()
@@ -66,7 +58,7 @@ struct Run: ParsableCommand {
 
         let scan = SeriesScan.scan(inputs, excluding: [output])
         let files = scan.series.reduce(0) { $0 + $1.files.count }
-        let (planned, unanalyzed) = AnalysisPlanner.plan(scan.series, allowed: allowed)
+        let (planned, unanalyzed) = AnalysisPlanner(allowed: allowed).plan(scan.series)
         func summary(_ entries: [RunSummary.Entry]) -> RunSummary {
             RunSummary(output: output.path, scan: scan, analyses: entries, unanalyzed: unanalyzed,
                        seconds: Date().timeIntervalSince(started))
@@ -96,11 +88,14 @@ struct Run: ParsableCommand {
             }
         }
 
-        let runner = OfflineRun(output: output, resultOptions: ResultOptions(keyImages: !noKeyImages),
-                                analyzerFor: { Self.analyzer($0) })
+        let runner = OfflineRun(output: output, resultOptions: ResultOptions(keyImages: !noKeyImages))
         var entries: [RunSummary.Entry] = []
         for (i, plan) in planned.enumerated() {
-            let o = runner.run(plan) { note($0) }
+            let o = runner.run(plan) { event in
+                if case .loaded(let series, _, let warnings, _) = event {
+                    for w in warnings { note("  \(series): \(w)") }
+                }
+            }
             entries.append(RunSummary.Entry(plan: plan, outcome: o))
             let head = "[\(i + 1)/\(planned.count)] \(plan.analyzer.rawValue) \(plan.primary.seriesInstanceUID) "
                 + Self.describe(plan.primary)

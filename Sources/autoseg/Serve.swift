@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)", code: 1)
         }
-        let node: StorageNode
+        let node: AutoSegNode
         do {
             node = try buildNode(config: config, logger: logger)
         } catch let error as NodeError {
@@ -34,15 +34,11 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("cannot start: \(error)", code: 1)
         }
-        var services: [any Service] = [node]
         if config.http.port != 0 {
-            services.append(StatusServer.application(node: node, logger: logger))
             logger.info("HTTP status API", metadata: [
                 "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/health /status /metrics"])
         }
-        let group = ServiceGroup(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
-            logger: logger)
+        let group = node.serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {

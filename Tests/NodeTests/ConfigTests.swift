@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 import XCTest
 
+import Pipeline
 @testable import Node
 
 /// The node configuration: the TOML subset parser, the typed config with its defaults,

@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 import Imaging
 import XCTest
+import Pipeline
 @testable import Node
 
 /// `[[rules]]` routing on real DICOM headers (written with DCMTK, read back by `SeriesScan`).

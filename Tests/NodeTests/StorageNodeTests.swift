@@ -55,11 +55,11 @@ final class StorageNodeTests: XCTestCase {
     }
 
     /// Runs `body` against a started node, then shuts it down gracefully.
-    func withNode(_ config: NodeConfig, _ body: (StorageNode, Int) throws -> Void) async throws {
+    func withNode(_ config: NodeConfig, _ body: (AutoSegNode, Int) throws -> Void) async throws {
         var logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         logger.logLevel = .critical
         let node = try buildNode(config: config, logger: logger)
-        let group = ServiceGroup(services: [node], logger: logger)
+        let group = node.serviceGroup(logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let listening = await Task.detached { node.waitUntilListening() }.value

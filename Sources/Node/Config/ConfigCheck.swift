@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+import Pipeline
 
 /// The constraints on configuration values, each with the wording its error uses.
 /// Shared by `ConfigReader` (file and environment) and `NodeConfig.validate()`.

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// The node's configuration (`conf/autoseg.toml`, DESIGN §4): every key optional with a
 /// documented default, unknown keys are errors, `AUTOSEG_<SECTION>_<KEY>` environment

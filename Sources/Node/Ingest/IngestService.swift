@@ -127,7 +127,7 @@ final class IngestService: StorageSCPDelegate {
         counters.withLock { $0.refused += 1 }
         logger.warning("store refused", metadata: [
             "dicom.association": "\(associationID)", "dicom.calling_ae": "\(callingAE)",
-            "dimse.status": "\(status?.hex ?? "none (association ended)")", "reason": "\(reason)",
+            "dimse.status": "\(status?.hex ?? "none (association ended)")", "dicom.reason": "\(reason)",
         ])
     }
 
@@ -139,7 +139,7 @@ final class IngestService: StorageSCPDelegate {
         counters.withLock { $0.rejectedAssociations += 1 }
         logger.warning("association rejected", metadata: [
             "dicom.calling_ae": "\(r.callingAE)", "dicom.called_ae": "\(r.calledAE)",
-            "dicom.peer": "\(r.peerHost)", "reason": "\(reason)",
+            "dicom.peer": "\(r.peerHost)", "dicom.reason": "\(reason)",
         ])
     }
 
@@ -147,9 +147,10 @@ final class IngestService: StorageSCPDelegate {
         let rate = s.seconds > 0 ? Double(s.instancesStored) / s.seconds : 0
         logger.info("association ended", metadata: [
             "dicom.association": "\(s.associationID)", "dicom.calling_ae": "\(s.callingAE)",
-            "dicom.peer": "\(s.peerHost)", "instances": "\(s.instancesStored)", "failed": "\(s.instancesFailed)",
-            "bytes": "\(s.bytesStored)", "seconds": "\(String(format: "%.3f", s.seconds))",
-            "rate_per_s": "\(String(format: "%.1f", rate))", "end": "\(s.endReason)",
+            "dicom.peer": "\(s.peerHost)", "ingest.instances": "\(s.instancesStored)",
+            "ingest.failed": "\(s.instancesFailed)", "ingest.bytes": "\(s.bytesStored)",
+            "ingest.seconds": "\(String(format: "%.3f", s.seconds))", "ingest.rate_per_s": "\(String(format: "%.1f", rate))",
+            "dicom.end": "\(s.endReason)",
         ])
     }
 }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// (loopback by default) on `http.port`.
 public enum StatusServer {
     /// The Hummingbird application as a `Service` for the node's `ServiceGroup`.
-    public static func application(node: StorageNode, logger: Logger) -> some Service {
+    static func application(_ node: StatusSource, logger: Logger) -> some Service {
         let router = Hummingbird.Router()
         let started = Date()
         router.get("health") { _, _ -> Response in
@@ -49,14 +49,14 @@ public enum StatusServer {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func statusDocument(node: StorageNode, started: Date) throws -> [String: Any] {
+    static func statusDocument(node: StatusSource, started: Date) throws -> [String: Any] {
         let c = node.catalog
         let counts = try c.counts()
         let pipeline = try c.pipelineCounts()
         let ingest = node.ingest.snapshot
         return [
             "ae_title": node.config.node.aeTitle,
-            "dicom_port": node.waitUntilListening(timeout: 0) ?? node.config.node.port,
+            "dicom_port": node.dicom.waitUntilListening(timeout: 0) ?? node.config.node.port,
             "uptime_s": Date().timeIntervalSince(started),
             "catalog": ["patients": counts.patients, "studies": counts.studies, "series": counts.series,
                         "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
@@ -71,7 +71,7 @@ public enum StatusServer {
     }
 
     /// Prometheus text exposition format 0.0.4.
-    static func metrics(node: StorageNode, started: Date) throws -> String {
+    static func metrics(node: StatusSource, started: Date) throws -> String {
         let c = node.catalog
         let counts = try c.counts()
         let pipeline = try c.pipelineCounts()
@@ -116,4 +116,14 @@ public enum StatusServer {
         }
         return out
     }
+}
+
+/// What the status server reads: the node's configuration, a read-only catalog connection of
+/// its own, the ingest counters and the DICOM port.
+struct StatusSource: Sendable {
+    let config: NodeConfig
+    let catalog: Catalog
+    let ingest: IngestService
+    let dicom: DICOMService
+    let spool: Spool
 }

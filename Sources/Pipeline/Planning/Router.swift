@@ -4,8 +4,11 @@ import Foundation
 
 /// Where a series goes, and why.
 public struct RouteDecision: Sendable, Equatable {
-    /// The analyzer, or nil: stored, not analyzed.
-    public var analyzer: AnalyzerKind?
+    /// The analyzers (a rule names one; the default routing two for a chest–abdomen CT), or
+    /// none: stored, not analyzed.
+    public var analyzers: [AnalyzerKind]
+    /// The first analyzer, or nil.
+    public var analyzer: AnalyzerKind? { analyzers.first }
     /// The rule that decided ("rules[2]"), "default" for the built-in routing, or "" when
     /// nothing matched.
     public var rule: String
@@ -15,8 +18,8 @@ public struct RouteDecision: Sendable, Equatable {
 
 /// `[[rules]]` of DESIGN §4: tried in order, the first whose present fields all match wins;
 /// `analyzer = "none"` matches and stops routing. A config without any `[[rules]]` uses the
-/// built-in routing of `autoseg run` (`AnalysisPlanner`: chest CT → lung, abdominal CT →
-/// liver, MR ADC or CT perfusion maps → infarct).
+/// default routing (`DefaultRouting`: chest CT → lung, abdominal CT → liver, MR ADC or CT
+/// perfusion maps → infarct), as `autoseg run` does.
 public struct Router: Sendable {
     public let rules: [Rule]
 
@@ -34,12 +37,12 @@ public struct Router: Sendable {
             }
             let name = "rules[\(i)]"
             if rule.analyzer == "none" {
-                return RouteDecision(analyzer: nil, rule: name, reason: "\(name) says none: stored, not analyzed")
+                return RouteDecision(analyzers: [], rule: name, reason: "\(name) says none: stored, not analyzed")
             }
-            return RouteDecision(analyzer: AnalyzerKind(rawValue: rule.analyzer), rule: name,
+            return RouteDecision(analyzers: AnalyzerKind(rawValue: rule.analyzer).map { [$0] } ?? [], rule: name,
                                  reason: "\(name) matched: \(describe(rule))")
         }
-        return RouteDecision(analyzer: nil, rule: "", reason: "no rule matched; " + misses.joined(separator: "; "))
+        return RouteDecision(analyzers: [], rule: "", reason: "no rule matched; " + misses.joined(separator: "; "))
     }
 
     /// Why `rule` does not match `s`, or nil when it does.
@@ -87,15 +90,7 @@ public struct Router: Sendable {
     }
 
     private func defaultRoute(_ s: ScannedSeries) -> RouteDecision {
-        // The built-in planner pairs rCBF with Tmax; here each series is judged alone, so a
-        // Tmax map is an infarct input as well (the job is formed with its partner).
-        if s.role == .tmax || s.role == .rcbf {
-            return RouteDecision(analyzer: .infarct, rule: "default", reason: "default: CT perfusion \(s.role.rawValue) map")
-        }
-        let (planned, unanalyzed) = AnalysisPlanner.plan([s])
-        if let p = planned.first {
-            return RouteDecision(analyzer: p.analyzer, rule: "default", reason: "default: \(p.analyzer.rawValue) by modality and body part")
-        }
-        return RouteDecision(analyzer: nil, rule: "", reason: "default: " + (unanalyzed.first?.reason ?? "no analyzer"))
+        let (kinds, why) = DefaultRouting.analyzers(for: s)
+        return RouteDecision(analyzers: kinds, rule: kinds.isEmpty ? "" : "default", reason: "default: \(why)")
     }
 }

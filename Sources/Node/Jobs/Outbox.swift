@@ -2,26 +2,50 @@ import Catalog
 import DICOM
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// The outbox of `PipelineService`: due deliveries grouped per destination, sent with
+/// The outbox as a node service: due deliveries grouped per destination, sent with
 /// `StorageSCU` over one association each, every C-STORE status recorded; failures back off
-/// exponentially per result.
-extension PipelineService {
-    func outboxLoop() {
-        defer { threadDone() }
-        while !isStopping {
+/// exponentially per result (capped at `retry_max_seconds`, persisted). Graceful shutdown
+/// lets a send in progress finish.
+final class Outbox: Service, @unchecked Sendable {
+    let catalog: Catalog
+    let spool: Spool
+    let config: NodeConfig
+    /// Client credentials for `[[peers]]` with `tls = true` (nil: none configured).
+    let deliveryTLS: TLSConfiguration?
+    let logger: Logger
+    /// Rung by the workers when results are ready.
+    let threads = ServiceThreads(name: "autoseg-outbox")
+
+    init(config: NodeConfig, catalog: Catalog, spool: Spool, deliveryTLS: TLSConfiguration?, logger: Logger) {
+        self.config = config
+        self.catalog = catalog
+        self.spool = spool
+        self.deliveryTLS = deliveryTLS
+        self.logger = logger
+    }
+
+    func run() async throws {
+        threads.start(1) { [self] _ in loop() }
+        try? await gracefulShutdown()
+        await threads.stopAndWait()
+    }
+
+    private func loop() {
+        while !threads.isStopping {
             var sent = 0
             do {
                 let due = try catalog.dueDeliveries()
                 var groups: [Destination: [DeliveryRecord]] = [:]
                 for d in due { groups[Destination(aeTitle: d.peerAE, host: d.host, port: d.port), default: []].append(d) }
-                for (dest, items) in groups.sorted(by: { $0.key.aeTitle < $1.key.aeTitle }) where !isStopping {
+                for (dest, items) in groups.sorted(by: { $0.key.aeTitle < $1.key.aeTitle }) where !threads.isStopping {
                     sent += deliver(items, to: dest)
                 }
             } catch {
                 logger.error("outbox check failed", metadata: ["error": "\(error)"])
             }
-            if sent == 0 { pause(0.5) }
+            if sent == 0 { threads.pause(0.5) }
         }
     }
 
@@ -57,7 +81,7 @@ extension PipelineService {
                 if r.succeeded {
                     ok += 1
                     do { try catalog.deliverySucceeded(d.id, status: r.status.hex) } catch {
-                        logger.error("cannot record a delivery", metadata: ["delivery_id": "\(d.id)", "error": "\(error)"])
+                        logger.error("cannot record a delivery", metadata: ["delivery.id": "\(d.id)", "error": "\(error)"])
                     }
                 } else {
                     failed(d, status: r.sent ? r.status.hex : nil,
@@ -73,8 +97,8 @@ extension PipelineService {
             }
         }
         logger.info("results delivered", metadata: [
-            "peer": "\(dest.aeTitle)@\(dest.host):\(dest.port)", "acknowledged": "\(ok)", "attempted": "\(paths.count)",
-            "seconds": "\(secondsText(Date().timeIntervalSince(t0)))",
+            "delivery.peer": "\(dest.aeTitle)@\(dest.host):\(dest.port)", "delivery.acknowledged": "\(ok)",
+            "delivery.attempted": "\(paths.count)", "delivery.seconds": "\(secondsText(Date().timeIntervalSince(t0)))",
         ])
         return ok
     }
@@ -87,13 +111,13 @@ extension PipelineService {
     func failed(_ d: DeliveryRecord, status: String?, error: String) {
         let delay = retryDelay(afterAttempts: d.attempts)
         logger.warning("delivery failed, will retry", metadata: [
-            "result_uid": "\(d.resultUID)", "peer": "\(d.peerAE)@\(d.host):\(d.port)", "attempt": "\(d.attempts + 1)",
-            "retry_in_s": "\(secondsText(delay))", "error": "\(error)",
+            "result.uid": "\(d.resultUID)", "delivery.peer": "\(d.peerAE)@\(d.host):\(d.port)",
+            "delivery.attempt": "\(d.attempts + 1)", "delivery.retry_in_s": "\(secondsText(delay))", "error": "\(error)",
         ])
         do {
             try catalog.deliveryFailed(d.id, status: status, error: error, retryAt: Date().addingTimeInterval(delay))
         } catch {
-            logger.error("cannot record a delivery failure", metadata: ["delivery_id": "\(d.id)", "error": "\(error)"])
+            logger.error("cannot record a delivery failure", metadata: ["delivery.id": "\(d.id)", "error": "\(error)"])
         }
     }
 }

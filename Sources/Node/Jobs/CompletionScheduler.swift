@@ -1,0 +1,116 @@
+import Analysis
+import Catalog
+import Foundation
+import Logging
+import Pipeline
+import ServiceLifecycle
+
+/// Series completion and routing (DESIGN §7a) as a node service: a series is complete after
+/// `stable_seconds` without a new instance; the one analysis planner (`AnalysisPlanner`:
+/// rules or default routing, CT perfusion pairing) turns it into queued jobs, or records why
+/// it is stored only. Everything it decides is in the catalog first.
+final class CompletionScheduler: Service, @unchecked Sendable {
+    let catalog: Catalog
+    let series: CatalogSeries
+    let planner: AnalysisPlanner
+    let stableSeconds: Double
+    let logger: Logger
+    /// Rung when jobs are queued.
+    let workers: ServiceThreads
+    let threads = ServiceThreads(name: "autoseg-scheduler")
+
+    init(catalog: Catalog, series: CatalogSeries, rules: [Rule], stableSeconds: Double, workers: ServiceThreads,
+         logger: Logger) {
+        self.catalog = catalog
+        self.series = series
+        planner = AnalysisPlanner(rules: rules)
+        self.stableSeconds = stableSeconds
+        self.workers = workers
+        self.logger = logger
+    }
+
+    func run() async throws {
+        threads.start(1) { [self] _ in loop() }
+        try? await gracefulShutdown()
+        await threads.stopAndWait()
+    }
+
+    private func loop() {
+        // The completion check is one scan of `series`; 5 Hz keeps the wait after
+        // the deadline under 0.2 s without loading the catalog.
+        let tick = min(0.2, max(0.05, stableSeconds / 5))
+        while !threads.isStopping {
+            do {
+                let quiet = try catalog.quietSeries(quietSince: Date().addingTimeInterval(-stableSeconds))
+                var queued = 0
+                var handled = Set<String>()
+                for q in quiet where !handled.contains(q.seriesInstanceUID) {
+                    queued += try route(q, quiet: quiet, handled: &handled)
+                }
+                if queued > 0 { workers.ring() }
+            } catch {
+                logger.error("completion check failed", metadata: ["error": "\(error)"])
+            }
+            threads.pause(tick)
+        }
+    }
+
+    /// Routes one quiet series: queues its jobs (a CT perfusion map's job is keyed by its rCBF
+    /// map) or records that it is stored only. Returns the number of jobs queued.
+    private func route(_ q: QuietSeries, quiet: [QuietSeries], handled: inout Set<String>) throws -> Int {
+        handled.insert(q.seriesInstanceUID)
+        var meta: Logger.Metadata = ["series.uid": "\(q.seriesInstanceUID)", "study.uid": "\(q.studyInstanceUID)",
+                                     "series.instances": "\(q.instances)", "dicom.calling_ae": "\(q.callingAE)"]
+        guard let s = try series.scanned(q.seriesInstanceUID, study: q.studyInstanceUID) else {
+            try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [])
+            return 0
+        }
+        let quietSince = Date().addingTimeInterval(-stableSeconds)
+        let (decision, steps) = planner.steps(
+            for: s, study: { (try? series.study(q.studyInstanceUID)) ?? [] },
+            isComplete: { p in ((try? catalog.lastReceived(seriesInstanceUID: p.seriesInstanceUID)) ?? nil).map { $0 < quietSince } ?? true })
+        meta["route.rule"] = "\(decision.rule)"
+        var jobs: [NewJob] = []
+        var partners: [QuietSeries] = []
+        for step in steps {
+            switch step {
+            case .analyze(let plan):
+                jobs.append(NewJob(seriesInstanceUID: plan.primary.seriesInstanceUID, studyInstanceUID: q.studyInstanceUID,
+                                   analyzer: plan.analyzer.rawValue, inputSeries: plan.series.map(\.seriesInstanceUID),
+                                   rule: plan.rule, callingAE: q.callingAE, remoteHost: q.remoteHost,
+                                   inputInstances: plan.series.reduce(0) { $0 + $1.files.count }))
+                // The partner of a pair, quiet in this same check, is covered by this job.
+                for p in plan.series where p.seriesInstanceUID != q.seriesInstanceUID {
+                    if let other = quiet.first(where: { $0.seriesInstanceUID == p.seriesInstanceUID }),
+                       !partners.contains(where: { $0.seriesInstanceUID == other.seriesInstanceUID }) {
+                        partners.append(other)
+                        handled.insert(other.seriesInstanceUID)
+                    }
+                }
+            case .awaitPartner(_, let wanted, let arriving):
+                var m = meta
+                let name = SeriesPairing.name(of: wanted)
+                let why = arriving ? "its \(name) is still arriving" : "waiting for the \(name) of this study"
+                m["route.reason"] = "\(decision.reason); \(why)"
+                logger.info(arriving ? "series complete: CT perfusion map waits for its partner"
+                                     : "series complete: CT perfusion map without its partner yet", metadata: m)
+            case .skip(let analyzer, let reason):
+                var m = meta
+                m["route.reason"] = "\(reason)"
+                if let analyzer { m["job.analyzer"] = "\(analyzer.rawValue)" }
+                logger.info("series complete: stored, not analyzed", metadata: m)
+            }
+        }
+        let ids = try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: jobs,
+                                    alsoRouted: partners.map { ($0.seriesInstanceUID, $0.lastReceivedAt) })
+        for (id, job) in zip(ids, jobs) {
+            var m = meta
+            m["route.reason"] = "\(decision.reason)"
+            m["job.id"] = "\(id)"
+            m["job.analyzer"] = "\(job.analyzer)"
+            m["job.series_uid"] = "\(job.seriesInstanceUID)"
+            logger.info("series complete: job queued", metadata: m)
+        }
+        return ids.count
+    }
+}

@@ -1,0 +1,129 @@
+import Catalog
+import DICOM
+import Foundation
+import Logging
+import Pipeline
+import Results
+import ServiceLifecycle
+import UnixSignals
+
+/// The whole node: every long-lived part a `Service`, in start order — outbox, analysis
+/// workers, completion scheduler, DICOM (ingest), HTTP status. A `ServiceGroup` stops them
+/// in reverse: HTTP first, then the DICOM port (open associations finish), the scheduler, the
+/// workers (analyses in progress finish) and last the outbox (a send in progress finishes).
+public final class AutoSegNode: Sendable {
+    public let config: NodeConfig
+    public let spool: Spool
+    /// The catalog the node writes (ingest, scheduler, workers, outbox).
+    public let catalog: Catalog
+    let ingest: IngestService
+    public let dicom: DICOMService
+    let outbox: Outbox
+    let workers: WorkerPool
+    let scheduler: CompletionScheduler
+    /// The HTTP status server (nil when `http.port` is 0); it reads through its own
+    /// read-only catalog connection, so `/status` never waits behind the group committer.
+    let http: (any Service)?
+
+    /// Every service, in start order.
+    public var services: [any Service] { [outbox, workers, scheduler, dicom] + (http.map { [$0] } ?? []) }
+
+    init(config: NodeConfig, spool: Spool, catalog: Catalog, ingest: IngestService, committer: GroupCommitter,
+         tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, logger: Logger) throws {
+        self.config = config
+        self.spool = spool
+        self.catalog = catalog
+        self.ingest = ingest
+        dicom = DICOMService(config: config, spool: spool, ingest: ingest, committer: committer, tls: tls, logger: logger)
+        outbox = Outbox(config: config, catalog: catalog, spool: spool, deliveryTLS: deliveryTLS, logger: logger)
+        let series = CatalogSeries(catalog: catalog, dataDirectory: spool.dataDirectory)
+        let runner = JobRunner(catalog: catalog, series: series, spool: spool,
+                               executor: AnalysisExecutor(resultOptions: ResultOptions(keyImages: config.pipeline.keyImages)),
+                               peers: config.peers, logger: logger)
+        do { try runner.prepare() } catch { throw NodeError.startup("cannot create the outbox: \(error)") }
+        workers = WorkerPool(config: config, catalog: catalog, runner: runner, outbox: outbox.threads, logger: logger)
+        scheduler = CompletionScheduler(catalog: catalog, series: series, rules: config.rules,
+                                        stableSeconds: config.pipeline.stableSeconds, workers: workers.threads, logger: logger)
+        if config.http.port != 0 {
+            let reader = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
+            http = StatusServer.application(
+                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, spool: spool), logger: logger)
+        } else {
+            http = nil
+        }
+    }
+
+    /// The port the DICOM service listens on, once running (waits up to `timeout` seconds).
+    public func waitUntilListening(timeout: Double = 30) -> Int? { dicom.waitUntilListening(timeout: timeout) }
+
+    /// The node's services in one group; `signals` (e.g. SIGTERM, SIGINT) shut it down gracefully.
+    public func serviceGroup(gracefulShutdownSignals signals: [UnixSignal] = [], logger: Logger) -> ServiceGroup {
+        ServiceGroup(services: services, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+    }
+}
+
+/// Errors that stop the node from starting or running.
+public enum NodeError: Error, CustomStringConvertible {
+    /// The environment does not let the node start (port in use, data dir not writable).
+    case startup(String)
+    /// The configuration asks for something this build cannot do.
+    case configuration(String)
+    public var description: String {
+        switch self {
+        case .startup(let s), .configuration(let s): return s
+        }
+    }
+}
+
+/// Assembles the node from its configuration (the hummingbird-template `buildApplication`):
+/// folders, catalog (migrated), reconcile with the spool, every service. Nothing listens
+/// until its `ServiceGroup` runs. Tests call it with port 0 and a temporary data directory.
+public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Logger) throws -> AutoSegNode {
+    let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    try DICOMToolkit.initialize()
+    // Certificate and key are loaded and checked before anything else, so that a missing,
+    // unreadable or mismatched file stops the start with one line naming it.
+    let tls = config.security.tlsConfiguration(relativeTo: base)
+    if let tls {
+        do throws(DICOMError) { try tls.check(asServer: true) } catch { throw NodeError.startup(error.message) }
+    }
+    // The same certificate and key are the client credentials for peers with tls = true.
+    let deliveryTLS = config.peers.contains(where: \.tls) ? config.security.credentials(relativeTo: base) : nil
+    if let deliveryTLS {
+        do throws(DICOMError) { try deliveryTLS.check(asServer: false) } catch { throw NodeError.startup(error.message) }
+    }
+    let spool = Spool(dataDirectory: config.node.dataDirectoryURL(relativeTo: base))
+    do { try spool.prepare() } catch {
+        throw NodeError.startup("cannot create data_dir folders: \(error)")
+    }
+    let catalog = try Catalog(path: spool.catalogPath, logger: logger)
+    try reconcile(catalog, spool: spool, logger: logger)
+    let committer = GroupCommitter(catalog: catalog, logger: logger)
+    let ingest = IngestService(
+        spool: spool,
+        policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
+                      minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
+        committer: committer, logger: logger)
+    do {
+        return try AutoSegNode(config: config, spool: spool, catalog: catalog, ingest: ingest, committer: committer,
+                               tls: tls, deliveryTLS: deliveryTLS, logger: logger)
+    } catch {
+        committer.stop()
+        throw error
+    }
+}
+
+/// Brings the catalog in line with the spool (files added, vanished files flagged, leftover
+/// temp files removed) before any service starts.
+private func reconcile(_ catalog: Catalog, spool: Spool, logger: Logger) throws {
+    let report = try catalog.reconcile(dataDir: spool.dataDirectory) { url in
+        let info = try FileInfo.read(path: url.path)
+        return InstanceRecord(info, filePath: spool.relativePath(of: url))
+    }
+    logger.info("spool reconciled", metadata: [
+        "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",
+        "reconcile.missing": "\(report.markedMissing)", "reconcile.restored": "\(report.restored)",
+        "reconcile.unreadable": "\(report.unreadable)", "reconcile.temp_removed": "\(report.tempFilesRemoved)",
+        "reconcile.seconds": "\(String(format: "%.3f", report.seconds))",
+    ])
+}

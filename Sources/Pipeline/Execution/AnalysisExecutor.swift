@@ -1,0 +1,89 @@
+import Analysis
+import DICOM
+import Dispatch
+import Foundation
+import Results
+
+/// Execution on the one analysis path, for the node and for `autoseg run` alike: load every
+/// input series (keeping the loader's warnings), analyze, and write the DICOM results (SEG,
+/// SR, key images) into a folder, timing each stage. Never throws: every failure is the
+/// outcome's status and reason. Each stage runs on all cores; the caller adds durability
+/// (the node) or files and printing (the CLI).
+public struct AnalysisExecutor: Sendable {
+    public var resultOptions: ResultOptions
+
+    public init(resultOptions: ResultOptions = ResultOptions()) {
+        self.resultOptions = resultOptions
+    }
+
+    /// Runs `plan`, writing its results into `directory` (created if needed).
+    public func run(_ plan: PlannedAnalysis, resultsInto directory: URL,
+                    events: (AnalysisEvent) -> Void = { _ in }) -> AnalysisOutcome {
+        var outcome = AnalysisOutcome(analyzer: plan.analyzer, seriesInstanceUID: plan.primary.seriesInstanceUID)
+        func end(_ status: AnalysisOutcome.Status, _ stage: AnalysisOutcome.Stage, _ reason: String, _ seconds: Double) {
+            outcome.end(status, in: stage, reason)
+            events(.ended(stage: stage, status: status, reason: reason, seconds: seconds))
+        }
+
+        // Load.
+        let t0 = now()
+        var inputs: [InputSeries] = [], primary: LoadedVolume?
+        for s in plan.series {
+            let t = now()
+            do throws(VolumeError) {
+                let loaded = try VolumeLoader.load(files: s.files)
+                outcome.warnings += loaded.warnings.map { "\(s.seriesInstanceUID): \($0)" }
+                events(.loaded(series: s.seriesInstanceUID, slices: loaded.volume.dimensions.slices,
+                               warnings: loaded.warnings, seconds: now() - t))
+                if primary == nil { primary = loaded }
+                inputs.append(InputSeries(role: s.role, info: s.info(units: loaded.units), volume: loaded.volume))
+            } catch {
+                outcome.loadSeconds = now() - t0
+                end(.failed, .load, "cannot load series \(s.seriesInstanceUID): \(error)", outcome.loadSeconds)
+                return outcome
+            }
+        }
+        outcome.loadSeconds = now() - t0
+        guard let primary else {
+            end(.failed, .load, "no input series", 0)
+            return outcome
+        }
+        outcome.geometry = primary.volume.geometry
+
+        // Analyze.
+        let t1 = now()
+        let result: AnalysisResult
+        do throws(AnalysisError) {
+            result = try plan.analyzer.makeAnalyzer().analyze(AnalysisInput(series: inputs))
+        } catch {
+            outcome.analyzeSeconds = now() - t1
+            switch error {
+            case .refused(let why): end(.refused, .analyze, why, outcome.analyzeSeconds)
+            case .failed(let why): end(.failed, .analyze, why, outcome.analyzeSeconds)
+            }
+            return outcome
+        }
+        inputs = []
+        outcome.analyzeSeconds = now() - t1
+        outcome.result = result
+        events(.analyzed(findings: result.findings.count, seconds: outcome.analyzeSeconds))
+
+        // Write.
+        let t2 = now()
+        do throws(DICOMError) {
+            outcome.written = try ResultWriter.write(result: result, source: primary, sourceHeader: plan.primary.files[0],
+                                                     outputDirectory: directory, options: resultOptions)
+        } catch {
+            outcome.writeSeconds = now() - t2
+            end(.failed, .write, "cannot write the DICOM results into \(directory.path): \(error)", outcome.writeSeconds)
+            return outcome
+        }
+        outcome.writeSeconds = now() - t2
+        outcome.status = .analyzed
+        events(.written(objects: outcome.written.count, seconds: outcome.writeSeconds))
+        return outcome
+    }
+}
+
+/// Seconds on a monotonic clock.
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -1,0 +1,102 @@
+import Analysis
+
+/// One analysis to run: the analyzer and its input series (primary first: the CT, the ADC
+/// map, or the rCBF map followed by the Tmax map), and the routing that chose it.
+public struct PlannedAnalysis: Sendable {
+    public var analyzer: AnalyzerKind
+    public var series: [ScannedSeries]
+    /// The rule that chose the analyzer ("rules[2]", "default").
+    public var rule: String
+    /// Why, in words.
+    public var reason: String
+    public var primary: ScannedSeries { series[0] }
+
+    public init(analyzer: AnalyzerKind, series: [ScannedSeries], rule: String = "default", reason: String = "") {
+        self.analyzer = analyzer
+        self.series = series
+        self.rule = rule
+        self.reason = reason
+    }
+}
+
+/// A series no analyzer will look at, and why.
+public struct Unanalyzed: Sendable {
+    public var series: ScannedSeries
+    public var reason: String
+}
+
+/// Planning of the one analysis path, for the node (one series as it completes) and for
+/// `autoseg run` (every series found at once): routing (`Router`: `[[rules]]` or the
+/// default), the analyzers the caller allows, and multi-series pairing (`SeriesPairing`).
+public struct AnalysisPlanner: Sendable {
+    /// What to do with one complete series.
+    public enum Step: Sendable {
+        /// Run this analysis (its primary may be another series: a Tmax map's job is its rCBF map's).
+        case analyze(PlannedAnalysis)
+        /// The series is one input of a multi-series analysis whose partner is missing
+        /// (`arriving` false) or not complete yet (`arriving` true): the partner's own
+        /// completion forms the job.
+        case awaitPartner(analyzer: AnalyzerKind, wanted: InputRole, arriving: Bool)
+        /// Stored, not analyzed by this analyzer (or by any, when `analyzer` is nil).
+        case skip(analyzer: AnalyzerKind?, reason: String)
+    }
+
+    public let router: Router
+    public let allowed: Set<AnalyzerKind>
+
+    public init(rules: [Rule] = [], allowed: Set<AnalyzerKind> = Set(AnalyzerKind.allCases)) {
+        router = Router(rules: rules)
+        self.allowed = allowed
+    }
+
+    /// The steps for series `s` once complete. `study` gives the series of its study known so
+    /// far (it may include `s`; asked only when an analyzer needs a partner); `isComplete`
+    /// says whether one of them has finished arriving.
+    public func steps(for s: ScannedSeries, study: () -> [ScannedSeries],
+                      isComplete: (ScannedSeries) -> Bool = { _ in true }) -> (decision: RouteDecision, steps: [Step]) {
+        let decision = router.route(s)
+        var known: [ScannedSeries]?
+        func studySeries() -> [ScannedSeries] {
+            if known == nil { known = study() }
+            return known!
+        }
+        guard !decision.analyzers.isEmpty else { return (decision, [.skip(analyzer: nil, reason: decision.reason)]) }
+        let steps = decision.analyzers.map { kind -> Step in
+            guard allowed.contains(kind) else {
+                return .skip(analyzer: kind, reason: "would go to \(kind.rawValue), which was not selected (--analyzers)")
+            }
+            guard let wanted = SeriesPairing.partnerRole(of: s.role, analyzer: kind) else {
+                return .analyze(PlannedAnalysis(analyzer: kind, series: [s], rule: decision.rule, reason: decision.reason))
+            }
+            guard let partner = SeriesPairing.partner(of: s, wanted: wanted, in: studySeries()) else {
+                return .awaitPartner(analyzer: kind, wanted: wanted, arriving: false)
+            }
+            guard isComplete(partner) else { return .awaitPartner(analyzer: kind, wanted: wanted, arriving: true) }
+            return .analyze(PlannedAnalysis(analyzer: kind, series: SeriesPairing.ordered(s, partner),
+                                            rule: decision.rule, reason: decision.reason))
+        }
+        return (decision, steps)
+    }
+
+    /// Every series at once, all complete (`autoseg run`): the analyses, each once (a pair
+    /// is planned from either of its series), and the series nothing will analyze.
+    public func plan(_ all: [ScannedSeries]) -> (planned: [PlannedAnalysis], unanalyzed: [Unanalyzed]) {
+        var planned: [PlannedAnalysis] = [], unanalyzed: [Unanalyzed] = []
+        var seen = Set<String>()
+        let byStudy = Dictionary(grouping: all, by: \.studyInstanceUID)
+        for s in all {
+            for step in steps(for: s, study: { byStudy[s.studyInstanceUID] ?? [] }).steps {
+                switch step {
+                case .analyze(let p):
+                    if seen.insert("\(p.analyzer.rawValue) \(p.primary.seriesInstanceUID)").inserted { planned.append(p) }
+                case .awaitPartner(_, let wanted, _):
+                    unanalyzed.append(Unanalyzed(series: s, reason: "a \(SeriesPairing.name(of: s.role)) needs a "
+                                                 + "\(SeriesPairing.name(of: wanted)) of the same study"))
+                case .skip(_, let reason):
+                    unanalyzed.append(Unanalyzed(series: s, reason: reason))
+                }
+            }
+        }
+        return (planned, unanalyzed)
+    }
+}
