@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DICOM", "Analysis", "Imaging"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Pipeline", "DICOM", "Catalog", "Imaging", "Analysis"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
         // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.

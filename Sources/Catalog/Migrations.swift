@@ -62,7 +62,8 @@ enum Migrations {
             );
             CREATE INDEX instances_series_ref ON instances(series_ref);
             """),
-        // The pipeline (DESIGN §1, §7a): when a series was last routed, analysis jobs, their
+        // Jobs and deliveries (DESIGN §1, §7a; the name is historic and stays: applied
+        // migrations are matched by name): when a series was last routed, analysis jobs, their
         // result objects, per-destination deliveries with back-off, and findings for export.
         Migration(name: "0002_pipeline", sql: """
             ALTER TABLE series ADD COLUMN routed_through REAL;

@@ -24,7 +24,7 @@ struct Status: ParsableCommand {
             let catalog = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
             let counts = try catalog.counts()
             let studies = try catalog.recentStudies(limit: limit)
-            let pipeline = try catalog.pipelineCounts()
+            let work = try catalog.workCounts()
             let jobs = try catalog.jobs(limit: limit)
             let pending = try catalog.deliveries(pendingOnly: true, limit: limit)
             let now = Date().timeIntervalSince1970
@@ -37,9 +37,9 @@ struct Status: ParsableCommand {
                         ["study_uid": s.studyInstanceUID, "patient_id": s.patientID, "study_date": s.studyDate ?? "",
                          "description": s.studyDescription ?? "", "series": s.seriesCount, "instances": s.instanceCount]
                     },
-                    "jobs": pipeline.jobs,
-                    "deliveries": StatusReport.deliveryCounts(pipeline),
-                    "findings": pipeline.findings,
+                    "jobs": work.jobs,
+                    "deliveries": StatusReport.deliveryCounts(work),
+                    "findings": work.findings,
                     "recent_jobs": StatusReport.jobs(jobs),
                     "pending_deliveries": StatusReport.pendingDeliveries(pending),
                 ]
@@ -58,10 +58,10 @@ struct Status: ParsableCommand {
                         print("  \(s.studyInstanceUID)  patient=\(s.patientID)  date=\(s.studyDate ?? "-")  series=\(s.seriesCount)  instances=\(s.instanceCount)  \(s.studyDescription ?? "")")
                     }
                 }
-                let states = JobState.allCases.map { "\($0.rawValue)=\(pipeline.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
+                let states = JobState.allCases.map { "\($0.rawValue)=\(work.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
                 print("\njobs       \(states)")
-                print("deliveries pending=\(pipeline.deliveriesPending) (retrying \(pipeline.deliveriesRetrying))  sent=\(pipeline.deliveriesSent)")
-                print("findings   \(pipeline.findings)")
+                print("deliveries pending=\(work.deliveriesPending) (retrying \(work.deliveriesRetrying))  sent=\(work.deliveriesSent)")
+                print("findings   \(work.findings)")
                 if !jobs.isEmpty {
                     print("\nrecent jobs:")
                     for j in jobs {

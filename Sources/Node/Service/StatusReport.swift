@@ -2,7 +2,7 @@ import Catalog
 import Foundation
 
 /// The JSON shapes of jobs and undelivered results, shared by `autoseg status --json` and
-/// the HTTP `/status` (one description of the pipeline for both).
+/// the HTTP `/status` (one description of jobs and deliveries for both).
 public enum StatusReport {
     public static func jobs(_ jobs: [JobRecord]) -> [[String: Any]] {
         jobs.map { j in
@@ -23,7 +23,7 @@ public enum StatusReport {
         }
     }
 
-    public static func deliveryCounts(_ p: PipelineCounts) -> [String: Int] {
+    public static func deliveryCounts(_ p: WorkCounts) -> [String: Int] {
         ["pending": p.deliveriesPending, "retrying": p.deliveriesRetrying, "sent": p.deliveriesSent]
     }
 }

@@ -52,7 +52,7 @@ public enum StatusServer {
     static func statusDocument(node: StatusSource, started: Date) throws -> [String: Any] {
         let c = node.catalog
         let counts = try c.counts()
-        let pipeline = try c.pipelineCounts()
+        let work = try c.workCounts()
         let ingest = node.ingest.snapshot
         return [
             "ae_title": node.config.node.aeTitle,
@@ -62,9 +62,9 @@ public enum StatusServer {
                         "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
             "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
                        "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations],
-            "jobs": pipeline.jobs,
-            "deliveries": StatusReport.deliveryCounts(pipeline),
-            "findings": pipeline.findings,
+            "jobs": work.jobs,
+            "deliveries": StatusReport.deliveryCounts(work),
+            "findings": work.findings,
             "recent_jobs": StatusReport.jobs(try c.jobs(limit: 20)),
             "pending_deliveries": StatusReport.pendingDeliveries(try c.deliveries(pendingOnly: true, limit: 50)),
         ]
@@ -74,7 +74,7 @@ public enum StatusServer {
     static func metrics(node: StatusSource, started: Date) throws -> String {
         let c = node.catalog
         let counts = try c.counts()
-        let pipeline = try c.pipelineCounts()
+        let work = try c.workCounts()
         let ingest = node.ingest.snapshot
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
@@ -95,12 +95,12 @@ public enum StatusServer {
         metric("autoseg_catalog_studies", "gauge", "Studies in the catalog.", [("", Double(counts.studies))])
         metric("autoseg_catalog_bytes", "gauge", "Bytes of stored instances in the catalog.", [("", Double(counts.bytes))])
         metric("autoseg_jobs", "gauge", "Analysis jobs by state.",
-               JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", Double(pipeline.jobs[$0.rawValue] ?? 0)) })
+               JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", Double(work.jobs[$0.rawValue] ?? 0)) })
         metric("autoseg_deliveries", "gauge", "Result deliveries by state.",
-               [("{state=\"pending\"}", Double(pipeline.deliveriesPending)), ("{state=\"sent\"}", Double(pipeline.deliveriesSent))])
+               [("{state=\"pending\"}", Double(work.deliveriesPending)), ("{state=\"sent\"}", Double(work.deliveriesSent))])
         metric("autoseg_deliveries_retrying", "gauge", "Pending deliveries that failed at least once.",
-               [("", Double(pipeline.deliveriesRetrying))])
-        metric("autoseg_findings", "gauge", "Findings in the catalog.", [("", Double(pipeline.findings))])
+               [("", Double(work.deliveriesRetrying))])
+        metric("autoseg_findings", "gauge", "Findings in the catalog.", [("", Double(work.findings))])
         let totals = try c.jobStageTotals()
         var stageSamples: [(String, Double)] = []
         for t in totals {

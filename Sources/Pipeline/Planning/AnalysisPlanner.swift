@@ -90,8 +90,8 @@ public struct AnalysisPlanner: Sendable {
                 case .analyze(let p):
                     if seen.insert("\(p.analyzer.rawValue) \(p.primary.seriesInstanceUID)").inserted { planned.append(p) }
                 case .awaitPartner(_, let wanted, _):
-                    unanalyzed.append(Unanalyzed(series: s, reason: "a \(SeriesPairing.name(of: s.role)) needs a "
-                                                 + "\(SeriesPairing.name(of: wanted)) of the same study"))
+                    unanalyzed.append(Unanalyzed(series: s, reason: "\(SeriesPairing.phrase(for: s.role)) needs "
+                                                 + "\(SeriesPairing.phrase(for: wanted)) of the same study"))
                 case .skip(_, let reason):
                     unanalyzed.append(Unanalyzed(series: s, reason: reason))
                 }

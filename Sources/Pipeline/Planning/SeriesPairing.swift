@@ -27,6 +27,11 @@ public enum SeriesPairing {
         s.role == .tmax ? [partner, s] : [s, partner]
     }
 
+    /// The role with its article, as messages say it ("a Tmax map", "an rCBF map").
+    public static func phrase(for role: InputRole) -> String {
+        (role == .tmax ? "a " : "an ") + name(of: role)
+    }
+
     /// How a role is named in messages ("Tmax map").
     public static func name(of role: InputRole) -> String {
         switch role {

@@ -314,9 +314,9 @@ extension Catalog {
         }
     }
 
-    public func pipelineCounts() throws -> PipelineCounts {
+    public func workCounts() throws -> WorkCounts {
         try withConnection { c in
-            var counts = PipelineCounts()
+            var counts = WorkCounts()
             for (state, n) in try c.query("SELECT state, count(*) FROM jobs GROUP BY state", [], { ($0.text(0), $0.int(1)) }) {
                 counts.jobs[state] = n
             }

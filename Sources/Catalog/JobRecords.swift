@@ -178,8 +178,8 @@ public struct FindingRow: Sendable, Equatable, Codable {
     }
 }
 
-/// Counts for status.
-public struct PipelineCounts: Sendable, Equatable, Codable {
+/// Counts of jobs, deliveries and findings, for status.
+public struct WorkCounts: Sendable, Equatable, Codable {
     public var jobs: [String: Int] = [:]
     public var deliveriesPending: Int = 0
     public var deliveriesSent: Int = 0

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// Completion, jobs, results, deliveries and findings in the catalog (DESIGN §7a).
-final class PipelineCatalogTests: XCTestCase {
+final class JobCatalogTests: XCTestCase {
     private let series1 = "1.2.826.0.1.3680043.10.1.1.1"
     private let study1 = "1.2.826.0.1.3680043.10.1.1"
 
@@ -68,7 +68,7 @@ final class PipelineCatalogTests: XCTestCase {
         XCTAssertEqual(listed.map(\.state), [.queued, .running, .refused])
         XCTAssertEqual(listed.last?.reason, "not a chest")
         XCTAssertEqual(listed.last?.loadSeconds, 0.5)
-        XCTAssertEqual(try c.pipelineCounts().jobs, ["queued": 1, "running": 1, "refused": 1])
+        XCTAssertEqual(try c.workCounts().jobs, ["queued": 1, "running": 1, "refused": 1])
     }
 
     func testResultsReplaceAndDeliveriesRestartOnARerun() throws {
@@ -100,7 +100,7 @@ final class PipelineCatalogTests: XCTestCase {
         XCTAssertEqual(waiting.map(\.attempts), [1])
         XCTAssertEqual(try c.dueDeliveries(now: Date().addingTimeInterval(61)).map(\.resultUID), ["2.25.1"])
         XCTAssertEqual(try c.findings().map(\.number), [1, 2])
-        var counts = try c.pipelineCounts()
+        var counts = try c.workCounts()
         XCTAssertEqual(counts.deliveriesPending, 1)
         XCTAssertEqual(counts.deliveriesSent, 1)
         XCTAssertEqual(counts.deliveriesRetrying, 1)
@@ -115,7 +115,7 @@ final class PipelineCatalogTests: XCTestCase {
         XCTAssertEqual(due.map(\.resultUID), ["2.25.1", "2.25.2"])
         XCTAssertEqual(due.map(\.attempts), [0, 0])
         XCTAssertEqual(try c.findings().count, 1)
-        counts = try c.pipelineCounts()
+        counts = try c.workCounts()
         XCTAssertEqual(counts.deliveriesPending, 2)
         XCTAssertEqual(counts.findings, 1)
         // Patient identifiers only when asked for.
