@@ -38,7 +38,7 @@ extension PipelineService {
         var byPath: [String: DeliveryRecord] = [:]
         var paths: [String] = []
         for d in items {
-            let path = spool.dataDirectory.appendingPathComponent(d.filePath).path
+            let path = dataDirectory.url(of: d.filePath).path
             if FileManager.default.fileExists(atPath: path) {
                 byPath[path] = d
                 paths.append(path)

@@ -15,7 +15,7 @@ import Results
 /// Threads, not the cooperative pool: analyses are CPU-bound for seconds and C-STOREs block.
 final class PipelineService: @unchecked Sendable {
     let config: NodeConfig
-    let spool: Spool
+    let dataDirectory: DataDirectory
     let catalog: Catalog
     let logger: Logger
     let router: Router
@@ -31,10 +31,10 @@ final class PipelineService: @unchecked Sendable {
     private var threads: [Thread] = []
     private var finished = 0
 
-    init(config: NodeConfig, spool: Spool, catalog: Catalog, deliveryTLS: TLSConfiguration? = nil, logger: Logger) {
+    init(config: NodeConfig, dataDirectory: DataDirectory, catalog: Catalog, deliveryTLS: TLSConfiguration? = nil, logger: Logger) {
         self.config = config
         self.deliveryTLS = deliveryTLS
-        self.spool = spool
+        self.dataDirectory = dataDirectory
         self.catalog = catalog
         self.logger = logger
         router = Router(rules: config.rules)
@@ -44,11 +44,7 @@ final class PipelineService: @unchecked Sendable {
         memoryBudget = config.pipeline.memoryMB > 0 ? Int64(config.pipeline.memoryMB) * 1_048_576 : physical * 6 / 10
     }
 
-    var outboxDirectory: URL { spool.dataDirectory.appendingPathComponent("outbox") }
-
     func start() throws {
-        try FileManager.default.createDirectory(at: outboxDirectory.appendingPathComponent(".work"),
-                                                withIntermediateDirectories: true)
         let requeued = try catalog.requeueRunningJobs()
         logger.info("pipeline started", metadata: [
             "pipeline.workers": "\(workerCount)", "pipeline.memory_budget_mb": "\(memoryBudget / 1_048_576)",
@@ -131,7 +127,7 @@ final class PipelineService: @unchecked Sendable {
 
     /// The same, for `files` (data-dir-relative) already read from the catalog.
     func scannedSeries(_ seriesUID: String, study: String, files relative: [String]) throws -> ScannedSeries? {
-        let files = relative.map { spool.dataDirectory.appendingPathComponent($0).path }
+        let files = relative.map { dataDirectory.url(of: $0).path }
         guard let first = files.first else { return nil }
         let info = try FileInfo.read(path: first)
         return ScannedSeries(seriesInstanceUID: seriesUID, studyInstanceUID: study, files: files, first: info)
@@ -358,7 +354,7 @@ final class PipelineService: @unchecked Sendable {
         // Encode into the outbox: written in a work folder, fsync'd, renamed to
         // outbox/<SOPInstanceUID>.dcm (a re-run replaces the same names), folder fsync'd.
         let t2 = Date()
-        let work = outboxDirectory.appendingPathComponent(".work/job-\(job.id)")
+        let work = dataDirectory.workDirectory(job: job.id)
         var records: [ResultRecord] = []
         do {
             try? FileManager.default.removeItem(at: work)
@@ -367,12 +363,12 @@ final class PipelineService: @unchecked Sendable {
                                                  options: ResultOptions(keyImages: config.pipeline.keyImages))
             for w in written {
                 try FileSystem.syncFile(w.path)
-                let name = "\(w.sopInstanceUID).dcm"
-                try FileSystem.rename(w.path, outboxDirectory.appendingPathComponent(name).path)
+                let path = DataDirectory.resultPath(sopInstanceUID: w.sopInstanceUID)
+                try FileSystem.rename(w.path, dataDirectory.url(of: path).path)
                 records.append(ResultRecord(sopInstanceUID: w.sopInstanceUID, seriesInstanceUID: w.seriesInstanceUID,
-                                            sopClassUID: w.sopClassUID, kind: w.kind.rawValue, filePath: "outbox/\(name)"))
+                                            sopClassUID: w.sopClassUID, kind: w.kind.rawValue, filePath: path))
             }
-            try FileSystem.syncDirectory(outboxDirectory.path)
+            try FileSystem.syncDirectory(dataDirectory.outboxDirectory.path)
             try? FileManager.default.removeItem(at: work)
         } catch {
             let seconds = Date().timeIntervalSince(t2)

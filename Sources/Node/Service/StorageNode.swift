@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// finish (up to `shutdown_grace`), and flushes the catalog.
 public final class StorageNode: Service, @unchecked Sendable {
     public let config: NodeConfig
-    public let spool: Spool
+    public let dataDirectory: DataDirectory
     public let catalog: Catalog
     let logger: Logger
     private let committer: GroupCommitter
@@ -22,32 +22,32 @@ public final class StorageNode: Service, @unchecked Sendable {
     private let portBox = PortBox()
 
     /// Builds the node: folders, catalog (migrated), reconcile. Nothing listens yet.
-    init(config: NodeConfig, dataDirectory: URL, tls: TLSConfiguration? = nil, deliveryTLS: TLSConfiguration? = nil,
+    init(config: NodeConfig, dataDirectory: DataDirectory, tls: TLSConfiguration? = nil, deliveryTLS: TLSConfiguration? = nil,
          logger: Logger) throws {
         self.config = config
         self.tls = tls
         self.logger = logger
-        spool = Spool(dataDirectory: dataDirectory)
-        do { try spool.prepare() } catch {
+        self.dataDirectory = dataDirectory
+        do { try dataDirectory.prepare() } catch {
             throw NodeError.startup("cannot create data_dir folders: \(error)")
         }
-        catalog = try Catalog(path: spool.catalogPath, logger: logger)
+        catalog = try Catalog(path: dataDirectory.catalogPath, logger: logger)
         committer = GroupCommitter(catalog: catalog, logger: logger)
         ingest = IngestService(
-            spool: spool,
+            dataDirectory: dataDirectory,
             policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
                           minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
             committer: committer, logger: logger)
-        pipeline = PipelineService(config: config, spool: spool, catalog: catalog, deliveryTLS: deliveryTLS, logger: logger)
+        pipeline = PipelineService(config: config, dataDirectory: dataDirectory, catalog: catalog, deliveryTLS: deliveryTLS, logger: logger)
     }
 
     /// Brings the catalog in line with the spool (files added, vanished files flagged,
     /// leftover temp files removed). Runs before the port opens.
     func reconcile() throws {
-        let spool = self.spool
-        let report = try catalog.reconcile(dataDir: spool.dataDirectory) { url in
+        let dataDirectory = self.dataDirectory
+        let report = try catalog.reconcile(dataDir: dataDirectory.root) { url in
             let info = try FileInfo.read(path: url.path)
-            return InstanceRecord(info, filePath: spool.relativePath(of: url))
+            return InstanceRecord(info, filePath: dataDirectory.relativePath(of: url))
         }
         logger.info("spool reconciled", metadata: [
             "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",
@@ -78,7 +78,7 @@ public final class StorageNode: Service, @unchecked Sendable {
                     aeTitle: config.node.aeTitle, port: config.node.port,
                     maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
                     acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
-                    incomingDirectory: spool.incomingDirectory.path, tls: tls),
+                    incomingDirectory: dataDirectory.incomingDirectory.path, tls: tls),
                 delegate: ingest)
         } catch {
             pipeline.stop()
@@ -90,7 +90,7 @@ public final class StorageNode: Service, @unchecked Sendable {
         started.signal()
         logger.info("AutoSeg listening", metadata: [
             "dicom.ae_title": "\(config.node.aeTitle)", "dicom.port": "\(scp.port)",
-            "data_dir": "\(spool.dataDirectory.path)", "max_associations": "\(config.node.maxAssociations)",
+            "data_dir": "\(dataDirectory.root.path)", "max_associations": "\(config.node.maxAssociations)",
             "max_pdu": "\(config.node.maxPDU)", "min_free_mb": "\(config.node.minFreeMB)",
             "dicom.tls": "\(tls == nil ? "off" : (tls?.caFile == nil ? "on" : "on, peer certificate required"))",
         ])
@@ -159,6 +159,6 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Log
     if let deliveryTLS {
         do throws(DICOMError) { try deliveryTLS.check(asServer: false) } catch { throw NodeError.startup(error.message) }
     }
-    return try StorageNode(config: config, dataDirectory: config.node.dataDirectoryURL(relativeTo: base), tls: tls,
+    return try StorageNode(config: config, dataDirectory: DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base)), tls: tls,
                            deliveryTLS: deliveryTLS, logger: logger)
 }
