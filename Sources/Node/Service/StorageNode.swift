@@ -45,7 +45,7 @@ public final class StorageNode: Service, @unchecked Sendable {
     /// leftover temp files removed). Runs before the port opens.
     func reconcile() throws {
         let dataDirectory = self.dataDirectory
-        let report = try catalog.reconcile(dataDir: dataDirectory.root) { url in
+        let report = try catalog.reconcile(spool: dataDirectory) { url in
             let info = try FileInfo.read(path: url.path)
             return InstanceRecord(info, filePath: dataDirectory.relativePath(of: url))
         }
