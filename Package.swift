@@ -70,9 +70,15 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        // Helpers shared by CatalogTests and NodeTests (log capture, catalog records). Not API.
+        .target(name: "CatalogTestSupport", dependencies: [
+            "Catalog",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/CatalogTestSupport"),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "CatalogTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DICOM", "Analysis", "Imaging"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Pipeline", "DICOM", "Catalog", "Imaging", "Analysis"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Pipeline", "DICOM", "Catalog", "Imaging", "Analysis",
+                                                      "CatalogTestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
         // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.
         .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Imaging"],

@@ -4,11 +4,11 @@ import Logging
 extension Catalog {
     /// Brings the catalog in line with the spool (DESIGN §1), before the node listens.
     ///
-    /// - deletes leftover `*.part` files anywhere under `spool/.incoming`;
-    /// - every `spool/<study>/<series>/*.dcm` file without a row (matched by `file_path`) is
-    ///   read with `reader` and recorded (file path and size from the disk, calling AE and
-    ///   host ""), in batched transactions; a file `reader` cannot read, or whose record
-    ///   lacks a UID, is moved to `dataDir/quarantine/` (never deleted) with a warning;
+    /// - deletes leftover temporary files (`spool.removeTemporaryFiles`);
+    /// - every instance file of `spool` without a row (matched by `file_path`) is read with
+    ///   `reader` and recorded (file path and size from the disk, calling AE and host ""), in
+    ///   batched transactions; a file `reader` cannot read, or whose record lacks a UID, is
+    ///   moved aside with `spool.quarantine` (never deleted) with a warning;
     ///   a file holding an instance already catalogued at another existing path is left
     ///   alone and counted as a duplicate (warning);
     /// - rows whose file no longer exists become `missing` (logged); `missing` rows whose
@@ -16,13 +16,12 @@ extension Catalog {
     ///
     /// One directory walk and one query of the known paths, so 100 000 files are fine.
     /// `reader` is called without the catalog's lock held.
-    public func reconcile(dataDir: URL, reader: (URL) throws -> InstanceRecord) throws -> ReconcileReport {
+    public func reconcile(spool: some SpoolFiles, reader: (URL) throws -> InstanceRecord) throws -> ReconcileReport {
         let clock = ContinuousClock()
         let started = clock.now
         var report = ReconcileReport()
-        let scanner = SpoolScanner(dataDirectory: dataDir, logger: logger)
 
-        report.tempFilesRemoved = scanner.removeTemporaryFiles()
+        report.tempFilesRemoved = spool.removeTemporaryFiles(logger: logger)
         if report.tempFilesRemoved > 0 {
             logger.info("removed leftover temporary files", metadata: ["catalog.count": "\(report.tempFilesRemoved)"])
         }
@@ -36,7 +35,7 @@ extension Catalog {
             known[row.path] = row
         }
 
-        let found = scanner.instanceFiles()
+        let found = spool.instanceFiles(logger: logger)
         report.scanned = found.count
         var toRestore: [KnownRow] = []
         var toMarkMissing: [KnownRow] = []
@@ -50,7 +49,7 @@ extension Catalog {
         }
         // Rows the walk did not see (normally gone; a path outside the layout is checked directly).
         for row in known.values {
-            if scanner.isRegularFile(row.path) {
+            if spool.isRegularFile(row.path) {
                 if row.missing { toRestore.append(row) }
             } else if !row.missing {
                 toMarkMissing.append(row)
@@ -68,28 +67,28 @@ extension Catalog {
             start += batchSize
             var records: [InstanceRecord] = []
             for path in chunk {
-                guard scanner.isRegularFile(path) else { continue }
-                let url = dataDir.appendingPathComponent(path)
+                guard spool.isRegularFile(path) else { continue }
+                let url = spool.url(of: path)
                 var record: InstanceRecord
                 do {
                     record = try reader(url)
                 } catch {
                     report.unreadable += 1
-                    quarantine(path, reason: "\(error)", scanner: scanner)
+                    quarantine(path, reason: "\(error)", spool: spool)
                     continue
                 }
                 record.filePath = path
-                record.fileSize = scanner.fileSize(path) ?? record.fileSize
+                record.fileSize = spool.fileSize(path) ?? record.fileSize
                 record.callingAE = ""
                 record.remoteHost = ""
                 if let missing = record.missingIdentifier {
                     report.unreadable += 1
-                    quarantine(path, reason: "\(missing) is empty", scanner: scanner)
+                    quarantine(path, reason: "\(missing) is empty", spool: spool)
                     continue
                 }
                 records.append(record)
             }
-            let (added, duplicates) = try recordFound(records, scanner: scanner)
+            let (added, duplicates) = try recordFound(records, spool: spool)
             report.added += added
             report.duplicates += duplicates
         }
@@ -140,7 +139,7 @@ extension Catalog {
     /// Records files found by the walk in one transaction. A SOP Instance UID already
     /// catalogued at this very path (stored meanwhile) is skipped; one catalogued at another
     /// path whose file exists is a duplicate and is skipped; otherwise the record is upserted.
-    private func recordFound(_ records: [InstanceRecord], scanner: SpoolScanner) throws -> (added: Int, duplicates: Int) {
+    private func recordFound(_ records: [InstanceRecord], spool: some SpoolFiles) throws -> (added: Int, duplicates: Int) {
         guard !records.isEmpty else { return (0, 0) }
         let logger = self.logger
         return try withConnection { c in
@@ -154,7 +153,7 @@ extension Catalog {
                         [.text(record.sopInstanceUID)]) { $0.text(0) }
                     if let existing {
                         if existing == record.filePath { continue }
-                        if scanner.isRegularFile(existing) {
+                        if spool.isRegularFile(existing) {
                             duplicates += 1
                             logger.warning("file holds an instance already catalogued elsewhere; left in place", metadata: [
                                 "catalog.file": "\(record.filePath)", "catalog.catalogued_file": "\(existing)",
@@ -172,8 +171,8 @@ extension Catalog {
         }
     }
 
-    private func quarantine(_ path: String, reason: String, scanner: SpoolScanner) {
-        let destination = scanner.quarantine(path)
+    private func quarantine(_ path: String, reason: String, spool: some SpoolFiles) {
+        let destination = spool.quarantine(path, logger: logger)
         logger.warning("unreadable file in spool moved to quarantine", metadata: [
             "catalog.file": "\(path)", "catalog.quarantine": "\(destination ?? "(not moved)")",
             "catalog.error": "\(reason)",

@@ -36,13 +36,13 @@ struct Findings: ParsableCommand {
     func run() throws {
         let config = options.load()
         let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let spool = Spool(dataDirectory: config.node.dataDirectoryURL(relativeTo: base))
-        guard FileManager.default.fileExists(atPath: spool.catalogPath) else {
-            fail("no catalog at \(spool.catalogPath) (has the node run with this data_dir?)", code: 1)
+        let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
+        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
+            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
         }
         let rows: [FindingRow]
         do {
-            let catalog = try Catalog(readOnlyPath: spool.catalogPath, logger: Logger(label: "autoseg.findings"))
+            let catalog = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: Logger(label: "autoseg.findings"))
             rows = try catalog.findings(since: since.flatMap(Self.parseDate), withPatient: withPatient)
         } catch {
             fail("\(error)", code: 1)

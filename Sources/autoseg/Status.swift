@@ -15,13 +15,13 @@ struct Status: ParsableCommand {
     func run() throws {
         let config = options.load()
         let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let spool = Spool(dataDirectory: config.node.dataDirectoryURL(relativeTo: base))
-        guard FileManager.default.fileExists(atPath: spool.catalogPath) else {
-            fail("no catalog at \(spool.catalogPath) (has the node run with this data_dir?)", code: 1)
+        let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
+        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
+            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
         }
         let logger = Logger(label: "autoseg.status")
         do {
-            let catalog = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
+            let catalog = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
             let counts = try catalog.counts()
             let studies = try catalog.recentStudies(limit: limit)
             let work = try catalog.workCounts()
@@ -30,7 +30,7 @@ struct Status: ParsableCommand {
             let now = Date().timeIntervalSince1970
             if json {
                 let payload: [String: Any] = [
-                    "data_dir": spool.dataDirectory.path,
+                    "data_dir": dataDirectory.root.path,
                     "patients": counts.patients, "studies": counts.studies, "series": counts.series,
                     "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes,
                     "recent_studies": studies.map { s -> [String: Any] in
@@ -46,7 +46,7 @@ struct Status: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("data_dir   \(spool.dataDirectory.path)")
+                print("data_dir   \(dataDirectory.root.path)")
                 print("patients   \(counts.patients)")
                 print("studies    \(counts.studies)")
                 print("series     \(counts.series)")

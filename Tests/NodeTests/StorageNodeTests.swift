@@ -88,8 +88,8 @@ final class StorageNodeTests: XCTestCase {
             XCTAssertEqual(stored.record.filePath,
                            "spool/1.2.826.0.1.3680043.8.498.7/1.2.826.0.1.3680043.8.498.7.1/1.2.826.0.1.3680043.8.498.7.1.3.dcm")
             XCTAssertEqual(stored.record.callingAE, "MOD1")
-            XCTAssertTrue(FileManager.default.fileExists(atPath: node.spool.absolutePath(relative: stored.record.filePath)))
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.spool.incomingDirectory.path), [])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: node.dataDirectory.url(of: stored.record.filePath).path))
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.dataDirectory.incomingDirectory.path), [])
         }
     }
 
@@ -102,8 +102,8 @@ final class StorageNodeTests: XCTestCase {
             XCTAssertEqual(r.status, .cannotUnderstand)
             XCTAssertEqual(try node.catalog.counts().instances, 0)
             XCTAssertFalse(FileManager.default.fileExists(
-                atPath: node.spool.spoolDirectory.appendingPathComponent("1.2.826.0.1.3680043.8.498.9").path))
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.spool.incomingDirectory.path), [])
+                atPath: node.dataDirectory.spoolDirectory.appendingPathComponent("1.2.826.0.1.3680043.8.498.9").path))
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.dataDirectory.incomingDirectory.path), [])
         }
     }
 

@@ -23,7 +23,7 @@ final class IngestService: StorageSCPDelegate {
         var rejectedAssociations = 0
     }
 
-    let spool: Spool
+    let dataDirectory: DataDirectory
     let policy: Policy
     private let committer: GroupCommitter
     private let logger: Logger
@@ -31,10 +31,10 @@ final class IngestService: StorageSCPDelegate {
     /// Called after each durable store (e.g. to feed series completion later).
     private let onStored: @Sendable (InstanceRecord) -> Void
 
-    init(spool: Spool, policy: Policy, committer: GroupCommitter, logger: Logger,
+    init(dataDirectory: DataDirectory, policy: Policy, committer: GroupCommitter, logger: Logger,
          onStored: @escaping @Sendable (InstanceRecord) -> Void = { _ in })
     {
-        self.spool = spool
+        self.dataDirectory = dataDirectory
         self.policy = policy
         self.committer = committer
         self.logger = logger
@@ -45,7 +45,7 @@ final class IngestService: StorageSCPDelegate {
 
     private func diskIsLow() -> (low: Bool, freeMB: UInt64) {
         guard policy.minFreeBytes > 0 else { return (false, 0) }
-        let free = FileSystem.freeBytes(spool.dataDirectory.path) ?? 0
+        let free = FileSystem.freeBytes(dataDirectory.root.path) ?? 0
         return (free < policy.minFreeBytes, free / (1024 * 1024))
     }
 
@@ -84,9 +84,9 @@ final class IngestService: StorageSCPDelegate {
             try? FileManager.default.removeItem(atPath: r.tempPath)
             return refuse(r, .cannotUnderstand, "invalid \(name) '\(uid.prefix(80))'")
         }
-        let relative = Spool.relativePath(
+        let relative = DataDirectory.instancePath(
             study: info.studyInstanceUID, series: info.seriesInstanceUID, instance: info.sopInstanceUID)
-        let destination = spool.absolutePath(relative: relative)
+        let destination = dataDirectory.url(of: relative).path
         let seriesDirectory = (destination as NSString).deletingLastPathComponent
         var replaced = false
         do {

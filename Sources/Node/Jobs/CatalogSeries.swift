@@ -7,7 +7,7 @@ import Pipeline
 /// relative in the catalog, absolute here) and the header of its first file.
 struct CatalogSeries: Sendable {
     let catalog: Catalog
-    let dataDirectory: URL
+    let dataDirectory: DataDirectory
 
     /// The series, or nil when it has no stored instance.
     func scanned(_ seriesUID: String, study: String) throws -> ScannedSeries? {
@@ -16,7 +16,7 @@ struct CatalogSeries: Sendable {
 
     /// The same, for `files` (data-dir-relative) already read from the catalog.
     func scanned(_ seriesUID: String, study: String, files relative: [String]) throws -> ScannedSeries? {
-        let files = relative.map { dataDirectory.appendingPathComponent($0).path }
+        let files = relative.map { dataDirectory.url(of: $0).path }
         guard let first = files.first else { return nil }
         let info = try FileInfo.read(path: first)
         return ScannedSeries(seriesInstanceUID: seriesUID, studyInstanceUID: study, files: files, first: info)

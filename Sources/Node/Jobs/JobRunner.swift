@@ -14,18 +14,11 @@ import Results
 struct JobRunner: Sendable {
     let catalog: Catalog
     let series: CatalogSeries
-    let spool: Spool
+    let dataDirectory: DataDirectory
     let executor: AnalysisExecutor
     let peers: [Peer]
     let logger: Logger
 
-    var outboxDirectory: URL { spool.dataDirectory.appendingPathComponent("outbox") }
-
-    /// Creates the outbox and its work folder.
-    func prepare() throws {
-        try FileManager.default.createDirectory(at: outboxDirectory.appendingPathComponent(".work"),
-                                                withIntermediateDirectories: true)
-    }
 
     /// Runs `job` and records how it ended. Returns true when it is done with results to deliver.
     func run(_ job: JobRecord, worker: Int) -> Bool {
@@ -97,7 +90,7 @@ struct JobRunner: Sendable {
         meta["job.input_hash"] = "\(hash)"
 
         let plan = PlannedAnalysis(analyzer: kind, series: inputs, rule: job.rule)
-        let work = outboxDirectory.appendingPathComponent(".work/job-\(job.id)")
+        let work = dataDirectory.workDirectory(job: job.id)
         try? FileManager.default.removeItem(at: work)
         let stageMeta = meta
         let outcome = executor.run(plan, resultsInto: work) { event in log(event, meta: stageMeta) }
@@ -120,12 +113,12 @@ struct JobRunner: Sendable {
         do {
             for w in outcome.written {
                 try FileSystem.syncFile(w.path)
-                let name = "\(w.sopInstanceUID).dcm"
-                try FileSystem.rename(w.path, outboxDirectory.appendingPathComponent(name).path)
+                let relative = DataDirectory.resultPath(sopInstanceUID: w.sopInstanceUID)
+                try FileSystem.rename(w.path, dataDirectory.url(of: relative).path)
                 records.append(ResultRecord(sopInstanceUID: w.sopInstanceUID, seriesInstanceUID: w.seriesInstanceUID,
-                                            sopClassUID: w.sopClassUID, kind: w.kind.rawValue, filePath: "outbox/\(name)"))
+                                            sopClassUID: w.sopClassUID, kind: w.kind.rawValue, filePath: relative))
             }
-            try FileSystem.syncDirectory(outboxDirectory.path)
+            try FileSystem.syncDirectory(dataDirectory.outboxDirectory.path)
             try? FileManager.default.removeItem(at: work)
         } catch {
             result.encodeSeconds = outcome.writeSeconds + Date().timeIntervalSince(t)

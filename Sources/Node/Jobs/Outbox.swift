@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// lets a send in progress finish.
 final class Outbox: Service, @unchecked Sendable {
     let catalog: Catalog
-    let spool: Spool
+    let dataDirectory: DataDirectory
     let config: NodeConfig
     /// Client credentials for `[[peers]]` with `tls = true` (nil: none configured).
     let deliveryTLS: TLSConfiguration?
@@ -18,10 +18,10 @@ final class Outbox: Service, @unchecked Sendable {
     /// Rung by the workers when results are ready.
     let threads = ServiceThreads(name: "autoseg-outbox")
 
-    init(config: NodeConfig, catalog: Catalog, spool: Spool, deliveryTLS: TLSConfiguration?, logger: Logger) {
+    init(config: NodeConfig, catalog: Catalog, dataDirectory: DataDirectory, deliveryTLS: TLSConfiguration?, logger: Logger) {
         self.config = config
         self.catalog = catalog
-        self.spool = spool
+        self.dataDirectory = dataDirectory
         self.deliveryTLS = deliveryTLS
         self.logger = logger
     }
@@ -62,7 +62,7 @@ final class Outbox: Service, @unchecked Sendable {
         var byPath: [String: DeliveryRecord] = [:]
         var paths: [String] = []
         for d in items {
-            let path = spool.dataDirectory.appendingPathComponent(d.filePath).path
+            let path = dataDirectory.url(of: d.filePath).path
             if FileManager.default.fileExists(atPath: path) {
                 byPath[path] = d
                 paths.append(path)

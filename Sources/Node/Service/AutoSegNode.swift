@@ -13,7 +13,7 @@ import UnixSignals
 /// workers (analyses in progress finish) and last the outbox (a send in progress finishes).
 public final class AutoSegNode: Sendable {
     public let config: NodeConfig
-    public let spool: Spool
+    public let dataDirectory: DataDirectory
     /// The catalog the node writes (ingest, scheduler, workers, outbox).
     public let catalog: Catalog
     let ingest: IngestService
@@ -28,26 +28,25 @@ public final class AutoSegNode: Sendable {
     /// Every service, in start order.
     public var services: [any Service] { [outbox, workers, scheduler, dicom] + (http.map { [$0] } ?? []) }
 
-    init(config: NodeConfig, spool: Spool, catalog: Catalog, ingest: IngestService, committer: GroupCommitter,
+    init(config: NodeConfig, dataDirectory: DataDirectory, catalog: Catalog, ingest: IngestService, committer: GroupCommitter,
          tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, logger: Logger) throws {
         self.config = config
-        self.spool = spool
+        self.dataDirectory = dataDirectory
         self.catalog = catalog
         self.ingest = ingest
-        dicom = DICOMService(config: config, spool: spool, ingest: ingest, committer: committer, tls: tls, logger: logger)
-        outbox = Outbox(config: config, catalog: catalog, spool: spool, deliveryTLS: deliveryTLS, logger: logger)
-        let series = CatalogSeries(catalog: catalog, dataDirectory: spool.dataDirectory)
-        let runner = JobRunner(catalog: catalog, series: series, spool: spool,
+        dicom = DICOMService(config: config, dataDirectory: dataDirectory, ingest: ingest, committer: committer, tls: tls, logger: logger)
+        outbox = Outbox(config: config, catalog: catalog, dataDirectory: dataDirectory, deliveryTLS: deliveryTLS, logger: logger)
+        let series = CatalogSeries(catalog: catalog, dataDirectory: dataDirectory)
+        let runner = JobRunner(catalog: catalog, series: series, dataDirectory: dataDirectory,
                                executor: AnalysisExecutor(resultOptions: ResultOptions(keyImages: config.pipeline.keyImages)),
                                peers: config.peers, logger: logger)
-        do { try runner.prepare() } catch { throw NodeError.startup("cannot create the outbox: \(error)") }
         workers = WorkerPool(config: config, catalog: catalog, runner: runner, outbox: outbox.threads, logger: logger)
         scheduler = CompletionScheduler(catalog: catalog, series: series, rules: config.rules,
                                         stableSeconds: config.pipeline.stableSeconds, workers: workers.threads, logger: logger)
         if config.http.port != 0 {
-            let reader = try Catalog(readOnlyPath: spool.catalogPath, logger: logger)
+            let reader = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
             http = StatusServer.application(
-                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, spool: spool), logger: logger)
+                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, dataDirectory: dataDirectory), logger: logger)
         } else {
             http = nil
         }
@@ -92,20 +91,20 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Log
     if let deliveryTLS {
         do throws(DICOMError) { try deliveryTLS.check(asServer: false) } catch { throw NodeError.startup(error.message) }
     }
-    let spool = Spool(dataDirectory: config.node.dataDirectoryURL(relativeTo: base))
-    do { try spool.prepare() } catch {
+    let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
+    do { try dataDirectory.prepare() } catch {
         throw NodeError.startup("cannot create data_dir folders: \(error)")
     }
-    let catalog = try Catalog(path: spool.catalogPath, logger: logger)
-    try reconcile(catalog, spool: spool, logger: logger)
+    let catalog = try Catalog(path: dataDirectory.catalogPath, logger: logger)
+    try reconcile(catalog, dataDirectory: dataDirectory, logger: logger)
     let committer = GroupCommitter(catalog: catalog, logger: logger)
     let ingest = IngestService(
-        spool: spool,
+        dataDirectory: dataDirectory,
         policy: .init(aeTitle: config.node.aeTitle, allowedCallers: config.security.allowedCallers,
                       minFreeBytes: UInt64(config.node.minFreeMB) * 1_048_576),
         committer: committer, logger: logger)
     do {
-        return try AutoSegNode(config: config, spool: spool, catalog: catalog, ingest: ingest, committer: committer,
+        return try AutoSegNode(config: config, dataDirectory: dataDirectory, catalog: catalog, ingest: ingest, committer: committer,
                                tls: tls, deliveryTLS: deliveryTLS, logger: logger)
     } catch {
         committer.stop()
@@ -115,10 +114,10 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Log
 
 /// Brings the catalog in line with the spool (files added, vanished files flagged, leftover
 /// temp files removed) before any service starts.
-private func reconcile(_ catalog: Catalog, spool: Spool, logger: Logger) throws {
-    let report = try catalog.reconcile(dataDir: spool.dataDirectory) { url in
+private func reconcile(_ catalog: Catalog, dataDirectory: DataDirectory, logger: Logger) throws {
+    let report = try catalog.reconcile(spool: dataDirectory) { url in
         let info = try FileInfo.read(path: url.path)
-        return InstanceRecord(info, filePath: spool.relativePath(of: url))
+        return InstanceRecord(info, filePath: dataDirectory.relativePath(of: url))
     }
     logger.info("spool reconciled", metadata: [
         "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// `shutdown_grace`), and flushes the group committer.
 public final class DICOMService: Service, @unchecked Sendable {
     let config: NodeConfig
-    let spool: Spool
+    let dataDirectory: DataDirectory
     let ingest: IngestService
     let committer: GroupCommitter
     let logger: Logger
@@ -18,10 +18,10 @@ public final class DICOMService: Service, @unchecked Sendable {
     private let started = DispatchSemaphore(value: 0)
     private let portBox = PortBox()
 
-    init(config: NodeConfig, spool: Spool, ingest: IngestService, committer: GroupCommitter, tls: TLSConfiguration?,
+    init(config: NodeConfig, dataDirectory: DataDirectory, ingest: IngestService, committer: GroupCommitter, tls: TLSConfiguration?,
          logger: Logger) {
         self.config = config
-        self.spool = spool
+        self.dataDirectory = dataDirectory
         self.ingest = ingest
         self.committer = committer
         self.tls = tls
@@ -44,7 +44,7 @@ public final class DICOMService: Service, @unchecked Sendable {
                     aeTitle: config.node.aeTitle, port: config.node.port,
                     maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
                     acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
-                    incomingDirectory: spool.incomingDirectory.path, tls: tls),
+                    incomingDirectory: dataDirectory.incomingDirectory.path, tls: tls),
                 delegate: ingest)
         } catch {
             committer.stop()
@@ -54,7 +54,7 @@ public final class DICOMService: Service, @unchecked Sendable {
         started.signal()
         logger.info("AutoSeg listening", metadata: [
             "dicom.ae_title": "\(config.node.aeTitle)", "dicom.port": "\(scp.port)",
-            "node.data_dir": "\(spool.dataDirectory.path)", "dicom.max_associations": "\(config.node.maxAssociations)",
+            "node.data_dir": "\(dataDirectory.root.path)", "dicom.max_associations": "\(config.node.maxAssociations)",
             "dicom.max_pdu": "\(config.node.maxPDU)", "node.min_free_mb": "\(config.node.minFreeMB)",
             "dicom.tls": "\(tls == nil ? "off" : (tls?.caFile == nil ? "on" : "on, peer certificate required"))",
         ])

@@ -111,7 +111,7 @@ public enum StatusServer {
         metric("autoseg_job_stage_seconds_sum", "counter", "Seconds spent per stage by done jobs.", stageSamples)
         metric("autoseg_jobs_done_total", "counter", "Done jobs per analyzer.",
                totals.map { ("{analyzer=\"\($0.analyzer)\"}", Double($0.jobs)) })
-        if let free = FileSystem.freeBytes(node.spool.dataDirectory.path) {
+        if let free = FileSystem.freeBytes(node.dataDirectory.root.path) {
             metric("autoseg_data_dir_free_bytes", "gauge", "Free bytes in data_dir.", [("", Double(free))])
         }
         return out
@@ -125,5 +125,5 @@ struct StatusSource: Sendable {
     let catalog: Catalog
     let ingest: IngestService
     let dicom: DICOMService
-    let spool: Spool
+    let dataDirectory: DataDirectory
 }

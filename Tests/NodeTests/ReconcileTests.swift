@@ -1,31 +1,34 @@
 import Catalog
+import CatalogTestSupport
 import Foundation
 import XCTest
+@testable import Node
 
+/// `Catalog.reconcile(spool:reader:)` against a real `DataDirectory` (fake files, real folders).
 final class ReconcileTests: XCTestCase {
     private var logs = LogCapture()
-    private var dataDir: URL!
+    private var data: DataDirectory!
     private var catalog: Catalog!
     private let files = FileManager.default
 
     override func setUpWithError() throws {
         logs = LogCapture()
-        dataDir = try makeTemporaryDirectory(self)
-        try files.createDirectory(at: dataDir.appendingPathComponent("spool/.incoming"), withIntermediateDirectories: true)
-        catalog = try Catalog(path: dataDir.appendingPathComponent("autoseg.sqlite").path, logger: logs.logger())
+        data = DataDirectory(root: try makeTemporaryDirectory(self))
+        try data.prepare()
+        catalog = try Catalog(path: data.catalogPath, logger: logs.logger())
     }
 
     private func reconcile() throws -> ReconcileReport {
-        try catalog.reconcile(dataDir: dataDir, reader: FakeFile.read)
+        try catalog.reconcile(spool: data, reader: FakeFile.read)
     }
 
     private func exists(_ relative: String) -> Bool {
-        files.fileExists(atPath: dataDir.appendingPathComponent(relative).path)
+        files.fileExists(atPath: data.url(of: relative).path)
     }
 
     func testUncataloguedFilesAreAdded() throws {
         let records = (1...3).map { makeRecord(sop: $0) } + [makeRecord(sop: 1, series: 2, study: 2)]
-        for record in records { try FakeFile.write(record, in: dataDir, padding: 10 * record.instanceNumber!) }
+        for record in records { try FakeFile.write(record, in: data, padding: 10 * record.instanceNumber!) }
 
         let report = try reconcile()
         XCTAssertEqual(report.scanned, 4)
@@ -40,7 +43,7 @@ final class ReconcileTests: XCTestCase {
             let stored = try XCTUnwrap(try catalog.instance(sopInstanceUID: record.sopInstanceUID))
             XCTAssertEqual(stored.status, .stored)
             XCTAssertEqual(stored.record.filePath, record.filePath, "path relative to the data dir, from the walk")
-            let size = try files.attributesOfItem(atPath: dataDir.appendingPathComponent(record.filePath).path)[.size]
+            let size = try files.attributesOfItem(atPath: data.url(of: record.filePath).path)[.size]
             XCTAssertEqual(stored.record.fileSize, (size as? NSNumber)?.int64Value, "size from the disk")
             XCTAssertEqual(stored.record.callingAE, "")
             XCTAssertEqual(stored.record.remoteHost, "")
@@ -54,10 +57,10 @@ final class ReconcileTests: XCTestCase {
 
     func testFilesStoredByIngestAreNotReadAgain() throws {
         let record = makeRecord(sop: 1, callingAE: "CT1")
-        try FakeFile.write(record, in: dataDir)
+        try FakeFile.write(record, in: data)
         try catalog.recordInstances([record])
         var readerCalls = 0
-        let report = try catalog.reconcile(dataDir: dataDir) { url in
+        let report = try catalog.reconcile(spool: data) { url in
             readerCalls += 1
             return try FakeFile.read(url)
         }
@@ -69,8 +72,8 @@ final class ReconcileTests: XCTestCase {
     func testDeletedFileBecomesMissingAndComesBack() throws {
         let kept = makeRecord(sop: 1)
         let lost = makeRecord(sop: 2, size: 500)
-        try FakeFile.write(kept, in: dataDir)
-        let lostURL = try FakeFile.write(lost, in: dataDir)
+        try FakeFile.write(kept, in: data)
+        let lostURL = try FakeFile.write(lost, in: data)
         try catalog.recordInstances([kept, lost])
         let saved = try Data(contentsOf: lostURL)
         try files.removeItem(at: lostURL)
@@ -109,13 +112,13 @@ final class ReconcileTests: XCTestCase {
 
     func testUnreadableFileIsMovedToQuarantine() throws {
         let good = makeRecord(sop: 1)
-        try FakeFile.write(good, in: dataDir)
+        try FakeFile.write(good, in: data)
         let junkPath = "spool/1.2.3/1.2.3.4/1.2.3.4.5.dcm"
-        try FakeFile.writeRaw("\u{0}\u{1}not dicom", at: junkPath, in: dataDir)
+        try FakeFile.writeRaw("\u{0}\u{1}not dicom", at: junkPath, in: data)
         var noUID = makeRecord(sop: 2)
         noUID.sopInstanceUID = ""
         noUID.filePath = "spool/\(noUID.studyInstanceUID)/\(noUID.seriesInstanceUID)/nouid.dcm"
-        try FakeFile.write(noUID, in: dataDir)
+        try FakeFile.write(noUID, in: data)
 
         let report = try reconcile()
         XCTAssertEqual(report.scanned, 3)
@@ -123,7 +126,7 @@ final class ReconcileTests: XCTestCase {
         XCTAssertEqual(report.unreadable, 2)
         XCTAssertFalse(exists(junkPath))
         XCTAssertFalse(exists(noUID.filePath))
-        let moved = dataDir.appendingPathComponent("quarantine/1.2.3/1.2.3.4/1.2.3.4.5.dcm")
+        let moved = data.url(of: "quarantine/1.2.3/1.2.3.4/1.2.3.4.5.dcm")
         XCTAssertEqual(try String(contentsOf: moved, encoding: .utf8), "\u{0}\u{1}not dicom", "moved, never altered")
         XCTAssertTrue(exists("quarantine/\(noUID.studyInstanceUID)/\(noUID.seriesInstanceUID)/nouid.dcm"))
         let warnings = logs.entries(containing: "quarantine").filter { $0.level == .warning }
@@ -132,18 +135,18 @@ final class ReconcileTests: XCTestCase {
         XCTAssertEqual(try catalog.counts().instances, 1)
 
         // A second unreadable file of the same name does not overwrite the first.
-        try FakeFile.writeRaw("again", at: junkPath, in: dataDir)
+        try FakeFile.writeRaw("again", at: junkPath, in: data)
         XCTAssertEqual(try reconcile().unreadable, 1)
         XCTAssertTrue(exists("quarantine/1.2.3/1.2.3.4/1.2.3.4.5.1.dcm"))
         XCTAssertEqual(try String(contentsOf: moved, encoding: .utf8), "\u{0}\u{1}not dicom")
     }
 
     func testTemporaryFilesInIncomingAreRemoved() throws {
-        try FakeFile.writeRaw("partial", at: "spool/.incoming/3-1.part", in: dataDir)
-        try FakeFile.writeRaw("partial", at: "spool/.incoming/nested/3-2.part", in: dataDir)
-        try FakeFile.writeRaw("keep", at: "spool/.incoming/notes.txt", in: dataDir)
+        try FakeFile.writeRaw("partial", at: "spool/.incoming/3-1.part", in: data)
+        try FakeFile.writeRaw("partial", at: "spool/.incoming/nested/3-2.part", in: data)
+        try FakeFile.writeRaw("keep", at: "spool/.incoming/notes.txt", in: data)
         let inIncoming = makeRecord(sop: 9)
-        try FakeFile.writeRaw(FakeFile.magic, at: "spool/.incoming/\(inIncoming.sopInstanceUID).dcm", in: dataDir)
+        try FakeFile.writeRaw(FakeFile.magic, at: "spool/.incoming/\(inIncoming.sopInstanceUID).dcm", in: data)
 
         let report = try reconcile()
         XCTAssertEqual(report.tempFilesRemoved, 2)
@@ -155,11 +158,11 @@ final class ReconcileTests: XCTestCase {
     }
 
     func testOnlyTheSpoolLayoutIsScanned() throws {
-        try FakeFile.writeRaw(FakeFile.magic, at: "spool/top.dcm", in: dataDir)
-        try FakeFile.writeRaw(FakeFile.magic, at: "spool/1.2/second.dcm", in: dataDir)
-        try FakeFile.writeRaw(FakeFile.magic, at: "spool/1.2/1.2.3/4/too-deep.dcm", in: dataDir)
-        try FakeFile.writeRaw("x", at: "spool/1.2/1.2.3/notes.txt", in: dataDir)
-        try FakeFile.write(makeRecord(sop: 1), in: dataDir)
+        try FakeFile.writeRaw(FakeFile.magic, at: "spool/top.dcm", in: data)
+        try FakeFile.writeRaw(FakeFile.magic, at: "spool/1.2/second.dcm", in: data)
+        try FakeFile.writeRaw(FakeFile.magic, at: "spool/1.2/1.2.3/4/too-deep.dcm", in: data)
+        try FakeFile.writeRaw("x", at: "spool/1.2/1.2.3/notes.txt", in: data)
+        try FakeFile.write(makeRecord(sop: 1), in: data)
         let report = try reconcile()
         XCTAssertEqual(report.scanned, 1)
         XCTAssertEqual(report.added, 1)
@@ -169,11 +172,11 @@ final class ReconcileTests: XCTestCase {
 
     func testCopyOfACataloguedInstanceElsewhereIsLeftAlone() throws {
         let record = makeRecord(sop: 1)
-        try FakeFile.write(record, in: dataDir)
+        try FakeFile.write(record, in: data)
         try catalog.recordInstances([record])
         var copy = record
         copy.filePath = "spool/\(record.studyInstanceUID)/9.9/\(record.sopInstanceUID).dcm"
-        try FakeFile.write(copy, in: dataDir)
+        try FakeFile.write(copy, in: data)
 
         let report = try reconcile()
         XCTAssertEqual(report.duplicates, 1)
@@ -188,7 +191,7 @@ final class ReconcileTests: XCTestCase {
         try catalog.recordInstances([record])  // its file was never written: it is gone
         var moved = record
         moved.filePath = "spool/\(record.studyInstanceUID)/\(record.seriesInstanceUID)/renamed.dcm"
-        try FakeFile.write(moved, in: dataDir)
+        try FakeFile.write(moved, in: data)
 
         let report = try reconcile()
         XCTAssertEqual(report.added, 1)
@@ -200,7 +203,7 @@ final class ReconcileTests: XCTestCase {
 
     func testMissingSpoolFolderMarksEverythingMissing() throws {
         try catalog.recordInstances([makeRecord(sop: 1), makeRecord(sop: 2)])
-        try files.removeItem(at: dataDir.appendingPathComponent("spool"))
+        try files.removeItem(at: data.spoolDirectory)
         let report = try reconcile()
         XCTAssertEqual(report.scanned, 0)
         XCTAssertEqual(report.markedMissing, 2)
@@ -212,7 +215,7 @@ final class ReconcileTests: XCTestCase {
     func testFiveThousandFiles() throws {
         let total = 5_000
         for i in 0..<total {
-            try FakeFile.write(makeRecord(sop: i, series: i / 500, study: i / 2500), in: dataDir)
+            try FakeFile.write(makeRecord(sop: i, series: i / 500, study: i / 2500), in: data)
         }
         let report = try reconcile()
         XCTAssertEqual(report.scanned, total)
