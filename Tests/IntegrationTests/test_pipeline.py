@@ -548,3 +548,30 @@ def test_sigterm_during_analysis_finishes_the_job_then_exits(node_factory, pacs,
     if j[0]["state"] == "done":
         node.start()
         wait_delivered(node)
+
+
+def test_node_and_run_report_the_same_loader_warnings(node_factory, pacs, autoseg_bin, tmp_path, tmp_path_factory):
+    """One analysis path: a series the loader accepts with a warning (irregular slice spacing)
+    is reported by `autoseg run` on stderr and by the node in its log, in the same words."""
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    first = pydicom.dcmread(files_of(src / "source")[0], stop_before_pixels=True)
+    count = len(files_of(src / "source"))
+
+    def shift(i, ds):  # the second half 0.3 spacing further: one step of 1.3x, no gap
+        if i >= count // 2:
+            p = [float(x) for x in ds.ImagePositionPatient]
+            ds.ImagePositionPatient = [p[0], p[1], p[2] + 0.3 * float(first.SliceThickness)]
+    uneven = tmp_path / "uneven"
+    uid = derived_series(src / "source", uneven, count, shift)
+    run = run_autoseg(autoseg_bin, "run", str(uneven), "--out", str(tmp_path / "out"), "--no-key-images")
+    assert run.returncode == 0, run.stderr
+    assert "slice spacing varies" in run.stderr, run.stderr
+    warning = next(line.split(": ", 1)[1] for line in run.stderr.splitlines() if "slice spacing varies" in line)
+
+    node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}])
+    send(node, uneven)
+    wait_jobs(node, 1)
+    log = node.log_text()
+    line = next((x for x in log.splitlines() if "series loaded with a warning" in x), None)
+    assert line is not None, node.log_tail()
+    assert f"load.series_uid={uid}" in line and warning in line, line
