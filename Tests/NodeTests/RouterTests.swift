@@ -9,12 +9,6 @@ import Pipeline
 final class RouterTests: XCTestCase {
     private var dir: URL!
 
-    private var shippedConfigPath: String {
-        URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("conf/autoseg.toml").path
-    }
-
     override func setUpWithError() throws {
         try DICOMToolkit.initialize()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
