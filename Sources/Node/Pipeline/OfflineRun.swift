@@ -96,8 +96,7 @@ public struct OfflineRun: Sendable {
             return outcome
         }
         do throws(DICOMError) {
-            outcome.written = try ResultWriter.write(result: result, source: primary!, sourceHeader: plan.primary.files[0],
-                                                     outputDirectory: dir, options: resultOptions)
+            outcome.written = try ResultWriter.write(result: result, source: primary!, outputDirectory: dir, options: resultOptions)
         } catch {
             outcome.writeSeconds = now() - t2
             outcome.reason = "cannot write the DICOM results into \(dir.path): \(error)"

@@ -362,8 +362,7 @@ final class PipelineService: @unchecked Sendable {
         var records: [ResultRecord] = []
         do {
             try? FileManager.default.removeItem(at: work)
-            let written = try ResultWriter.write(result: result, source: primary!, sourceHeader: scanned[0].files[0],
-                                                 outputDirectory: work,
+            let written = try ResultWriter.write(result: result, source: primary!, outputDirectory: work,
                                                  options: ResultOptions(keyImages: config.pipeline.keyImages))
             for w in written {
                 try FileSystem.syncFile(w.path)
