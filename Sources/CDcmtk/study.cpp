@@ -165,7 +165,7 @@ void exportStudy(dk_study &study, dk_study_attributes &out) {
         }
         out.element_count = i + 1;
     }
-    // The facts SourceStudy answered; StudyInstanceUID only when results can join the study.
+    // The source facts results need; StudyInstanceUID only when results can join the study.
     const DcmTagKey answered[] = {
         DCM_StudyInstanceUID, DCM_FrameOfReferenceUID, DCM_SeriesInstanceUID, DCM_Modality, DCM_SeriesNumber,
         DCM_SliceThickness, DCM_BodyPartExamined, DCM_SOPClassUID, DCM_SeriesDescription,
