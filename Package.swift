@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "Imaging", exclude: ["README.md"], swiftSettings: optimizedInDebug),
         // Analyzers, phantoms and evaluation metrics. Depends on Imaging only.
         .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"], swiftSettings: optimizedInDebug),
-        // SEG, SR TID 1500 and key images from findings + the source series (through the bridge).
-        .target(name: "Results", dependencies: ["CDcmtk", "DICOM", "Analysis", "Imaging"], exclude: ["README.md"],
+        // SEG, SR TID 1500 and key images from findings + the source series (encoded by DICOM).
+        .target(name: "Results", dependencies: ["DICOM", "Analysis", "Imaging"], exclude: ["README.md"],
                 swiftSettings: optimizedInDebug),
         // The one analysis path of the node and of `autoseg run`: planning (scan, routing,
         // pairing) and execution (load → analyze → results). Not on Catalog or Node.

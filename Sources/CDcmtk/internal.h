@@ -14,6 +14,8 @@ void dk_copy(char *dst, size_t cap, const char *src);
 /// A string attribute with DICOM padding (spaces, NULs) trimmed; "" when absent.
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
+/// Fills `out` (allocating `out->frames`) from a header loaded at least up to Pixel Data (pixels.cpp).
+dk_status dk_fill_image_header(DcmFileFormat &ff, dk_image_header *out);
 
 class DcmTLSTransportLayer;
 /// OpenSSL set-up through DCMTK; once, from dk_global_init, before any thread.

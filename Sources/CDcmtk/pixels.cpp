@@ -262,6 +262,8 @@ dk_status decodeFrames(const char *path, uint32_t first, uint32_t count, float *
 
 } // namespace
 
+dk_status dk_fill_image_header(DcmFileFormat &ff, dk_image_header *out) { return fillHeader(ff, out); }
+
 extern "C" dk_status dk_image_header_read(const char *path, dk_image_header *out) {
     if (out == nullptr) return dk_error("no header to fill");
     memset(out, 0, sizeof(*out));

@@ -12,13 +12,19 @@
 #include <string>
 #include <vector>
 
-/// The cleaned patient/study attributes of a source (see dk_study_open).
+/// The patient/study attributes of a source: read and cleaned from a header (all three parts),
+/// or rebuilt from `dk_element`s for an encoder (`clean` only).
 struct dk_study {
     DcmItem clean;                         // attributes that passed their VR checks
     DcmItem info;                          // series-level facts of the source (not copied)
     std::vector<std::string> dropped;      // human-readable reasons
-    std::map<uint32_t, std::string> cache; // values handed out by dk_study_value
 };
+
+/// Rebuilds `out.clean` from the elements a caller passes to an encoder.
+dk_status dk_study_from(const dk_element *elements, size_t count, dk_study &out);
+
+/// The StudyInstanceUID of `study.clean`, trailing spaces trimmed.
+std::string dk_study_uid(const dk_study &study);
 
 /// Writes the study's cleaned attributes into `ds` (replacing what is there) and makes the
 /// type 2 patient/study attributes present (empty when the source had none or an invalid one).

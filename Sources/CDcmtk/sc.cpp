@@ -18,12 +18,16 @@ namespace {
 
 }  // namespace
 
-extern "C" dk_status dk_sc_write(const dk_study *study, const dk_sc_spec *spec, const char *path) {
+extern "C" dk_status dk_sc_write(const dk_element *studyElements, size_t study_count, const dk_sc_spec *spec,
+                                 const char *path) {
     try {
-        if (study == nullptr || spec == nullptr || path == nullptr || spec->pixels == nullptr || spec->rows == 0 ||
-            spec->columns == 0) {
+        if ((studyElements == nullptr && study_count > 0) || spec == nullptr || path == nullptr ||
+            spec->pixels == nullptr || spec->rows == 0 || spec->columns == 0) {
             return dk_error("dk_sc_write: missing study, pixels or size");
         }
+        dk_study study;
+        dk_status st = dk_study_from(studyElements, study_count, study);
+        if (!st.ok) return st;
         DcmFileFormat ff;
         DcmDataset *ds = ff.getDataset();
         std::string date, time;
@@ -78,7 +82,7 @@ extern "C" dk_status dk_sc_write(const dk_study *study, const dk_sc_spec *spec, 
         DK_TRY(ds->putAndInsertUint8Array(DCM_PixelData, spec->pixels,
                                           (unsigned long)spec->rows * spec->columns));
         // Patient, study, series identity.
-        DK_TRY(dk_apply_study(study, *ds, false));
+        DK_TRY(dk_apply_study(&study, *ds, false));
         DK_TRY(dk_apply_identity(spec->identity, *ds));
         return dk_save_atomic(ff, path);
     } catch (const std::exception &e) {

@@ -33,7 +33,7 @@ struct Source {
 
 struct dk_seg {
     std::unique_ptr<DcmSegmentation> doc;
-    dk_study study;  // a copy: the caller may free its study before saving
+    dk_study study;  // rebuilt from the caller's elements: they may be freed before saving
     std::vector<Source> sources;
     std::string date, time;
 };
@@ -73,10 +73,11 @@ OFCondition markSpatialLocationsPreserved(DcmDataset &ds) {
 
 }  // namespace
 
-extern "C" dk_status dk_seg_create(const dk_study *study, const dk_seg_spec *spec, dk_seg **out) {
+extern "C" dk_status dk_seg_create(const dk_element *study, size_t study_count, const dk_seg_spec *spec,
+                                   dk_seg **out) {
     if (out) *out = nullptr;
     try {
-        if (study == nullptr || spec == nullptr || out == nullptr || spec->rows == 0 || spec->columns == 0 ||
+        if ((study == nullptr && study_count > 0) || spec == nullptr || out == nullptr || spec->rows == 0 || spec->columns == 0 ||
             spec->source_count == 0 || spec->sources == nullptr) {
             return dk_error("dk_seg_create: missing study, grid or sources");
         }
@@ -92,10 +93,11 @@ extern "C" dk_status dk_seg_create(const dk_study *study, const dk_seg_spec *spe
         seg->doc.reset(raw);
         DcmSegmentation &doc = *seg->doc;
         dk_now(seg->date, seg->time);
-        seg->study.clean = study->clean;
+        dk_status st = dk_study_from(study, study_count, seg->study);
+        if (!st.ok) return st;
 
         // Patient, study and frame of reference from the cleaned source attributes.
-        DK_TRY(doc.importHierarchy(const_cast<DcmItem &>(study->clean), OFTrue, OFTrue, OFTrue, OFFalse, OFTrue));
+        DK_TRY(doc.importHierarchy(seg->study.clean, OFTrue, OFTrue, OFTrue, OFFalse, OFTrue));
         DK_TRY(doc.setEquipmentInfo(equipment));
         DK_TRY(doc.getFrameOfReference().setFrameOfReferenceUID(dk_str(spec->frame_of_reference_uid)));
         DK_TRY(doc.getSeries().setSeriesInstanceUID(dk_str(id.series_instance_uid)));

@@ -157,9 +157,15 @@ dk_status buildReport(TID1500_MeasurementReport &report, const dk_sr_spec &spec)
 
 }  // namespace
 
-extern "C" dk_status dk_sr_write(const dk_study *study, const dk_sr_spec *spec, const char *path) {
+extern "C" dk_status dk_sr_write(const dk_element *studyElements, size_t study_count, const dk_sr_spec *spec,
+                                 const char *path) {
     try {
-        if (study == nullptr || spec == nullptr || path == nullptr) return dk_error("dk_sr_write: missing argument");
+        if ((studyElements == nullptr && study_count > 0) || spec == nullptr || path == nullptr) {
+            return dk_error("dk_sr_write: missing argument");
+        }
+        dk_study study;
+        dk_status st = dk_study_from(studyElements, study_count, study);
+        if (!st.ok) return st;
         TID1500_MeasurementReport report(CMR_CID7021::ImagingMeasurementReport);
         dk_status s = buildReport(report, *spec);
         if (!s.ok) return s;
@@ -167,7 +173,8 @@ extern "C" dk_status dk_sr_write(const dk_study *study, const dk_sr_spec *spec, 
         DSRDocument doc;
         DK_TRY("document tree", doc.setTreeFromRootTemplate(report, OFTrue));
         DK_TRY("document type", doc.changeDocumentType(DSRTypes::DT_Comprehensive3DSR));
-        const char *studyUID = dk_study_value(study, 0x0020, 0x000D);
+        const std::string studyUIDValue = dk_study_uid(study);
+        const char *studyUID = studyUIDValue.c_str();
         DK_TRY("study", doc.createNewSeriesInStudy(studyUID));
         std::string date, time;
         dk_now(date, time);
@@ -194,7 +201,7 @@ extern "C" dk_status dk_sr_write(const dk_study *study, const dk_sr_spec *spec, 
         DcmFileFormat ff;
         DcmDataset *ds = ff.getDataset();
         DK_TRY("write", doc.write(*ds));
-        DK_TRY("patient/study", dk_apply_study(study, *ds, false));
+        DK_TRY("patient/study", dk_apply_study(&study, *ds, false));
         DK_TRY("identity", dk_apply_identity(spec->identity, *ds));
         return dk_save_atomic(ff, path);
     } catch (const std::exception &e) {

@@ -4,11 +4,13 @@
 
 #include "dcmtk/dcmdata/dcdeftag.h"
 #include "dcmtk/dcmdata/dcfilefo.h"
+#include "dcmtk/dcmdata/dcbytstr.h"
 #include "dcmtk/dcmdata/dcvr.h"
 #include "dcmtk/dcmdata/dcvrda.h"
 #include "dcmtk/dcmdata/dcvrtm.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -97,72 +99,168 @@ std::string problem(DcmElement *e, const Copied &c) {
     return "";
 }
 
+/// The value of `tag`: the cleaned one, else the fact as read, trailing
+/// spaces trimmed.
+std::string valueOf(dk_study &study, const DcmTagKey &tag) {
+    OFString value;
+    if (study.clean.findAndGetOFStringArray(tag, value).bad()) study.info.findAndGetOFStringArray(tag, value);
+    while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
+    return value.c_str();
+}
+
+char *copyBytes(const char *bytes, size_t length) {
+    char *p = static_cast<char *>(malloc(length + 1));
+    if (p == nullptr) throw std::bad_alloc();
+    if (length > 0) memcpy(p, bytes, length);
+    p[length] = 0;
+    return p;
+}
+
+void setElement(dk_element &out, const DcmTagKey &tag, const char *vr, const char *bytes, size_t length) {
+    out.group = tag.getGroup();
+    out.element = tag.getElement();
+    snprintf(out.vr, sizeof(out.vr), "%s", vr);
+    out.length = length;
+    out.value = copyBytes(bytes, length);
+}
+
+/// Reads the copied attributes of `src` into `study`: the clean ones, the reasons for the rest.
+void readStudy(DcmDataset &src, dk_study &study) {
+    for (const Copied &c : copied) {
+        DcmElement *e = nullptr;
+        if (src.findAndGetElement(c.tag, e).bad() || e == nullptr) continue;
+        std::string why = problem(e, c);
+        if (why.empty()) {
+            study.clean.insert(OFstatic_cast(DcmElement *, e->clone()), OFTrue);
+        } else {
+            OFString value;
+            e->getOFStringArray(value);
+            char tag[16];
+            snprintf(tag, sizeof(tag), "(%04x,%04x)", c.tag.getGroup(), c.tag.getElement());
+            study.dropped.push_back(std::string(tag) + " " + c.name + " '" + value.c_str() + "' " + why);
+        }
+    }
+    for (const DcmTagKey &t : facts) src.findAndInsertCopyOfElement(t, &study.info);
+}
+
+/// The cleaned attributes as they are stored (string values raw: no normalisation, so that
+/// an encoder writes back exactly the bytes the source had), the facts and the reasons.
+void exportStudy(dk_study &study, dk_study_attributes &out) {
+    size_t n = study.clean.card();
+    out.elements = static_cast<dk_element *>(calloc(n > 0 ? n : 1, sizeof(dk_element)));
+    if (out.elements == nullptr) throw std::bad_alloc();
+    for (size_t i = 0; i < n; i++) {
+        DcmElement *e = study.clean.getElement(OFstatic_cast(unsigned long, i));
+        DcmVR vr(e->getVR());
+        DcmByteString *text = dynamic_cast<DcmByteString *>(e);
+        if (text != nullptr) {
+            char *bytes = nullptr;
+            Uint32 length = 0;
+            if (text->getString(bytes, length).bad()) bytes = nullptr;
+            setElement(out.elements[i], e->getTag().getXTag(), vr.getVRName(), bytes ? bytes : "", bytes ? length : 0);
+        } else {
+            OFString value;
+            e->getOFStringArray(value, OFFalse);
+            setElement(out.elements[i], e->getTag().getXTag(), vr.getVRName(), value.c_str(), value.length());
+        }
+        out.element_count = i + 1;
+    }
+    // The source facts results need; StudyInstanceUID only when results can join the study.
+    const DcmTagKey answered[] = {
+        DCM_StudyInstanceUID, DCM_FrameOfReferenceUID, DCM_SeriesInstanceUID, DCM_Modality, DCM_SeriesNumber,
+        DCM_SliceThickness, DCM_BodyPartExamined, DCM_SOPClassUID, DCM_SeriesDescription,
+    };
+    OFString uid;
+    bool joinable = study.clean.findAndGetOFString(DCM_StudyInstanceUID, uid).good() && !uid.empty();
+    const size_t count = sizeof(answered) / sizeof(answered[0]);
+    out.facts = static_cast<dk_element *>(calloc(count, sizeof(dk_element)));
+    if (out.facts == nullptr) throw std::bad_alloc();
+    for (size_t i = 0; i < count; i++) {
+        std::string value = (answered[i] == DCM_StudyInstanceUID && !joinable) ? "" : valueOf(study, answered[i]);
+        setElement(out.facts[i], answered[i], "", value.c_str(), value.length());
+        out.fact_count = i + 1;
+    }
+    out.dropped = static_cast<char **>(calloc(study.dropped.size() + 1, sizeof(char *)));
+    if (out.dropped == nullptr) throw std::bad_alloc();
+    for (size_t i = 0; i < study.dropped.size(); i++) {
+        out.dropped[i] = copyBytes(study.dropped[i].c_str(), study.dropped[i].size());
+        out.dropped_count = i + 1;
+    }
+}
+
 }  // namespace
 
-extern "C" dk_status dk_study_open(const char *path, dk_study **out) {
-    if (out) *out = nullptr;
+extern "C" dk_status dk_image_header_read_with_study(const char *path, dk_image_header *header,
+                                                     dk_study_attributes *study) {
+    if (header == nullptr || study == nullptr) return dk_error("no header or study to fill");
+    memset(header, 0, sizeof(*header));
+    memset(study, 0, sizeof(*study));
     try {
-        if (path == nullptr || out == nullptr) return dk_error("dk_study_open: missing path");
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);
         if (cond.bad()) return dk_from_condition(cond);
-        DcmDataset *src = ff.getDataset();
-        dk_study *study = new (std::nothrow) dk_study();
-        if (study == nullptr) return dk_error("dk_study_open: out of memory");
-        for (const Copied &c : copied) {
-            DcmElement *e = nullptr;
-            if (src->findAndGetElement(c.tag, e).bad() || e == nullptr) continue;
-            std::string why = problem(e, c);
-            if (why.empty()) {
-                study->clean.insert(OFstatic_cast(DcmElement *, e->clone()), OFTrue);
-            } else {
-                OFString value;
-                e->getOFStringArray(value);
-                char tag[16];
-                snprintf(tag, sizeof(tag), "(%04x,%04x)", c.tag.getGroup(), c.tag.getElement());
-                study->dropped.push_back(std::string(tag) + " " + c.name + " '" + value.c_str() + "' " + why);
-            }
+        dk_status st = dk_fill_image_header(ff, header);
+        if (!st.ok) {
+            dk_image_header_free(header);
+            return st;
         }
-        for (const DcmTagKey &t : facts) src->findAndInsertCopyOfElement(t, &study->info);
-        OFString uid;
-        if (study->clean.findAndGetOFString(DCM_StudyInstanceUID, uid).bad() || uid.empty()) {
-            delete study;
-            return dk_error("the source has no valid StudyInstanceUID: results could not join its study");
-        }
-        *out = study;
+        dk_study s;
+        readStudy(*ff.getDataset(), s);
+        exportStudy(s, *study);
         return dk_ok();
+    } catch (const std::bad_alloc &) {
+        dk_image_header_free(header);
+        dk_study_attributes_free(study);
+        return dk_error("out of memory reading the image header and study attributes");
     } catch (const std::exception &e) {
+        dk_image_header_free(header);
+        dk_study_attributes_free(study);
         return dk_error(e.what());
     } catch (...) {
-        return dk_error("unknown C++ exception in dk_study_open");
+        dk_image_header_free(header);
+        dk_study_attributes_free(study);
+        return dk_error("unknown C++ exception in dk_image_header_read_with_study");
     }
 }
 
-extern "C" size_t dk_study_dropped_count(const dk_study *study) { return study ? study->dropped.size() : 0; }
-
-extern "C" const char *dk_study_dropped(const dk_study *study, size_t index) {
-    if (study == nullptr || index >= study->dropped.size()) return "";
-    return study->dropped[index].c_str();
+extern "C" void dk_study_attributes_free(dk_study_attributes *study) {
+    if (study == nullptr) return;
+    for (size_t i = 0; i < study->element_count; i++) free(const_cast<char *>(study->elements[i].value));
+    for (size_t i = 0; i < study->fact_count; i++) free(const_cast<char *>(study->facts[i].value));
+    for (size_t i = 0; i < study->dropped_count; i++) free(study->dropped[i]);
+    free(study->elements);
+    free(study->facts);
+    free(study->dropped);
+    memset(study, 0, sizeof(*study));
 }
 
-extern "C" const char *dk_study_value(const dk_study *study, uint16_t group, uint16_t element) {
-    if (study == nullptr) return "";
-    try {
-        dk_study *s = const_cast<dk_study *>(study);
-        uint32_t key = (uint32_t(group) << 16) | element;
-        OFString value;
-        DcmTagKey tag(group, element);
-        if (s->clean.findAndGetOFStringArray(tag, value).bad()) s->info.findAndGetOFStringArray(tag, value);
-        while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
-        s->cache[key] = value.c_str();
-        return s->cache[key].c_str();
-    } catch (...) {
-        return "";
+dk_status dk_study_from(const dk_element *elements, size_t count, dk_study &out) {
+    if (count > 0 && elements == nullptr) return dk_error("no study attributes");
+    for (size_t i = 0; i < count; i++) {
+        const dk_element &a = elements[i];
+        DcmTag tag(a.group, a.element, DcmVR(a.vr));
+        DcmElement *e = nullptr;
+        OFCondition c = DcmItem::newDicomElementWithVR(e, tag);
+        if (c.good() && e == nullptr) c = EC_MemoryExhausted;
+        if (c.good()) c = e->putString(a.value ? a.value : "", OFstatic_cast(Uint32, a.length));
+        if (c.good()) c = out.clean.insert(e, OFTrue);
+        if (c.bad()) {
+            delete e;
+            char text[64];
+            snprintf(text, sizeof(text), "study attribute (%04x,%04x)", a.group, a.element);
+            return dk_error((std::string(text) + ": " + c.text()).c_str());
+        }
     }
+    return dk_ok();
 }
 
-extern "C" void dk_study_free(dk_study *study) { delete study; }
+std::string dk_study_uid(const dk_study &study) {
+    OFString value;
+    const_cast<DcmItem &>(study.clean).findAndGetOFStringArray(DCM_StudyInstanceUID, value);
+    while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
+    return value.c_str();
+}
 
 OFCondition dk_apply_study(const dk_study *study, DcmItem &ds, bool frameOfReference) {
     DcmItem &clean = const_cast<DcmItem &>(study->clean);

@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 
 /// Series numbers, descriptions and equipment names of a result's objects.
 ///
@@ -14,7 +15,7 @@ struct Naming {
     let sourceSeriesNumber: Int?
     let manufacturer: String
 
-    init(result: AnalysisResult, study: SourceStudy, options: ResultOptions) {
+    init(result: AnalysisResult, study: StudyAttributes, options: ResultOptions) {
         analyzer = result.analyzer
         version = result.version
         sourceSeriesNumber = study.seriesNumber.flatMap { $0 >= 0 && $0 < 20_000_000 ? $0 : nil }

@@ -13,14 +13,16 @@ import Imaging
 /// its objects in the PACS.
 public enum ResultWriter {
     /// Writes the objects into `outputDirectory` (created if needed) and returns them, SEG
-    /// first. `source` is the volume the result was computed on (its primary series);
-    /// `sourceHeader` a file of the source study whose patient/study attributes to copy.
-    /// Throws `DICOMError` (`.invalidInput` when the result does not belong to `source`).
-    public static func write(result: AnalysisResult, source: LoadedVolume, sourceHeader: String,
-                             outputDirectory: URL, options: ResultOptions = ResultOptions()) throws(DICOMError) -> [WrittenObject] {
+    /// first. `source` is the volume the result was computed on (its primary series), with the
+    /// cleaned patient/study attributes and slice positions `VolumeLoader` read from its
+    /// headers: no source file is opened again. Throws `DICOMError` (`.invalidInput` when the
+    /// result does not belong to `source`; when the source has no valid StudyInstanceUID).
+    public static func write(result: AnalysisResult, source: LoadedVolume, outputDirectory: URL,
+                             options: ResultOptions = ResultOptions()) throws(DICOMError) -> [WrittenObject] {
         try DICOMToolkit.initialize()
         try check(result, against: source)
-        let study = try SourceStudy(path: sourceHeader)
+        let study = source.study
+        try study.requireStudyInstanceUID()
         do {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         } catch {
@@ -31,6 +33,7 @@ public enum ResultWriter {
         let naming = Naming(result: result, study: study, options: options)
         let g = source.volume.geometry
         let thickness = study.sliceThickness.flatMap { $0 > 0 ? $0 : nil } ?? g.spacing.slice
+        let plane = ImagePlane(geometry: g, dimensions: source.volume.dimensions, sliceThickness: thickness)
         let frameOfReference = study.frameOfReferenceUID.isEmpty
             ? UID.derived(source.seriesInstanceUID, "frame-of-reference") : study.frameOfReferenceUID
         var written: [WrittenObject] = []
@@ -40,33 +43,24 @@ public enum ResultWriter {
         var segmentation: (series: String, instance: String)?
         var clock = Clock()
         if !plan.segments.isEmpty {
-            let grid = SegmentationWriter.Grid(
-                dimensions: source.volume.dimensions, geometry: g, sources: source.sources,
-                positions: try SourcePositions.read(source.sources), sliceThickness: thickness,
-                seriesUID: source.seriesInstanceUID, frameOfReferenceUID: frameOfReference)
             let identity = naming.identity(series: uids.segSeries, instance: uids.segInstance, kind: .seg, number: 1)
             try SegmentationWriter.write(
-                plan: plan, grid: grid, identity: identity, contentLabel: naming.contentLabel,
-                algorithmName: naming.algorithmName, algorithmVersion: result.version,
+                plan: plan, source: source, plane: plane, frameOfReferenceUID: frameOfReference, identity: identity,
+                contentLabel: naming.contentLabel, algorithmName: naming.algorithmName, algorithmVersion: result.version,
                 algorithmFamily: FindingCoding.algorithmFamily(of: result.analyzer),
-                dimensionOrganizationUID: uids.dimensionOrganization, study: study, path: file("seg.dcm"))
+                dimensionOrganizationUID: uids.dimensionOrganization, path: file("seg.dcm"))
             segmentation = (uids.segSeries, uids.segInstance)
             written.append(WrittenObject(kind: .seg, path: file("seg.dcm"), sopClassUID: WrittenObject.segmentationStorage,
                                          sopInstanceUID: uids.segInstance, seriesInstanceUID: uids.segSeries,
                                          seconds: clock.lap()))
         }
 
-        var seen = Set<String>()
-        let images = source.sources.filter { seen.insert($0.sopInstanceUID).inserted }
-            .map { (sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID) }
         let context = ReportWriter.Context(
             identity: naming.identity(series: uids.srSeries, instance: uids.srInstance, kind: .sr, number: 1),
             procedure: FindingCoding.procedure(modality: source.modality), deviceUID: uids.device,
             deviceName: naming.algorithmName, algorithmName: naming.algorithmName, algorithmVersion: result.version,
-            sourceSeriesUID: source.seriesInstanceUID, sourceModality: source.modality,
-            frameOfReferenceUID: frameOfReference, geometry: g, dimensions: source.volume.dimensions,
-            sliceThickness: thickness, images: images, segmentation: segmentation)
-        try ReportWriter.write(ReportContent(result: result, plan: plan, uids: uids), context: context, study: study,
+            frameOfReferenceUID: frameOfReference, plane: plane, segmentation: segmentation)
+        try ReportWriter.write(ReportContent(result: result, plan: plan, uids: uids), context: context, source: source,
                                path: file("sr.dcm"))
         written.append(WrittenObject(kind: .sr, path: file("sr.dcm"), sopClassUID: WrittenObject.comprehensive3DSRStorage,
                                      sopInstanceUID: uids.srInstance, seriesInstanceUID: uids.srSeries,

@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 import Foundation
 
 /// The segments of a result's SEG, numbered as the SEG numbers them: the organ first (when the

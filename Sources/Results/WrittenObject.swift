@@ -16,8 +16,7 @@ public struct WrittenObject: Sendable, Equatable, Codable {
     public var seriesInstanceUID: String
     /// The finding a key image shows (sc only).
     public var findingNumber: Int?
-    /// Time taken to build and write the object (for the SEG including reading the source
-    /// positions), seconds.
+    /// Time taken to build and write the object, seconds.
     public var seconds: Double
 
     public init(kind: Kind, path: String, sopClassUID: String, sopInstanceUID: String, seriesInstanceUID: String,

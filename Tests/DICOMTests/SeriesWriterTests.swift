@@ -42,6 +42,22 @@ final class SeriesWriterTests: XCTestCase {
             for i in 0..<d.count { XCTAssertEqual(loaded.volume.voxels[i], v.voxels[i], accuracy: tolerance) }
             let p = loaded.volume.geometry.point(slice: 3, row: 5, column: 4), q = g.point(slice: 3, row: 5, column: 4)
             XCTAssertEqual(((p - q) * (p - q)).sum().squareRoot(), 0, accuracy: 1e-4)
+            // The patient/study attributes come from the first file given, read with the headers.
+            let study = loaded.study
+            XCTAssertEqual(study.path, paths.last)
+            XCTAssertEqual(study.studyInstanceUID, a.studyInstanceUID)
+            XCTAssertEqual(study.frameOfReferenceUID, a.frameOfReferenceUID)
+            XCTAssertEqual(study.seriesNumber, 3)
+            XCTAssertEqual(study.modality, modality)
+            XCTAssertEqual(study.sliceThickness ?? 0, 2.5, accuracy: 1e-9)
+            XCTAssertEqual(study.dropped, [])
+            XCTAssertEqual(study.value(0x0010, 0x0010), "A^B")
+            XCTAssertEqual(study.elements.first { $0.group == 0x0010 && $0.element == 0x0010 }?.vr, "PN")
+            // Each slice's position as its file states it.
+            for (k, source) in loaded.sources.enumerated() {
+                let p = g.point(slice: Double(k), row: 0, column: 0)
+                XCTAssertEqual(((source.position - p) * (source.position - p)).sum().squareRoot(), 0, accuracy: 1e-4)
+            }
             let info = try FileInfo.read(path: paths[0])
             XCTAssertEqual(info.imageType, ["ORIGINAL", "PRIMARY", "AXIAL"])
             XCTAssertEqual(info.sliceThickness ?? 0, 2.5, accuracy: 1e-9)

@@ -383,6 +383,8 @@ final class VolumeLoaderTests: XCTestCase {
         // Slice k is frame perm(k) + 1 = (7k + 3) mod N + 1 in the file.
         XCTAssertEqual(v.sources.map(\.frameNumber), (0..<s.slices).map { (7 * $0 + 3) % s.slices + 1 })
         XCTAssertTrue(v.sources.allSatisfy(\.isMultiFrame))
+        // Each frame's own Plane Position, as the file states it.
+        XCTAssertEqual(v.sources.map(\.position), (0..<s.slices).map { SIMD3(-100.5, -80.25, 30 + Double($0) * 1.25) })
         XCTAssertEqual(v.sources.first?.sopClassUID, "1.2.840.10008.5.1.4.1.1.2.1")
         XCTAssertEqual(v.units, "HU")
         assertVoxels(v, s)   // per-frame PixelValueTransformation (intercept varies by frame)

@@ -54,7 +54,7 @@ enum Expected {
         var caseMeasurements: [Item]
     }
 
-    static func write(result: AnalysisResult, loaded: LoadedVolume, written: [WrittenObject], study: SourceStudy,
+    static func write(result: AnalysisResult, loaded: LoadedVolume, written: [WrittenObject], study: StudyAttributes,
                       caseName: String, to dir: URL) throws {
         let masks = dir.appendingPathComponent("masks")
         try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)

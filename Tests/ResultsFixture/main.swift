@@ -120,7 +120,7 @@ func run() throws {
                                   seriesUID: loaded.seriesInstanceUID, selection: o.findings, seed: o.seed)
     }
     let start = Date()
-    let written = try ResultWriter.write(result: result, source: loaded, sourceHeader: source.files[0],
+    let written = try ResultWriter.write(result: result, source: loaded,
                                          outputDirectory: out.appendingPathComponent("results"),
                                          options: ResultOptions(keyImages: o.keyImages))
     let total = Date().timeIntervalSince(start)
@@ -129,7 +129,7 @@ func run() throws {
                  loaded.volume.dimensions.slices, loaded.volume.dimensions.rows, loaded.volume.dimensions.columns,
                  result.findings.count, total, written.first { $0.kind == .seg }?.seconds ?? 0,
                  written.first { $0.kind == .sr }?.seconds ?? 0, sc.count, sc.reduce(0) { $0 + $1.seconds }))
-    try Expected.write(result: result, loaded: loaded, written: written, study: SourceStudy(path: source.files[0]),
+    try Expected.write(result: result, loaded: loaded, written: written, study: loaded.study,
                        caseName: o.caseName, to: out)
 }
 

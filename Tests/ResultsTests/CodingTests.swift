@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 import XCTest
 @testable import Results
 
@@ -36,25 +37,5 @@ final class CodingTests: XCTestCase {
                        MeasurementConcept(Codes.volume, site: Codes.lung, laterality: Codes.left))
         XCTAssertEqual(MeasurementCoding.concept(for: "right_thing_volume"), MeasurementConcept(Codes.volume))
         XCTAssertFalse(MeasurementCoding.isOrganVolume("core_volume", organ: "brain"))
-    }
-
-    func testDecimalStringsFitDS() {
-        for x in [0.0, -0.0, 1.0 / 3, 123456.789012345, -1.234567890123e-7, 9.87654321e20, 0.95] {
-            let s = decimalString(x)
-            XCTAssertLessThanOrEqual(s.count, 16, s)
-            XCTAssertEqual(Double(s)!, x, accuracy: abs(x) * 1e-6 + 1e-300, s)
-        }
-    }
-}
-
-/// Everything written by AutoSeg itself is ASCII.
-final class ASCIITextTests: XCTestCase {
-    func testTransliteration() {
-        XCTAssertEqual(ASCIIText.clean("ADC < 620 ×10⁻⁶ mm²/s"), "ADC < 620 x10^-6 mm2/s")
-        XCTAssertEqual(ASCIIText.clean("Müller – café ≥ 3 µm"), "Muller - cafe >= 3 um")
-        XCTAssertEqual(ASCIIText.clean("肺"), "?")
-        XCTAssertEqual(ASCIIText.clean("at σ 2.8 mm, Δ 3"), "at sigma 2.8 mm, delta 3")
-        XCTAssertEqual(ASCIIText.clean("a\u{1}b\tc"), "ab\tc")
-        XCTAssertEqual(ASCIIText.clean("plain"), "plain")
     }
 }

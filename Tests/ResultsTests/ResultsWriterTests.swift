@@ -115,7 +115,7 @@ final class ResultsWriterTests: XCTestCase {
     func testInvalidPatientAttributesAreDroppedNotCopied() throws {
         let t = try TestSeries.make(dirty: true)
         defer { t.remove() }
-        let study = try SourceStudy(path: t.files[0])
+        let study = t.loaded.study
         XCTAssertEqual(study.dropped.count, 3, "\(study.dropped)")
         XCTAssertTrue(study.dropped.contains { $0.contains("StudyDescription") && $0.contains("longer than 64") })
         XCTAssertTrue(study.dropped.contains { $0.contains("PatientBirthDate") && $0.contains("2001-02-03") })

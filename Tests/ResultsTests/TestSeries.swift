@@ -96,7 +96,7 @@ struct TestSeries {
     }
 
     func write(_ result: AnalysisResult, to name: String = "results", keyImages: Bool = true) throws -> [WrittenObject] {
-        try ResultWriter.write(result: result, source: loaded, sourceHeader: files[0],
+        try ResultWriter.write(result: result, source: loaded,
                                outputDirectory: dir.appendingPathComponent(name),
                                options: ResultOptions(keyImages: keyImages))
     }

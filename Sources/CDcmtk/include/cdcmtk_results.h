@@ -1,5 +1,5 @@
 // CDcmtk, results part: DICOM SEG (dcmseg), Comprehensive 3D SR TID 1500 (dcmsr/cmr) and
-// Secondary Capture key images. Data in, files out: the caller (Swift `Results`) decides
+// Secondary Capture key images. Data in, files out: the caller (Swift `DICOM`, for `Results`) decides
 // every code, UID and value; this side only drives DCMTK. Same rules as cdcmtk.h: `dk_`
 // prefix, opaque handles, no C++ exception crosses the boundary.
 #ifndef CDCMTK_RESULTS_H
@@ -19,23 +19,37 @@ typedef struct dk_code {
     const char *meaning;
 } dk_code;
 
-// MARK: - Source study (patient and study attributes, cleaned)
+// MARK: - Source study (patient and study attributes, cleaned; study.cpp)
 
-/// The patient/study attributes of a source image, read once and cleaned: a value that does
-/// not conform to its VR (bad date, time, UID, over-long string, sex not M/F/O, …) is dropped,
-/// never copied. Every result object gets these attributes, so results join the source study.
-typedef struct dk_study dk_study;
+/// One attribute copied into every result object: tag, VR and the value exactly as the source
+/// stores it (bytes in the source's character set, trailing padding removed, not necessarily
+/// NUL-terminated: `length` bytes).
+typedef struct dk_element {
+    uint16_t group;
+    uint16_t element;
+    char vr[3];                        // e.g. "PN"
+    const char *value;
+    size_t length;
+} dk_element;
 
-/// Reads the header of `path` (up to Pixel Data). Fails if the StudyInstanceUID is missing
-/// or not a valid UID (the results could not join the study).
-dk_status dk_study_open(const char *path, dk_study **out);
-/// Number of attributes that were present but dropped as invalid.
-size_t dk_study_dropped_count(const dk_study *study);
-/// The i-th dropped attribute, e.g. "(0010,0030) PatientBirthDate '2001-02-03': …".
-const char *dk_study_dropped(const dk_study *study, size_t index);
-/// The cleaned value of (group, element) ("" when absent or dropped). Valid until free.
-const char *dk_study_value(const dk_study *study, uint16_t group, uint16_t element);
-void dk_study_free(dk_study *study);
+/// The patient/study attributes of a source image, cleaned: a value that does not conform to
+/// its VR (bad date, time, UID, over-long string, sex not M/F/O, …) is dropped, never copied.
+/// Every result object gets `elements`, so results join the source study.
+typedef struct dk_study_attributes {
+    dk_element *elements;              // cleaned Patient/Study/Frame of Reference attributes, tag order
+    size_t element_count;
+    dk_element *facts;                 // facts of the source (cleaned value where copied, else as read),
+    size_t fact_count;                 //   trailing spaces trimmed, NUL-terminated; StudyInstanceUID
+                                       //   is "" when missing or invalid (results could not join the study)
+    char **dropped;                    // e.g. "(0010,0030) PatientBirthDate '2001-02-03' is not a valid date …"
+    size_t dropped_count;
+} dk_study_attributes;
+
+/// `dk_image_header_read` plus, from the same read of the header, the cleaned patient/study
+/// attributes of `path`. On success free both with `dk_image_header_free` and
+/// `dk_study_attributes_free`.
+dk_status dk_image_header_read_with_study(const char *path, dk_image_header *header, dk_study_attributes *study);
+void dk_study_attributes_free(dk_study_attributes *study);
 
 /// Series-level and instance-level identity shared by every result object.
 typedef struct dk_result_identity {
@@ -98,7 +112,8 @@ typedef struct dk_seg_segment {
 typedef struct dk_seg dk_seg;
 
 /// Starts a BINARY segmentation on the source grid.
-dk_status dk_seg_create(const dk_study *study, const dk_seg_spec *spec, dk_seg **out);
+/// `study`: the cleaned source attributes to copy (`dk_study_attributes.elements`).
+dk_status dk_seg_create(const dk_element *study, size_t study_count, const dk_seg_spec *spec, dk_seg **out);
 /// Adds a segment; `*number` receives its segment number (1, 2, … in order of addition).
 dk_status dk_seg_add_segment(dk_seg *seg, const dk_seg_segment *segment, uint16_t *number);
 /// Adds the frame of `segment` on source slice `source_index` (index into `spec.sources`):
@@ -184,7 +199,7 @@ typedef struct dk_sr_spec {
 } dk_sr_spec;
 
 /// Writes a Comprehensive 3D SR with a TID 1500 Measurement Report.
-dk_status dk_sr_write(const dk_study *study, const dk_sr_spec *spec, const char *path);
+dk_status dk_sr_write(const dk_element *study, size_t study_count, const dk_sr_spec *spec, const char *path);
 
 // MARK: - Secondary capture (sc.cpp)
 
@@ -204,7 +219,7 @@ typedef struct dk_sc_spec {
 } dk_sc_spec;
 
 /// Writes a Secondary Capture Image (8-bit grayscale, burned-in annotation).
-dk_status dk_sc_write(const dk_study *study, const dk_sc_spec *spec, const char *path);
+dk_status dk_sc_write(const dk_element *study, size_t study_count, const dk_sc_spec *spec, const char *path);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,8 @@ public struct DICOMError: Error, CustomStringConvertible, Sendable, Equatable {
         self.code = code
     }
 
-    init(status: dk_status, kind: Kind = .dcmtk, context: String? = nil) {
+    /// Decodes a failed bridge status; only the `withDCMTK` funnel calls it.
+    fileprivate init(status: dk_status, kind: Kind, context: String?) {
         var s = status
         let text = withUnsafeBytes(of: &s.text) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -39,11 +40,21 @@ public struct DICOMError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// The one funnel for bridge calls that return a `dk_status`.
+/// The one funnel for bridge calls that return a `dk_status`: a failure becomes a
+/// `DICOMError` of `kind` whose message is "`context`: DCMTK's text" (DCMTK's text alone
+/// without a context), with its condition module and code.
 @inline(__always)
 func withDCMTK(_ context: String? = nil, kind: DICOMError.Kind = .dcmtk, _ body: () -> dk_status) throws(DICOMError) {
+    try withDCMTK(kind: kind, context: { _ in context }, body)
+}
+
+/// `withDCMTK` whose context depends on the failure's text.
+func withDCMTK(kind: DICOMError.Kind = .dcmtk, context: (_ text: String) -> String?,
+               _ body: () -> dk_status) throws(DICOMError) {
     let status = body()
-    if status.ok == 0 { throw DICOMError(status: status, kind: kind, context: context) }
+    if status.ok == 0 {
+        throw DICOMError(status: status, kind: kind, context: context(string(fromCString: status.text)))
+    }
 }
 
 /// Reads a fixed-size C char array (imported as a tuple) as a Swift string.

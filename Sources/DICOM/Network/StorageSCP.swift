@@ -94,8 +94,7 @@ public struct TLSConfiguration: Sendable, Equatable {
     /// Loads the key, certificate and CA files and checks them (key matches certificate,
     /// BCP 195 profile) without opening a port. The error message names the file at fault.
     public func check(asServer: Bool = true) throws(DICOMError) {
-        let status = withBridgeConfig { dk_tls_check($0, asServer ? 1 : 0) }
-        if status.ok == 0 { throw DICOMError(status: status, kind: .setup) }
+        try withDCMTK(kind: .setup) { withBridgeConfig { dk_tls_check($0, asServer ? 1 : 0) } }
     }
 
     /// Calls `body` with the bridge's view of these settings (valid only inside `body`).
@@ -174,13 +173,18 @@ public final class StorageSCP: @unchecked Sendable {
                 }
             }
         }
-        let status = c.tls.map { $0.withBridgeConfig { start($0) } } ?? start(nil)
-        guard status.ok != 0, let handle = out else {
-            box.release()
+        do throws(DICOMError) {
             // A TLS set-up failure names its file; anything else is about the port.
-            let context = string(fromCString: status.text).hasPrefix("TLS ")
-                ? "cannot set up DICOM TLS" : "cannot listen on port \(c.port)"
-            throw DICOMError(status: status, kind: .setup, context: context)
+            try withDCMTK(kind: .setup, context: { $0.hasPrefix("TLS ") ? "cannot set up DICOM TLS" : "cannot listen on port \(c.port)" }) {
+                c.tls.map { $0.withBridgeConfig { start($0) } } ?? start(nil)
+            }
+        } catch {
+            box.release()
+            throw error
+        }
+        guard let handle = out else {
+            box.release()
+            throw DICOMError(.setup, "cannot listen on port \(c.port): no SCP was started")
         }
         self.handle = handle
         self.box = box

@@ -55,8 +55,7 @@ public struct StorageSCU: Sendable {
     /// C-ECHO. Throws if the association or the echo fails.
     public func echo() throws(DICOMError) {
         var dimse: UInt16 = 0
-        let status = withTarget { t in dk_echo(&t, &dimse) }
-        if status.ok == 0 { throw DICOMError(status: status, kind: .association, context: "C-ECHO to \(peer)") }
+        try withDCMTK("C-ECHO to \(peer)", kind: .association) { withTarget { t in dk_echo(&t, &dimse) } }
     }
 
     /// Sends files over as few associations as the presentation contexts allow; each
@@ -75,23 +74,22 @@ public struct StorageSCU: Sendable {
             let ctx = Unmanaged.passUnretained(collector).toOpaque()
             let cPaths = paths.map { strdup($0) }
             defer { cPaths.forEach { free($0) } }
-            let status = cPaths.map { UnsafePointer($0) }.withUnsafeBufferPointer { buf in
-                withTarget { t in
-                    dk_send_files(&t, buf.baseAddress, buf.count, ctx) { ctx, r, index, total in
-                        guard let ctx, let r = r?.pointee else { return }
-                        let c = Unmanaged<Collector>.fromOpaque(ctx).takeUnretainedValue()
-                        let result = FileResult(
-                            path: r.path.map { String(cString: $0) } ?? "", sent: r.sent != 0,
-                            status: DIMSEStatus(rawValue: r.dimse_status),
-                            sopInstanceUID: string(fromCString: r.sop_instance_uid),
-                            message: string(fromCString: r.message))
-                        c.results.append(result)
-                        c.progress(result, index, total)
+            try withDCMTK("C-STORE to \(peer)", kind: .association) {
+                cPaths.map { UnsafePointer($0) }.withUnsafeBufferPointer { buf in
+                    withTarget { t in
+                        dk_send_files(&t, buf.baseAddress, buf.count, ctx) { ctx, r, index, total in
+                            guard let ctx, let r = r?.pointee else { return }
+                            let c = Unmanaged<Collector>.fromOpaque(ctx).takeUnretainedValue()
+                            let result = FileResult(
+                                path: r.path.map { String(cString: $0) } ?? "", sent: r.sent != 0,
+                                status: DIMSEStatus(rawValue: r.dimse_status),
+                                sopInstanceUID: string(fromCString: r.sop_instance_uid),
+                                message: string(fromCString: r.message))
+                            c.results.append(result)
+                            c.progress(result, index, total)
+                        }
                     }
                 }
-            }
-            if status.ok == 0 {
-                throw DICOMError(status: status, kind: .association, context: "C-STORE to \(peer)")
             }
             return collector.results
         }

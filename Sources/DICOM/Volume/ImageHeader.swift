@@ -39,31 +39,27 @@ struct ImageHeader: Sendable {
 
     static func read(path: String) throws(VolumeError) -> ImageHeader {
         var h = dk_image_header()
-        let status = dk_image_header_read(path, &h)
-        guard status.ok != 0 else {
-            throw VolumeError(.unreadable, "\(path): \(DICOMError(status: status).description)")
-        }
+        try bridge(path) { dk_image_header_read(path, &h) }
         defer { dk_image_header_free(&h) }
-        var frames: [FrameGeometry] = []
-        frames.reserveCapacity(Int(h.number_of_frames))
-        for f in 0..<Int(h.number_of_frames) {
-            frames.append(FrameGeometry(h.frames[f]))
+        return ImageHeader(h, path: path)
+    }
+
+    /// `read(path:)`, and the cleaned patient/study attributes from the same read of the header.
+    static func readWithStudy(path: String) throws(VolumeError) -> (ImageHeader, StudyAttributes) {
+        var h = dk_image_header(), s = dk_study_attributes()
+        try bridge(path) { dk_image_header_read_with_study(path, &h, &s) }
+        defer {
+            dk_image_header_free(&h)
+            dk_study_attributes_free(&s)
         }
-        return ImageHeader(
-            path: path,
-            sopClassUID: string(fromCString: h.sop_class_uid),
-            sopInstanceUID: string(fromCString: h.sop_instance_uid),
-            seriesInstanceUID: string(fromCString: h.series_instance_uid),
-            transferSyntaxUID: string(fromCString: h.transfer_syntax_uid),
-            modality: string(fromCString: h.modality),
-            photometricInterpretation: string(fromCString: h.photometric_interpretation),
-            rescaleType: string(fromCString: h.rescale_type),
-            units: string(fromCString: h.units),
-            rows: Int(h.rows), columns: Int(h.columns),
-            bitsAllocated: Int(h.bits_allocated), bitsStored: Int(h.bits_stored), highBit: Int(h.high_bit),
-            pixelRepresentation: Int(h.pixel_representation), samplesPerPixel: Int(h.samples_per_pixel),
-            isEncapsulated: h.encapsulated != 0, isEnhanced: h.enhanced != 0,
-            frames: frames)
+        return (ImageHeader(h, path: path), StudyAttributes(s, path: path))
+    }
+
+    /// A failed read is an unreadable file.
+    private static func bridge(_ path: String, _ body: () -> dk_status) throws(VolumeError) {
+        do throws(DICOMError) { try withDCMTK { body() } } catch {
+            throw VolumeError(.unreadable, "\(path): \(error.description)")
+        }
     }
 
     /// Transfer syntaxes whose pixel data DCMTK decodes here (DESIGN §6).
@@ -113,5 +109,31 @@ extension FrameGeometry {
         sliceThickness = has(DK_FRAME_HAS_THICKNESS) ? g.slice_thickness : nil
         rescaleSlope = g.rescale_slope
         rescaleIntercept = g.rescale_intercept
+    }
+}
+
+extension ImageHeader {
+    /// Copies the bridge's header (the caller frees it).
+    init(_ h: dk_image_header, path: String) {
+        var frames: [FrameGeometry] = []
+        frames.reserveCapacity(Int(h.number_of_frames))
+        for f in 0..<Int(h.number_of_frames) {
+            frames.append(FrameGeometry(h.frames[f]))
+        }
+        self.init(
+            path: path,
+            sopClassUID: string(fromCString: h.sop_class_uid),
+            sopInstanceUID: string(fromCString: h.sop_instance_uid),
+            seriesInstanceUID: string(fromCString: h.series_instance_uid),
+            transferSyntaxUID: string(fromCString: h.transfer_syntax_uid),
+            modality: string(fromCString: h.modality),
+            photometricInterpretation: string(fromCString: h.photometric_interpretation),
+            rescaleType: string(fromCString: h.rescale_type),
+            units: string(fromCString: h.units),
+            rows: Int(h.rows), columns: Int(h.columns),
+            bitsAllocated: Int(h.bits_allocated), bitsStored: Int(h.bits_stored), highBit: Int(h.high_bit),
+            pixelRepresentation: Int(h.pixel_representation), samplesPerPixel: Int(h.samples_per_pixel),
+            isEncapsulated: h.encapsulated != 0, isEnhanced: h.enhanced != 0,
+            frames: frames)
     }
 }

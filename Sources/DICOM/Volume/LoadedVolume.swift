@@ -1,7 +1,7 @@
 import Imaging
 
 /// Where one slice of a loaded volume came from: what a SEG needs to reference it
-/// (ReferencedSOPClassUID, ReferencedSOPInstanceUID, ReferencedFrameNumber).
+/// (ReferencedSOPClassUID, ReferencedSOPInstanceUID, ReferencedFrameNumber) and place it.
 public struct SliceSource: Sendable, Hashable {
     public var path: String
     public var sopClassUID: String
@@ -10,6 +10,10 @@ public struct SliceSource: Sendable, Hashable {
     public var frameNumber: Int
     /// True when the instance has more than one frame (reference it with `frameNumber`).
     public var isMultiFrame: Bool
+    /// ImagePositionPatient of the slice as the source states it (mm), not as the volume's
+    /// regular grid predicts it: a SEG frame placed here sits exactly on its source image even
+    /// when the spacing is slightly irregular.
+    public var position: SIMD3<Double>
 }
 
 /// A series loaded as one volume, slices in order along the slice normal.
@@ -26,6 +30,10 @@ public struct LoadedVolume: Sendable {
     /// What was accepted but is worth knowing (gaps loaded with `allowGaps`, irregular
     /// spacing, in-plane shifts between slices, gantry tilt).
     public var warnings: [String]
+    /// The cleaned patient/study attributes of the series (from the first file given to the
+    /// loader) and the facts results need; read with the headers, so results never re-open
+    /// a source file.
+    public var study: StudyAttributes
 
     /// SOP Instance UID of each slice, in slice order.
     public var sopInstanceUIDs: [String] { sources.map(\.sopInstanceUID) }

@@ -110,11 +110,16 @@ public enum SeriesWriter {
                 let q = (Double(v.voxels[base + i]) / slope).rounded()
                 pixels[i] = Int16(max(-32768, min(32767, q)))
             }
-            let status = withCStrings(attrs.map(\.2)) { values in
-                let list = (0..<attrs.count).map { dk_attribute(group: attrs[$0].0, element: attrs[$0].1, value: values[$0]) }
-                return dk_write_image16(paths[s], list, list.count, pixels, UInt16(d.rows), UInt16(d.columns))
+            do throws(DICOMError) {
+                try withDCMTK(paths[s], kind: .invalidInput) {
+                    withCStrings(attrs.map(\.2)) { values in
+                        let list = (0..<attrs.count).map { dk_attribute(group: attrs[$0].0, element: attrs[$0].1, value: values[$0]) }
+                        return dk_write_image16(paths[s], list, list.count, pixels, UInt16(d.rows), UInt16(d.columns))
+                    }
+                }
+            } catch {
+                failures.set(error)
             }
-            if status.ok == 0 { failures.set(DICOMError(status: status, kind: .invalidInput, context: paths[s])) }
         }
         if let e = failures.first { throw e }
         return paths

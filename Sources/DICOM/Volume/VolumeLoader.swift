@@ -18,7 +18,7 @@ public enum VolumeLoader {
     ///     and list each gap in `warnings`, instead of throwing `.gap`.
     public static func load(files: [String], allowGaps: Bool = false) throws(VolumeError) -> LoadedVolume {
         guard !files.isEmpty else { throw VolumeError(.tooFewSlices, "no files") }
-        let headers = try readHeaders(files)
+        let (headers, study) = try readHeaders(files)
 
         // One series, decodable pixels, one matrix size.
         let seriesUIDs = Dictionary(grouping: headers, by: \.seriesInstanceUID)
@@ -54,8 +54,10 @@ public enum VolumeLoader {
 
         let sources = stack.order.map { c -> SliceSource in
             let h = headers[candidates[c].file]
+            // SliceStack.arrange refused any frame without a position.
             return SliceSource(path: h.path, sopClassUID: h.sopClassUID, sopInstanceUID: h.sopInstanceUID,
-                               frameNumber: candidates[c].frame + 1, isMultiFrame: h.frames.count > 1)
+                               frameNumber: candidates[c].frame + 1, isMultiFrame: h.frames.count > 1,
+                               position: candidates[c].geometry.position!)
         }
         return LoadedVolume(
             volume: Volume(dimensions: dimensions, geometry: stack.geometry, voxels: voxels),
@@ -63,7 +65,8 @@ public enum VolumeLoader {
             modality: first.modality,
             sources: sources,
             units: units(modality: first.modality, rescaleType: first.rescaleType, units: first.units),
-            warnings: stack.warnings)
+            warnings: stack.warnings,
+            study: study)
     }
 
     /// "HU" for CT; else the RescaleType unless it is "US" (unspecified); else Units
@@ -75,13 +78,23 @@ public enum VolumeLoader {
         return "stored value"
     }
 
-    /// Headers of all files, in parallel; the first failure (in file order) is thrown.
-    static func readHeaders(_ files: [String]) throws(VolumeError) -> [ImageHeader] {
+    /// Headers of all files, in parallel; the first failure (in file order) is thrown. The
+    /// first file's read also takes the cleaned patient/study attributes.
+    static func readHeaders(_ files: [String]) throws(VolumeError) -> (headers: [ImageHeader], study: StudyAttributes) {
         let results = Mutex([Result<ImageHeader, VolumeError>?](repeating: nil, count: files.count))
+        let study = Mutex<StudyAttributes?>(nil)
         Parallelism.forEachChunk(files.count) { range in
             for i in range {
                 let r: Result<ImageHeader, VolumeError>
-                do throws(VolumeError) { r = .success(try ImageHeader.read(path: files[i])) } catch { r = .failure(error) }
+                do throws(VolumeError) {
+                    if i == 0 {
+                        let (header, attributes) = try ImageHeader.readWithStudy(path: files[i])
+                        study.withLock { $0 = attributes }
+                        r = .success(header)
+                    } else {
+                        r = .success(try ImageHeader.read(path: files[i]))
+                    }
+                } catch { r = .failure(error) }
                 results.withLock { $0[i] = r }
             }
         }
@@ -93,7 +106,7 @@ public enum VolumeLoader {
             case .failure(let e): throw e
             }
         }
-        return headers
+        return (headers, study.withLock { $0 }!)
     }
 
     /// A run of frames of one file decoded by one call into the bridge.
@@ -138,12 +151,15 @@ public enum VolumeLoader {
                         let slice = sliceOf[task.file][task.firstFrame + i]
                         return slice < 0 ? nil : out.base + slice * sliceSize
                     }
-                    let status = destinations.withUnsafeBufferPointer { d in
-                        dk_image_decode_frames(h.path, UInt32(task.firstFrame), UInt32(task.frameCount),
-                                               d.baseAddress, sliceSize)
-                    }
-                    if status.ok == 0 {
-                        let error = VolumeError(.unreadable, "\(h.path): \(DICOMError(status: status).description)")
+                    do throws(DICOMError) {
+                        try withDCMTK {
+                            destinations.withUnsafeBufferPointer { d in
+                                dk_image_decode_frames(h.path, UInt32(task.firstFrame), UInt32(task.frameCount),
+                                                       d.baseAddress, sliceSize)
+                            }
+                        }
+                    } catch {
+                        let error = VolumeError(.unreadable, "\(h.path): \(error.description)")
                         failure.withLock { if $0 == nil || $0!.0 > t { $0 = (t, error) } }
                     }
                 }

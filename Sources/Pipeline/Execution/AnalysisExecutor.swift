@@ -71,8 +71,8 @@ public struct AnalysisExecutor: Sendable {
         // Write.
         let t2 = now()
         do throws(DICOMError) {
-            outcome.written = try ResultWriter.write(result: result, source: primary, sourceHeader: plan.primary.files[0],
-                                                     outputDirectory: directory, options: resultOptions)
+            outcome.written = try ResultWriter.write(result: result, source: primary, outputDirectory: directory,
+                                                     options: resultOptions)
         } catch {
             outcome.writeSeconds = now() - t2
             end(.failed, .write, "cannot write the DICOM results into \(directory.path): \(error)", outcome.writeSeconds)

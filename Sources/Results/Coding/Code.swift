@@ -1,21 +1,12 @@
-/// A coded concept: code value, coding scheme designator, code meaning (PS3.3 §8.8).
-public struct Code: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var value: String
-    public var scheme: String
-    public var meaning: String
+import DICOM
 
-    public init(_ value: String, _ scheme: String, _ meaning: String) {
-        self.value = value
-        self.scheme = scheme
-        self.meaning = meaning
-    }
-
-    public var description: String { "(\(value), \(scheme), \"\(meaning)\")" }
-
+extension Code {
     /// AutoSeg's private coding scheme, for concepts no standard scheme has a code for. Every
     /// SR that uses it declares it in its CodingSchemeIdentificationSequence.
     public static let privateScheme = "99AUTOSEG"
     public static let privateSchemeName = "AutoSeg private codes"
+    /// The private scheme as an SR declares it.
+    public static let autosegScheme = CodingScheme(designator: privateScheme, name: privateSchemeName)
 
     /// A code of the private scheme; `value` is upper-cased, limited to SH (16 characters).
     public static func autoseg(_ value: String, _ meaning: String) -> Code {

@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 
 /// Codes and words for findings, organs, laterality and categories (DESIGN §7).
 public enum FindingCoding {

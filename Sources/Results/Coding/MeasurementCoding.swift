@@ -1,3 +1,5 @@
+import DICOM
+
 /// How one measurement is written in the SR: its concept name, for statistics of a map
 /// (mean, standard deviation) the derivation modifier (TID 1419 row 4), and for a measurement
 /// of one side of an organ its own finding site with laterality (TID 1419 rows 9-10).

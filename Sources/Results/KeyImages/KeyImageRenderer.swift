@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 import Foundation
 import Imaging
 

@@ -1,36 +1,13 @@
 import Analysis
+import DICOM
 
-/// The content of the TID 1500 report in Swift terms, before it goes through the bridge:
+/// The content of the TID 1500 report (in `DICOM.MeasurementReport` terms):
 /// one volumetric group per segment (organ, then findings), one case group, and the
 /// document-level evaluations ("no findings" when there are none, the analyzer's notes).
 struct ReportContent {
-    struct NumericItem {
-        var concept: Code
-        var derivation: Code?
-        var value: Double
-        var unit: Code
-        /// The measurement's own finding site and laterality (one side of the organ).
-        var site: Code? = nil
-        var laterality: Code? = nil
-    }
-
-    struct Evaluation {
-        var concept: Code
-        var code: Code?
-        var text: String
-    }
-
-    struct Group {
-        var volumetric: Bool
-        var trackingID: String
-        var trackingUID: String
-        var finding: Code?
-        var findingSite: Code?
-        var laterality: Code?
-        var segmentNumber: Int
-        var measurements: [NumericItem]
-        var evaluations: [Evaluation]
-    }
+    typealias NumericItem = MeasurementReport.Measurement
+    typealias Evaluation = MeasurementReport.Evaluation
+    typealias Group = MeasurementReport.Group
 
     var groups: [Group] = []
     var evaluations: [Evaluation] = []
@@ -41,7 +18,7 @@ struct ReportContent {
             let volumes = result.caseMeasurements.filter { MeasurementCoding.isOrganVolume($0.name, organ: result.organName) }
             let items = volumes.compactMap(Self.item)
             if !items.isEmpty {
-                groups.append(Group(volumetric: true, trackingID: organ.trackingID, trackingUID: organ.trackingUID,
+                groups.append(Group(trackingID: organ.trackingID, trackingUID: organ.trackingUID,
                                     finding: organCode, findingSite: nil, laterality: nil, segmentNumber: organ.number,
                                     measurements: items, evaluations: []))
             }
@@ -54,7 +31,7 @@ struct ReportContent {
             var evaluations = [Evaluation(concept: Codes.category, code: FindingCoding.category(f.category), text: "")]
             if !f.site.isEmpty { evaluations.append(Evaluation(concept: Codes.siteDescription, code: nil, text: f.site)) }
             if !f.reason.isEmpty { evaluations.append(Evaluation(concept: Codes.comment, code: nil, text: f.reason)) }
-            groups.append(Group(volumetric: true, trackingID: segment.trackingID, trackingUID: segment.trackingUID,
+            groups.append(Group(trackingID: segment.trackingID, trackingUID: segment.trackingUID,
                                 finding: segment.type, findingSite: organCode,
                                 laterality: FindingCoding.laterality(f.laterality), segmentNumber: segment.number,
                                 measurements: items, evaluations: evaluations))
@@ -63,8 +40,8 @@ struct ReportContent {
             .filter { plan.organ == nil || !MeasurementCoding.isOrganVolume($0.name, organ: result.organName) }
             .compactMap(Self.item)
         if !caseItems.isEmpty {
-            groups.append(Group(volumetric: false, trackingID: "Case summary", trackingUID: uids.caseTracking,
-                                finding: nil, findingSite: organCode, laterality: nil, segmentNumber: 0,
+            groups.append(Group(trackingID: "Case summary", trackingUID: uids.caseTracking,
+                                finding: nil, findingSite: organCode, laterality: nil, segmentNumber: nil,
                                 measurements: caseItems, evaluations: []))
         }
         if result.findings.isEmpty {

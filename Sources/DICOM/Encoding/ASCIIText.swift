@@ -2,9 +2,9 @@ import Foundation
 
 /// Text for DICOM's default character repertoire. Result objects copy the source's Specific
 /// Character Set (whatever it is) with its patient/study attributes; everything AutoSeg writes
-/// itself is kept to ASCII, which every character set contains, so nothing needs converting.
+/// itself (every string the encoders hand the bridge) is kept to ASCII, which every character set contains, so nothing needs converting.
 /// Analyzer texts such as "ADC < 620 ×10⁻⁶ mm²/s" become "ADC < 620 x10^-6 mm2/s".
-enum ASCIIText {
+public enum ASCIIText {
     static let replacements: [Character: String] = [
         "×": "x", "⁻": "^-", "⁺": "^+", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
         "⁷": "7", "⁸": "8", "⁹": "9", "µ": "u", "μ": "u", "≥": ">=", "≤": "<=", "±": "+/-", "°": " deg",
@@ -16,7 +16,7 @@ enum ASCIIText {
 
     /// `s` with every non-ASCII character replaced by an ASCII look-alike (accents dropped,
     /// symbols spelled out) or "?"; control characters other than tab, CR and LF removed.
-    static func clean(_ s: String) -> String {
+    public static func clean(_ s: String) -> String {
         if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
         var out = ""
         for ch in s {

@@ -1,0 +1,288 @@
+// Storage SCP, one association: a DcmThreadSCP that negotiates like storescp, polls for
+// commands, receives each dataset into a temp file and asks its owner for the status.
+#include "scp_internal.h"
+
+namespace {
+
+// Transfer syntaxes of DESIGN §6, uncompressed first so that a sender offering both
+// never has to compress for us; compressed data that arrives compressed is kept as is.
+const char *kStorageTransferSyntaxes[] = {
+    UID_LittleEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,
+    UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+    UID_JPEGProcess14SV1TransferSyntax,
+    UID_JPEGProcess14TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,
+    UID_RLELosslessTransferSyntax,
+    UID_JPEGLSLossyTransferSyntax,
+    UID_JPEGProcess1TransferSyntax,
+    UID_JPEGProcess2_4TransferSyntax,
+};
+
+const char *kVerificationSOPClasses[] = {UID_VerificationSOPClass};
+
+const char *kVerificationTransferSyntaxes[] = {
+    UID_LittleEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,
+};
+
+}  // namespace
+
+namespace dk_scp_detail {
+
+std::string trimmed(const char *s) {
+    std::string v = s ? s : "";
+    size_t end = v.find_last_not_of(' ');
+    if (end == std::string::npos) return "";
+    size_t start = v.find_first_not_of(' ');
+    return v.substr(start, end - start + 1);
+}
+
+namespace {
+
+class StoreSCP : public DcmThreadSCP {
+public:
+    StoreSCP(dk_scp *owner, T_ASC_Association *assoc, uint64_t id)
+        : owner_(owner), assoc_(assoc), id_(id) {
+        callingAE_ = trimmed(assoc->params->DULparams.callingAPTitle);
+        calledAE_ = trimmed(assoc->params->DULparams.calledAPTitle);
+        peer_ = assoc->params->DULparams.callingPresentationAddress;
+    }
+
+    void serve() {
+        start_ = std::chrono::steady_clock::now();
+        run(assoc_);
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        if (owner_->cb.association_ended) {
+            dk_association_summary s;
+            s.association_id = id_;
+            s.calling_ae = callingAE_.c_str();
+            s.called_ae = calledAE_.c_str();
+            s.peer_host = peer_.c_str();
+            s.instances_stored = stored_;
+            s.instances_failed = failed_;
+            s.bytes_stored = bytes_;
+            s.seconds = seconds;
+            s.end_reason = endReason_.empty() ? "ended" : endReason_.c_str();
+            owner_->cb.association_ended(owner_->cb.context, &s);
+        }
+    }
+
+protected:
+    // The stock loop blocks for the whole DIMSE timeout; ours polls every second so
+    // that idle associations time out and a shutdown can end them between commands.
+    void handleAssociation() override {
+        OFCondition cond = EC_Normal;
+        T_DIMSE_Message message;
+        T_ASC_PresentationContextID presID = 0;
+        int idleSeconds = 0;
+        for (;;) {
+            if (owner_->abortAll.load()) {
+                endReason_ = "shutdown";
+                ASC_abortAssociation(assoc_);
+                return;
+            }
+            cond = DIMSE_receiveCommand(assoc_, DIMSE_NONBLOCKING, 1, &presID, &message, NULL);
+            if (cond == DIMSE_NODATAAVAILABLE) {
+                if (++idleSeconds >= owner_->idleTimeout) {
+                    endReason_ = "idle timeout";
+                    ASC_abortAssociation(assoc_);
+                    return;
+                }
+                continue;
+            }
+            idleSeconds = 0;
+            if (cond.bad()) break;
+            DcmPresentationContextInfo info;
+            getPresentationContextInfo(assoc_, presID, info);
+            cond = handleIncomingCommand(&message, info);
+            if (cond.bad()) break;
+        }
+        if (cond == DUL_PEERREQUESTEDRELEASE) {
+            endReason_ = "released";
+            ASC_acknowledgeRelease(assoc_);
+        } else if (cond == DUL_PEERABORTEDASSOCIATION) {
+            endReason_ = "aborted by peer";
+        } else {
+            endReason_ = std::string("error: ") + cond.text();
+            ASC_abortAssociation(assoc_);
+        }
+    }
+
+    // What storescp does: accept Verification and every storage SOP class DCMTK knows,
+    // choosing the first of our transfer syntaxes that the caller proposed.
+    OFCondition negotiateAssociation() override {
+        OFCondition cond = ASC_acceptContextsWithPreferredTransferSyntaxes(
+            assoc_->params, kVerificationSOPClasses, 1, kVerificationTransferSyntaxes,
+            (int)(sizeof(kVerificationTransferSyntaxes) / sizeof(kVerificationTransferSyntaxes[0])));
+        if (cond.good())
+            cond = ASC_acceptContextsWithPreferredTransferSyntaxes(
+                assoc_->params, dcmAllStorageSOPClassUIDs, numberOfDcmAllStorageSOPClassUIDs,
+                kStorageTransferSyntaxes,
+                (int)(sizeof(kStorageTransferSyntaxes) / sizeof(kStorageTransferSyntaxes[0])));
+        return cond;
+    }
+
+    OFCondition handleIncomingCommand(T_DIMSE_Message *msg, const DcmPresentationContextInfo &info) override {
+        if (msg->CommandField == DIMSE_C_STORE_RQ) {
+            try {
+                return handleStore(msg->msg.CStoreRQ, info.presentationContextID);
+            } catch (const std::exception &e) {
+                endReason_ = std::string("exception: ") + e.what();
+                return makeOFCondition(0xffff, 2, OF_error, e.what());
+            }
+        }
+        return DcmThreadSCP::handleIncomingCommand(msg, info);
+    }
+
+    // Starts write-back of what has been received so far, so that the fsync that
+    // makes the file durable mostly waits for the tail only.
+    void notifyRECEIVEProgress(const unsigned long byteCount) override {
+        receivedBytes_ = byteCount;
+        if (currentTemp_.empty()) return;
+        if (progressFd_ < 0) progressFd_ = ::open(currentTemp_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (progressFd_ >= 0 && byteCount - lastSync_ >= (1u << 18)) {
+            sync_file_range(progressFd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+            lastSync_ = byteCount;
+        }
+    }
+
+private:
+    OFCondition respond(T_ASC_PresentationContextID presID, const T_DIMSE_C_StoreRQ &req, uint16_t status,
+                        const char *comment) {
+        DcmDataset *detail = nullptr;
+        if (status != STATUS_Success && comment && comment[0]) {
+            detail = new DcmDataset;
+            std::string c(comment);
+            if (c.size() > 64) c.resize(64);
+            detail->putAndInsertString(DCM_ErrorComment, c.c_str());
+        }
+        OFCondition cond = sendSTOREResponse(presID, req.MessageID, req.AffectedSOPClassUID,
+                                             req.AffectedSOPInstanceUID, status, detail);
+        delete detail;
+        return cond;
+    }
+
+    OFCondition refuse(T_ASC_PresentationContextID presID, const T_DIMSE_C_StoreRQ &req, uint16_t status,
+                       const std::string &reason) {
+        failed_++;
+        if (owner_->cb.store_refused)
+            owner_->cb.store_refused(owner_->cb.context, id_, callingAE_.c_str(), status, reason.c_str());
+        return respond(presID, req, status, reason.c_str());
+    }
+
+    OFCondition handleStore(T_DIMSE_C_StoreRQ &req, T_ASC_PresentationContextID presID) {
+        char comment[256] = {0};
+        uint16_t pre = owner_->cb.precheck_store
+                           ? owner_->cb.precheck_store(owner_->cb.context, callingAE_.c_str(), comment, sizeof(comment))
+                           : 0;
+        if (pre != 0) {
+            DIC_UL bytesRead = 0, pdvCount = 0;
+            OFCondition cond = DIMSE_ignoreDataSet(assoc_, DIMSE_NONBLOCKING, owner_->idleTimeout, &bytesRead, &pdvCount);
+            if (cond.bad()) return cond;
+            return refuse(presID, req, pre, comment);
+        }
+
+        std::string temp = owner_->incomingDir + "/" + std::to_string(id_) + "-" + std::to_string(++counter_) + ".part";
+        currentTemp_ = temp;
+        lastSync_ = 0;
+        receivedBytes_ = 0;
+        OFCondition cond = receiveSTORERequest(req, presID, OFString(temp.c_str()));
+        if (progressFd_ >= 0) {
+            ::close(progressFd_);
+            progressFd_ = -1;
+        }
+        currentTemp_.clear();
+        if (cond.bad()) {
+            ::unlink(temp.c_str());
+            // A file that could not be created or written (disk full, permissions):
+            // DCMTK has read the rest of the dataset off the wire, so we can answer.
+            if (cond.code() == DIMSEC_OUTOFRESOURCES)
+                return refuse(presID, req, STATUS_STORE_Refused_OutOfResources,
+                              std::string("cannot write to spool: ") + cond.text());
+            failed_++;
+            if (owner_->cb.store_refused) {
+                std::string why = std::string("dataset not received: ") + cond.text();
+                owner_->cb.store_refused(owner_->cb.context, id_, callingAE_.c_str(), 0, why.c_str());
+            }
+            return cond;  // the association is broken: it ends here
+        }
+        // The file stream buffers: a failed final flush (ENOSPC) leaves a short file.
+        struct stat st;
+        if (::stat(temp.c_str(), &st) != 0 || (uint64_t)st.st_size < (uint64_t)receivedBytes_ + 132) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Refused_OutOfResources,
+                          "short write to spool (disk full?)");
+        }
+
+        DcmFileFormat ff;
+        cond = ff.loadFileUntilTag(temp.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
+                                   DCM_PixelData);
+        if (cond.bad()) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
+                          std::string("unreadable dataset: ") + cond.text());
+        }
+        dk_file_info info;
+        dk_fill_file_info(ff, temp.c_str(), &info);
+        if (info.sop_instance_uid[0] == 0 || info.sop_class_uid[0] == 0) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
+                          "dataset has no SOP Class or SOP Instance UID");
+        }
+        if (strcmp(info.sop_class_uid, trimmed(req.AffectedSOPClassUID).c_str()) != 0 ||
+            strcmp(info.sop_instance_uid, trimmed(req.AffectedSOPInstanceUID).c_str()) != 0) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Error_DataSetDoesNotMatchSOPClass,
+                          "dataset SOP Class/Instance UID differs from the command");
+        }
+
+        dk_store_request sr;
+        sr.temp_path = temp.c_str();
+        sr.calling_ae = callingAE_.c_str();
+        sr.peer_host = peer_.c_str();
+        sr.association_id = id_;
+        sr.command_sop_class_uid = req.AffectedSOPClassUID;
+        sr.command_sop_instance_uid = req.AffectedSOPInstanceUID;
+        sr.info = &info;
+        uint16_t status = owner_->cb.store(owner_->cb.context, &sr, comment, sizeof(comment));
+        if (status == STATUS_Success) {
+            stored_++;
+            bytes_ += (uint64_t)info.file_size;
+        } else {
+            ::unlink(temp.c_str());
+            failed_++;
+        }
+        return respond(presID, req, status, comment);
+    }
+
+    dk_scp *owner_;
+    T_ASC_Association *assoc_;
+    uint64_t id_;
+    std::string callingAE_, calledAE_, peer_, endReason_;
+    std::string currentTemp_;
+    int progressFd_ = -1;
+    unsigned long lastSync_ = 0;
+    unsigned long receivedBytes_ = 0;
+    uint64_t counter_ = 0, stored_ = 0, failed_ = 0, bytes_ = 0;
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id) {
+    try {
+        StoreSCP worker(scp, assoc, id);
+        worker.setSharedConfig(scp->shared);
+        worker.serve();
+        // ~DcmSCP drops and destroys the association.
+    } catch (...) {
+    }
+    std::lock_guard<std::mutex> lock(scp->mutex);
+    scp->active--;
+    scp->changed.notify_all();
+}
+
+}  // namespace dk_scp_detail
