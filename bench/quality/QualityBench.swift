@@ -104,7 +104,7 @@ for seed in seeds {
                 if let f = r.findings.first(where: { $0.number == fp }) {
                     let c = f.centroidMM
                     FileHandle.standardError.write(Data(String(format: "    FP %d %@ at (%.1f, %.1f, %.1f) %.2f mL conf %.2f: %@\n",
-                                                               fp, f.category, c.x, c.y, c.z, f.measurement("volume") ?? -1, f.confidence, f.reason).utf8))
+                                                               fp, f.category, c.x, c.y, c.z, f.measurement(.volume) ?? -1, f.confidence, f.reason).utf8))
                 }
             }
         }
