@@ -3,6 +3,7 @@ import ArgumentParser
 import DICOM
 import Foundation
 import Node
+import Phantoms
 
 extension AnalyzerKind: ExpressibleByArgument {}
 

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The infarct phantom and `InfarctCore` on small phantoms (96 × 96 in-plane, 2.4 mm, 5 mm
 /// slices: fast in debug builds). Quality floors are set below what seeds 1–10 reach at this

@@ -1,6 +1,7 @@
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The liver phantom and `LiverLesions` on small phantoms (debug builds on CI: sizes 128–160,
 /// a few tuning seeds). Quality floors are set below what these cases reach so a regression

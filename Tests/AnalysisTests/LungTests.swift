@@ -1,6 +1,7 @@
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The lung phantom and `LungNodules`. Full-size phantoms are the slow part (seconds each even
 /// with Analysis built -O), so the quality floors use two tuning seeds at 512 and everything else

@@ -11,6 +11,7 @@
 import Analysis
 import Foundation
 import Imaging
+import Phantoms
 
 func die(_ message: String) -> Never {
     FileHandle.standardError.write(Data("quality-bench: \(message)\n".utf8))

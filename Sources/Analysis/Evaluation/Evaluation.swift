@@ -67,15 +67,6 @@ public enum Evaluation {
                          caseDice: caseDice, volumes: volumes)
     }
 
-    /// Scores an analyzer's result on the phantom it ran on.
-    public static func score(phantom: Phantom, result: AnalysisResult, name: String? = nil) -> CaseScore {
-        let (labels, lesionNumbers) = labelVolume(result, geometry: phantom.labels.geometry)
-        return score(name: name ?? "\(phantom.kind.rawValue)-\(phantom.seed)", analyzer: phantom.kind,
-                     truth: phantom.labels, truthLesions: phantom.lesions, truthVolumesML: phantom.caseVolumesML,
-                     predicted: labels, predictedLesions: lesionNumbers,
-                     predictedVolumesML: predictedVolumes(result.caseMeasurements))
-    }
-
     /// The per-case volumes a result predicts, keyed like the truth's `volumesML`.
     public static func predictedVolumes(_ measurements: [Measurement]) -> [String: Double] {
         var out: [String: Double] = [:]

@@ -2,6 +2,7 @@ import Analysis
 import DICOM
 import Foundation
 import Imaging
+import Phantoms
 
 /// Writes a phantom as DICOM series plus its truth (`autoseg phantom`, DESIGN §3):
 /// `<dir>/<folder>/0001.dcm…` per series (folder `ct`, `adc`, `rcbf`, `tmax`), `truth.json` and
