@@ -39,8 +39,12 @@ let package = Package(
         ], exclude: ["README.md"]),
         // Volumes and multi-core kernels. Pure Swift: knows nothing of DICOM.
         .target(name: "Imaging", exclude: ["README.md"], swiftSettings: optimizedInDebug),
-        // Analyzers, phantoms and evaluation metrics. Depends on Imaging only.
+        // Analyzers and evaluation metrics. Depends on Imaging only.
         .target(name: "Analysis", dependencies: ["Imaging"], exclude: ["README.md"], swiftSettings: optimizedInDebug),
+        // Synthetic cases with known truth, apart from the analyzers: they make analyzer inputs
+        // and truth (Analysis's input and truth types) and draw with Imaging.
+        .target(name: "Phantoms", dependencies: ["Analysis", "Imaging"], exclude: ["README.md"],
+                swiftSettings: optimizedInDebug),
         // SEG, SR TID 1500 and key images from findings + the source series (encoded by DICOM).
         .target(name: "Results", dependencies: ["DICOM", "Analysis", "Imaging"], exclude: ["README.md"],
                 swiftSettings: optimizedInDebug),
@@ -59,17 +63,17 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "autoseg", dependencies: [
-            "Node", "Pipeline", "DICOM", "Catalog", "Analysis", "Results",
+            "Node", "Pipeline", "DICOM", "Catalog", "Analysis", "Phantoms", "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .executableTarget(name: "quality-bench", dependencies: ["Analysis", "Imaging"], path: "bench/quality",
+        .executableTarget(name: "quality-bench", dependencies: ["Analysis", "Phantoms", "Imaging"], path: "bench/quality",
                           exclude: ["run.sh"], swiftSettings: optimizedInDebug),
         .executableTarget(name: "kernel-bench", dependencies: ["Imaging"], path: "bench/kernels", exclude: ["simpleitk_bench.py", "run.sh", "README.md"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Phantoms", "Imaging"]),
         // Helpers shared by CatalogTests and NodeTests (log capture, catalog records). Not API.
         .target(name: "CatalogTestSupport", dependencies: [
             "Catalog",
@@ -81,7 +85,7 @@ let package = Package(
                                                       "CatalogTestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
         // Writes phantom series + their SEG/SR/SC for Tests/IntegrationTests/test_results.py.
-        .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Imaging"],
+        .executableTarget(name: "results-fixture", dependencies: ["Results", "DICOM", "Analysis", "Phantoms", "Imaging"],
                           path: "Tests/ResultsFixture", swiftSettings: optimizedInDebug),
     ],
     swiftLanguageModes: [.v6],

@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import DICOM
 import Foundation
+import Phantoms
 import Pipeline
 
 extension AnalyzerKind: ExpressibleByArgument {}

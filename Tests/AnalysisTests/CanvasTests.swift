@@ -1,6 +1,7 @@
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 final class CanvasTests: XCTestCase {
     /// A sphere drawn with partial volume has the analytic volume in its intensity sum and

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The infarct phantom and `InfarctCore` on small phantoms (96 × 96 in-plane, 2.4 mm, 5 mm
 /// slices: fast in debug builds). Quality floors are set below what seeds 1–10 reach at this
@@ -130,7 +131,7 @@ final class InfarctTests: XCTestCase {
             let finding = try XCTUnwrap(r.findings.first)
             XCTAssertEqual(finding.kind, .core)
             XCTAssertEqual(finding.site, p.lesions[0].site, name)
-            XCTAssertLessThan(try XCTUnwrap(finding.measurement("mean_adc")), 620)
+            XCTAssertLessThan(try XCTUnwrap(finding.measurement(.meanADC)), 620)
             XCTAssertGreaterThan(finding.confidence, 0.5)
             XCTAssertEqual(r.timings.map(\.stage), ["brain mask", "edge band", "core", "midline", "measure"])
         }
@@ -150,12 +151,12 @@ final class InfarctTests: XCTestCase {
             XCTAssertLessThanOrEqual(abs(core.errorML), max(1, 0.12 * core.truthML), name)
             XCTAssertLessThanOrEqual(abs(tmax.errorPercent), 5, name)
             XCTAssertLessThanOrEqual(abs(mismatch.errorML), max(1, 0.08 * mismatch.truthML), name)
-            let ratio = try XCTUnwrap(r.caseMeasurement("mismatch_ratio"))
+            let ratio = try XCTUnwrap(r.caseMeasurement(.mismatchRatio))
             XCTAssertEqual(ratio, tmax.predictedML / core.predictedML, accuracy: 1e-9)
             XCTAssertEqual(r.findings.map(\.kind), [.core, .hypoperfusion])
             XCTAssertEqual(r.findings.map(\.category), ["core", "Tmax>6s"])
             XCTAssertEqual(r.findings[0].site, p.lesions[0].site, name)
-            XCTAssertLessThan(try XCTUnwrap(r.findings[0].measurement("mean_rcbf_ratio")), 30)
+            XCTAssertLessThan(try XCTUnwrap(r.findings[0].measurement(.meanRCBFRatio)), 30)
         }
     }
 
@@ -216,12 +217,12 @@ final class InfarctTests: XCTestCase {
         let (adc, tmax) = (p.series[0], p.series[2])
         let r = try InfarctCore().analyze(AnalysisInput(adc))
         XCTAssertTrue(r.findings.isEmpty)
-        XCTAssertEqual(r.caseMeasurement("core_volume"), 0)
+        XCTAssertEqual(r.caseMeasurement(.coreVolume), 0)
         XCTAssertNotNil(r.organ)
         let c = try InfarctCore().analyze(AnalysisInput(series: [p.series[1], tmax]))
         XCTAssertTrue(c.findings.isEmpty)
-        XCTAssertEqual(c.caseMeasurement("tmax6_volume"), 0)
-        XCTAssertNil(c.caseMeasurement("mismatch_ratio"))
+        XCTAssertEqual(c.caseMeasurement(.tmax6Volume), 0)
+        XCTAssertNil(c.caseMeasurement(.mismatchRatio))
         XCTAssertTrue(c.notes.contains { $0.contains("no Tmax > 6 s") })
     }
 
@@ -269,7 +270,7 @@ final class InfarctTests: XCTestCase {
         let scaled = try InfarctCore().analyze(AnalysisInput(adc))
         let plain = try InfarctCore().analyze(mr(p))
         XCTAssertTrue(scaled.notes.contains { $0.contains("scaled") })
-        XCTAssertEqual(try XCTUnwrap(scaled.caseMeasurement("core_volume")), try XCTUnwrap(plain.caseMeasurement("core_volume")),
-                       accuracy: 0.02 * plain.caseMeasurement("core_volume")!)
+        XCTAssertEqual(try XCTUnwrap(scaled.caseMeasurement(.coreVolume)), try XCTUnwrap(plain.caseMeasurement(.coreVolume)),
+                       accuracy: 0.02 * plain.caseMeasurement(.coreVolume)!)
     }
 }

@@ -1,6 +1,7 @@
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The liver phantom and `LiverLesions` on small phantoms (debug builds on CI: sizes 128–160,
 /// a few tuning seeds). Quality floors are set below what these cases reach so a regression
@@ -132,15 +133,15 @@ final class LiverTests: XCTestCase {
             XCTAssertTrue((0...1).contains(f.confidence))
             XCTAssertEqual(f.mask.gridDimensions, r.dimensions)
             for (name, unit) in units { XCTAssertEqual(f.measurements.first { $0.name == name }?.unit, unit, name) }
-            XCTAssertEqual(f.measurement("volume")! * 1000, Double(f.mask.voxelCount) * p.labels.spacing.voxelVolume,
+            XCTAssertEqual(f.measurement(.volume)! * 1000, Double(f.mask.voxelCount) * p.labels.spacing.voxelVolume,
                            accuracy: 1e-6)
-            XCTAssertEqual(f.category == "hyperdense", f.measurement("contrast_to_liver")! > 0)
+            XCTAssertEqual(f.category == "hyperdense", f.measurement(.contrastToLiver)! > 0)
         }
-        let liver = r.caseMeasurement("liver_volume") ?? 0, burden = r.caseMeasurement("tumour_burden") ?? -1
+        let liver = r.caseMeasurement(.liverVolume) ?? 0, burden = r.caseMeasurement(.tumourBurden) ?? -1
         XCTAssertGreaterThan(liver, 0)
-        let lesions = r.findings.reduce(0) { $0 + ($1.measurement("volume") ?? 0) }
+        let lesions = r.findings.reduce(0) { $0 + ($1.measurement(.volume) ?? 0) }
         XCTAssertEqual(burden, 100 * lesions / liver, accuracy: 1e-9)
-        XCTAssertEqual(r.caseMeasurement("lesion_count"), Double(r.findings.count))
+        XCTAssertEqual(r.caseMeasurement(.lesionCount), Double(r.findings.count))
         XCTAssertEqual(r.caseMeasurements.first { $0.name == "tumour_burden" }?.unit, "%")
         XCTAssertFalse(r.timings.isEmpty)
     }

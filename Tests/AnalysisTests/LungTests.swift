@@ -1,6 +1,7 @@
 import Imaging
 import XCTest
 @testable import Analysis
+@testable import Phantoms
 
 /// The lung phantom and `LungNodules`. Full-size phantoms are the slow part (seconds each even
 /// with Analysis built -O), so the quality floors use two tuning seeds at 512 and everything else
@@ -145,7 +146,7 @@ final class LungTests: XCTestCase {
                 XCTAssertTrue(l.detected, "seed \(seed): \(l.type) of \(l.diameterMM) mm missed")
             }
             XCTAssertLessThanOrEqual(score.falsePositives.count, 1, "seed \(seed)")
-            let lungs = try XCTUnwrap(r.caseMeasurement("lung_volume"))
+            let lungs = try XCTUnwrap(r.caseMeasurement(.lungVolume))
             XCTAssertTrue((2000...9000).contains(lungs), "seed \(seed): lungs \(lungs) mL")
         }
         let summary = EvaluationSummary(analyzer: .lung, scores: scores)
@@ -190,16 +191,16 @@ final class LungTests: XCTestCase {
             XCTAssertTrue(["solid", "part-solid", "ground-glass"].contains(f.category), f.category)
             for (name, unit) in units { XCTAssertEqual(f.measurements.first { $0.name == name }?.unit, unit, name) }
             XCTAssertEqual(f.measurements.first { $0.name == "solid_diameter" }?.unit, f.category == "part-solid" ? "mm" : nil)
-            XCTAssertEqual(f.measurement("volume")! * 1000, Double(f.mask.voxelCount) * p.labels.spacing.voxelVolume,
+            XCTAssertEqual(f.measurement(.volume)! * 1000, Double(f.mask.voxelCount) * p.labels.spacing.voxelVolume,
                            accuracy: 1e-6)
-            let long = f.measurement("long_axis")!, short = f.measurement("short_axis")!
+            let long = f.measurement(.longAxis)!, short = f.measurement(.shortAxis)!
             XCTAssertGreaterThan(short, 0)
             XCTAssertLessThanOrEqual(short, long + 1e-9)
-            XCTAssertGreaterThanOrEqual(f.measurement("diameter")!, NoduleSegmenter.minimumDiameter - 1e-9)
-            XCTAssertGreaterThanOrEqual(f.measurement("distance_to_pleura")!, 0)
-            XCTAssertTrue((0...1).contains(f.measurement("sphericity")!))
-            XCTAssertTrue([2, 3, 4].contains(f.measurement("lung_rads")!))
-            let mean = f.measurement("mean_hu")!
+            XCTAssertGreaterThanOrEqual(f.measurement(.diameter)!, NoduleSegmenter.minimumDiameter - 1e-9)
+            XCTAssertGreaterThanOrEqual(f.measurement(.distanceToPleura)!, 0)
+            XCTAssertTrue((0...1).contains(f.measurement(.sphericity)!))
+            XCTAssertTrue([2, 3, 4].contains(f.measurement(.lungRADS)!))
+            let mean = f.measurement(.meanHU)!
             XCTAssertTrue((-900...200).contains(mean), "mean HU \(mean)")
             if f.category == "solid" { XCTAssertGreaterThan(mean, -600) }
             XCTAssertNotNil(f.laterality)
@@ -211,10 +212,10 @@ final class LungTests: XCTestCase {
             XCTAssertEqual(f.mask.gridDimensions, r.dimensions)
             XCTAssertGreaterThan(f.mask.voxelCount, 0)
         }
-        let right = r.caseMeasurement("right_lung_volume") ?? 0, left = r.caseMeasurement("left_lung_volume") ?? 0
+        let right = r.caseMeasurement(.rightLungVolume) ?? 0, left = r.caseMeasurement(.leftLungVolume) ?? 0
         XCTAssertGreaterThan(right, 500)
         XCTAssertGreaterThan(left, 500)
-        XCTAssertEqual(r.caseMeasurement("lung_volume") ?? 0, right + left, accuracy: 1e-6)
+        XCTAssertEqual(r.caseMeasurement(.lungVolume) ?? 0, right + left, accuracy: 1e-6)
         XCTAssertEqual(r.caseMeasurements.first { $0.name == "lung_volume" }?.unit, "mL")
         XCTAssertEqual(Set(r.timings.map(\.stage)),
                        ["resample", "lung mask", "candidates", "segmentation", "measurements", "organ mask"])

@@ -2,6 +2,7 @@ import Analysis
 import DICOM
 import Foundation
 import Imaging
+import Phantoms
 
 /// Writes a phantom series as DICOM in a chosen geometry and slice order, loads it back the
 /// way the node does (files in any order), and maps the phantom's truth labels onto the

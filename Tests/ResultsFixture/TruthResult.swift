@@ -30,15 +30,15 @@ enum TruthResult {
             let n = findings.count + 1
             let truth = lesions.first { $0.label == Int(p.label) }
             let diameter = cbrt(6 * p.volumeMM3 / Double.pi)
-            var measurements = [Measurement("volume", p.volumeML, "mL"), Measurement("diameter", diameter, "mm"),
-                                Measurement("long_axis", p.longAxisAxial, "mm"), Measurement("short_axis", p.shortAxisAxial, "mm")]
+            var measurements = [Measurement(.volume, p.volumeML, "mL"), Measurement(.diameter, diameter, "mm"),
+                                Measurement(.longAxis, p.longAxisAxial, "mm"), Measurement(.shortAxis, p.shortAxisAxial, "mm")]
             switch kind {
             case .lung, .liver:
-                measurements += [Measurement("mean_hu", p.mean, "[hnsf'U]"), Measurement("sd_hu", p.standardDeviation, "[hnsf'U]")]
+                measurements += [Measurement(.meanHU, p.mean, "[hnsf'U]"), Measurement(.sdHU, p.standardDeviation, "[hnsf'U]")]
             case .infarct:
-                measurements += [Measurement("mean_adc", p.mean, "um2/s"), Measurement("sd_adc", p.standardDeviation, "um2/s")]
+                measurements += [Measurement(.meanADC, p.mean, "um2/s"), Measurement(.sdADC, p.standardDeviation, "um2/s")]
             }
-            if kind == .lung { measurements.append(Measurement("sphericity", 0.8, "1")) }
+            if kind == .lung { measurements.append(Measurement(.sphericity, 0.8, "1")) }
             let kindOfFinding: FindingKind = kind == .lung ? .nodule : (kind == .liver ? .lesion : .core)
             let side: Laterality = p.centroid.x < 0 ? .right : .left
             findings.append(Finding(number: n, kind: kindOfFinding, category: truth?.type ?? "synthetic", mask: region,
@@ -53,14 +53,15 @@ enum TruthResult {
         }
         let organName = kind == .lung ? "lung" : (kind == .liver ? "liver" : "brain")
         let organML = organ.map { Double($0.voxelCount) * g.spacing.voxelVolume / 1000 } ?? 0
-        var caseMeasurements = [Measurement("\(organName)_volume", organML, "mL")]
+        let organVolume: MeasurementName = kind == .lung ? .lungVolume : (kind == .liver ? .liverVolume : .brainVolume)
+        var caseMeasurements = [Measurement(organVolume, organML, "mL")]
         if kind == .liver {
-            let burden = findings.reduce(0) { $0 + ($1.measurement("volume") ?? 0) }
-            caseMeasurements += [Measurement("tumour_burden", organML > 0 ? 100 * burden / organML : 0, "%"),
-                                 Measurement("lesion_count", Double(findings.count), "1")]
+            let burden = findings.reduce(0) { $0 + ($1.measurement(.volume) ?? 0) }
+            caseMeasurements += [Measurement(.tumourBurden, organML > 0 ? 100 * burden / organML : 0, "%"),
+                                 Measurement(.lesionCount, Double(findings.count), "1")]
         }
         if kind == .infarct {
-            caseMeasurements.append(Measurement("core_volume", findings.first?.measurement("volume") ?? 0, "mL"))
+            caseMeasurements.append(Measurement(.coreVolume, findings.first?.measurement(.volume) ?? 0, "mL"))
         }
         return AnalysisResult(analyzer: kind, version: "0.0.1-truth", seriesInstanceUID: seriesUID, geometry: g,
                               dimensions: d, organName: organName, organ: organ, findings: findings,
@@ -80,9 +81,9 @@ enum TruthResult {
             let ml = Double(mask.voxelCount) * voxelML
             findings.append(Finding(number: findings.count + 1, kind: kind, category: kind == .core ? "core" : "tmax>6s",
                                     mask: mask, centroidMM: .zero, laterality: .left, site: "left hemisphere",
-                                    measurements: [Measurement("volume", ml, "mL"),
-                                                   kind == .core ? Measurement("mean_rcbf_ratio", 12.5, "%")
-                                                                 : Measurement("mean_tmax", 9.25, "s")],
+                                    measurements: [Measurement(.volume, ml, "mL"),
+                                                   kind == .core ? Measurement(.meanRCBFRatio, 12.5, "%")
+                                                                 : Measurement(.meanTmax, 9.25, "s")],
                                     confidence: 0.9, reason: "truth labels"))
         }
         let coreML = Double(core?.voxelCount ?? 0) * voxelML, hypoML = Double(hypo?.voxelCount ?? 0) * voxelML
@@ -90,10 +91,10 @@ enum TruthResult {
         if let hypo { hypo.paint(into: &box.voxels, value: 1) }
         return AnalysisResult(analyzer: .infarct, version: "0.0.1-truth", seriesInstanceUID: seriesUID, geometry: g,
                               dimensions: d, organName: "brain", organ: RegionMask(full: box), findings: findings,
-                              caseMeasurements: [Measurement("core_volume", coreML, "mL"),
-                                                 Measurement("tmax6_volume", hypoML, "mL"),
-                                                 Measurement("mismatch_volume", hypoML - coreML, "mL"),
-                                                 Measurement("mismatch_ratio", coreML > 0 ? hypoML / coreML : 0, "1")])
+                              caseMeasurements: [Measurement(.coreVolume, coreML, "mL"),
+                                                 Measurement(.tmax6Volume, hypoML, "mL"),
+                                                 Measurement(.mismatchVolume, hypoML - coreML, "mL"),
+                                                 Measurement(.mismatchRatio, coreML > 0 ? hypoML / coreML : 0, "1")])
     }
 
     /// Lung: air-like voxels not connected to the volume's border; liver: soft tissue 80–200 HU,

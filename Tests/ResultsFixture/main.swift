@@ -16,6 +16,7 @@ import Analysis
 import DICOM
 import Foundation
 import Imaging
+import Phantoms
 import Results
 
 struct Options {

@@ -6,14 +6,14 @@ import XCTest
 /// The code tables: DESIGN §7's codes exactly, private codes valid and declared.
 final class CodingTests: XCTestCase {
     func testDesignCodes() {
-        XCTAssertEqual(MeasurementCoding.concept(for: "volume"), MeasurementConcept(Code("118565006", "SCT", "Volume")))
-        XCTAssertEqual(MeasurementCoding.concept(for: "mean_hu").concept.value, "112031")
-        XCTAssertEqual(MeasurementCoding.concept(for: "mean_hu").derivation?.value, "373098007")
-        XCTAssertEqual(MeasurementCoding.concept(for: "sd_hu").derivation?.value, "386136009")
-        XCTAssertEqual(MeasurementCoding.concept(for: "mean_adc").concept.value, "113041")
-        XCTAssertEqual(MeasurementCoding.concept(for: "long_axis").concept.value, "103339001")
-        XCTAssertEqual(MeasurementCoding.concept(for: "short_axis").concept.value, "103340004")
-        XCTAssertEqual(MeasurementCoding.concept(for: "diameter").concept.value, "81827009")
+        XCTAssertEqual(MeasurementCoding.concept(for: .volume), MeasurementConcept(Code("118565006", "SCT", "Volume")))
+        XCTAssertEqual(MeasurementCoding.concept(for: .meanHU).concept.value, "112031")
+        XCTAssertEqual(MeasurementCoding.concept(for: .meanHU).derivation?.value, "373098007")
+        XCTAssertEqual(MeasurementCoding.concept(for: .sdHU).derivation?.value, "386136009")
+        XCTAssertEqual(MeasurementCoding.concept(for: .meanADC).concept.value, "113041")
+        XCTAssertEqual(MeasurementCoding.concept(for: .longAxis).concept.value, "103339001")
+        XCTAssertEqual(MeasurementCoding.concept(for: .shortAxis).concept.value, "103340004")
+        XCTAssertEqual(MeasurementCoding.concept(for: .diameter).concept.value, "81827009")
         XCTAssertEqual(FindingCoding.type(of: .nodule).value, "27925004")
         XCTAssertEqual(FindingCoding.type(of: .lesion).value, "52988006")
         XCTAssertEqual(FindingCoding.type(of: .core).value, "55641003")
@@ -23,19 +23,51 @@ final class CodingTests: XCTestCase {
         XCTAssertEqual(MeasurementCoding.unit("[hnsf'U]").meaning, "Hounsfield unit")
     }
 
-    func testUnknownNamesGetValidPrivateCodes() {
-        let c = MeasurementCoding.concept(for: "a_very_long_measurement_name_indeed").concept
-        XCTAssertEqual(c.scheme, Code.privateScheme)
-        XCTAssertLessThanOrEqual(c.value.count, 16)
-        XCTAssertTrue(c.value.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "-" }, c.value)
-        XCTAssertEqual(MeasurementCoding.concept(for: "brain_volume").concept.value, "118565006")
-        XCTAssertTrue(MeasurementCoding.isOrganVolume("lung_volume", organ: "lung"))
-        // One side of an organ: Volume with its own site and laterality; an unknown organ stays plain.
-        XCTAssertEqual(MeasurementCoding.concept(for: "right_lung_volume"),
+    /// Every measurement has a concept (the switch is exhaustive; this checks the concepts
+    /// themselves): a known scheme, a meaning, valid private codes, and no two measurements of
+    /// a finding group with the same concept (organ volumes are alone in their groups).
+    func testEveryMeasurementHasItsOwnConcept() {
+        let schemes: Set = ["SCT", "DCM", "IBSI", Code.privateScheme]
+        var seen: [(MeasurementConcept, MeasurementName)] = []
+        for kind in MeasurementName.allCases {
+            let c = MeasurementCoding.concept(for: kind)
+            for code in [c.concept, c.derivation, c.site, c.laterality].compactMap({ $0 }) {
+                XCTAssertTrue(schemes.contains(code.scheme), "\(kind): \(code)")
+                XCTAssertFalse(code.meaning.isEmpty, "\(kind)")
+                if code.scheme == Code.privateScheme {
+                    XCTAssertLessThanOrEqual(code.value.count, 16, "\(kind)")
+                    XCTAssertTrue(code.value.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "-" }, code.value)
+                }
+            }
+            if [.lungVolume, .liverVolume, .brainVolume].contains(kind) {
+                XCTAssertEqual(c, MeasurementConcept(Codes.volume), "\(kind)")
+                continue
+            }
+            if let other = seen.first(where: { $0.0 == c }) { XCTFail("\(kind) and \(other.1) share \(c.concept)") }
+            seen.append((c, kind))
+        }
+        // Keys stay what JSON, CSV and the catalog have always used.
+        XCTAssertEqual(Analysis.Measurement(.solidDiameter, 1, "mm").name, "solid_diameter")
+        XCTAssertEqual(MeasurementName.tmax6Volume.rawValue, "tmax6_volume")
+    }
+
+    func testCaseAndPrivateConcepts() {
+        XCTAssertEqual(MeasurementCoding.concept(for: .solidDiameter),
+                       MeasurementConcept(Code("SOLID-DIAMETER", "99AUTOSEG", "Solid component diameter")))
+        XCTAssertEqual(MeasurementCoding.concept(for: .distanceToPleura).concept, Code("DIST-PLEURA", "99AUTOSEG", "Distance to pleura"))
+        XCTAssertEqual(MeasurementCoding.concept(for: .brainVolume).concept.value, "118565006")
+        XCTAssertTrue(MeasurementCoding.isOrganVolume(.lungVolume, organ: "lung"))
+        XCTAssertTrue(MeasurementCoding.isOrganVolume(.brainVolume, organ: "Brain"))
+        // One side of an organ: Volume with its own site and laterality.
+        XCTAssertEqual(MeasurementCoding.concept(for: .rightLungVolume),
                        MeasurementConcept(Codes.volume, site: Codes.lung, laterality: Codes.right))
-        XCTAssertEqual(MeasurementCoding.concept(for: "left_lung_volume"),
+        XCTAssertEqual(MeasurementCoding.concept(for: .leftLungVolume),
                        MeasurementConcept(Codes.volume, site: Codes.lung, laterality: Codes.left))
-        XCTAssertEqual(MeasurementCoding.concept(for: "right_thing_volume"), MeasurementConcept(Codes.volume))
-        XCTAssertFalse(MeasurementCoding.isOrganVolume("core_volume", organ: "brain"))
+        XCTAssertFalse(MeasurementCoding.isOrganVolume(.coreVolume, organ: "brain"))
+        XCTAssertFalse(MeasurementCoding.isOrganVolume(.rightLungVolume, organ: "lung"))
+        // Private codes are cleaned and cut to SH.
+        let c = Code.autoseg("a_very_long_measurement_name_indeed", "A very long measurement name indeed")
+        XCTAssertEqual(c.scheme, Code.privateScheme)
+        XCTAssertEqual(c.value, "A-VERY-LONG-MEAS")
     }
 }

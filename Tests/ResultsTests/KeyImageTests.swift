@@ -63,7 +63,7 @@ final class KeyImageTests: XCTestCase {
     func testCaptionAndOrientation() {
         let (_, mask) = finding()
         let f = Finding(number: 2, kind: .nodule, category: "solid", mask: mask, centroidMM: .zero,
-                        measurements: [Measurement("diameter", 12.34, "mm"), Measurement("volume", 0.987, "mL")],
+                        measurements: [Measurement(.diameter, 12.34, "mm"), Measurement(.volume, 0.987, "mL")],
                         confidence: 0.9, reason: "")
         XCTAssertEqual(KeyImageRenderer.caption(for: f, analyzer: .lung, version: "1.0.0"),
                        ["NODULE 2 SOLID", "D 12.3 MM  V 0.99 ML", "AUTOSEG LUNG 1.0.0"])

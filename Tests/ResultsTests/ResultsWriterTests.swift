@@ -66,7 +66,7 @@ final class ResultsWriterTests: XCTestCase {
         let t = try TestSeries.make()
         defer { t.remove() }
         var result = t.result(findings: 1)
-        result.caseMeasurements += [Measurement("right_lung_volume", 2.5, "mL"), Measurement("left_lung_volume", 1.7, "mL")]
+        result.caseMeasurements += [Measurement(.rightLungVolume, 2.5, "mL"), Measurement(.leftLungVolume, 1.7, "mL")]
         let written = try t.write(result)
         let sr = written.first { $0.kind == .sr }!.path
         XCTAssertEqual(try dciodvfy(sr).errors, [])

@@ -84,15 +84,15 @@ struct TestSeries {
                     centroidMM: loaded.volume.geometry.point(slice: Double(centres[i].0), row: Double(centres[i].1),
                                                              column: Double(centres[i].2)),
                     laterality: i == 0 ? .right : .left, site: "test zone \(i + 1)",
-                    measurements: [Measurement("volume", 0.123 * Double(i + 1), "mL"), Measurement("diameter", 6.5, "mm"),
-                                   Measurement("mean_hu", 41.25, "[hnsf'U]"), Measurement("sd_hu", 7.5, "[hnsf'U]"),
-                                   Measurement("distance_to_pleura", 3.25, "mm"), Measurement("lung_rads", 3, "1")],
+                    measurements: [Measurement(.volume, 0.123 * Double(i + 1), "mL"), Measurement(.diameter, 6.5, "mm"),
+                                   Measurement(.meanHU, 41.25, "[hnsf'U]"), Measurement(.sdHU, 7.5, "[hnsf'U]"),
+                                   Measurement(.distanceToPleura, 3.25, "mm"), Measurement(.lungRADS, 3, "1")],
                     confidence: 0.8, reason: "test finding \(i + 1)")
         }
         return AnalysisResult(analyzer: .lung, version: "9.9.9", seriesInstanceUID: loaded.seriesInstanceUID,
                               geometry: loaded.volume.geometry, dimensions: loaded.volume.dimensions, organName: "lung",
                               organ: withOrgan ? organ : nil, findings: findings,
-                              caseMeasurements: [Measurement("lung_volume", 4.2, "mL")], notes: ["test note"])
+                              caseMeasurements: [Measurement(.lungVolume, 4.2, "mL")], notes: ["test note"])
     }
 
     func write(_ result: AnalysisResult, to name: String = "results", keyImages: Bool = true) throws -> [WrittenObject] {

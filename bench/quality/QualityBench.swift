@@ -11,6 +11,7 @@
 import Analysis
 import Foundation
 import Imaging
+import Phantoms
 
 func die(_ message: String) -> Never {
     FileHandle.standardError.write(Data("quality-bench: \(message)\n".utf8))
@@ -104,7 +105,7 @@ for seed in seeds {
                 if let f = r.findings.first(where: { $0.number == fp }) {
                     let c = f.centroidMM
                     FileHandle.standardError.write(Data(String(format: "    FP %d %@ at (%.1f, %.1f, %.1f) %.2f mL conf %.2f: %@\n",
-                                                               fp, f.category, c.x, c.y, c.z, f.measurement("volume") ?? -1, f.confidence, f.reason).utf8))
+                                                               fp, f.category, c.x, c.y, c.z, f.measurement(.volume) ?? -1, f.confidence, f.reason).utf8))
                 }
             }
         }

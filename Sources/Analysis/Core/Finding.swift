@@ -1,21 +1,6 @@
 import Foundation
 import Imaging
 
-/// One number with its unit (UCUM: "mL", "mm", "mm3", "[hnsf'U]", "um2/s", "s", "%", "1").
-/// `name` is a stable machine key (`volume`, `long_axis`, `mean_hu`, …) that SR encoding and
-/// exports map to codes.
-public struct Measurement: Sendable, Codable, Equatable {
-    public var name: String
-    public var value: Double
-    public var unit: String
-
-    public init(_ name: String, _ value: Double, _ unit: String) {
-        self.name = name
-        self.value = value
-        self.unit = unit
-    }
-}
-
 /// What kind of thing a finding is (drives SEG/SR codes).
 public enum FindingKind: String, Sendable, Codable {
     /// A lung nodule (27925004 SCT).
@@ -66,8 +51,8 @@ public struct Finding: Sendable {
         self.reason = reason
     }
 
-    /// The value of measurement `name`, if present.
-    public func measurement(_ name: String) -> Double? { measurements.first { $0.name == name }?.value }
+    /// The value of measurement `kind`, if present.
+    public func measurement(_ kind: MeasurementName) -> Double? { measurements.first { $0.kind == kind }?.value }
 }
 
 /// How long one stage of an analysis took.
@@ -135,7 +120,8 @@ public struct AnalysisResult: Sendable {
         self.notes = notes
     }
 
-    public func caseMeasurement(_ name: String) -> Double? { caseMeasurements.first { $0.name == name }?.value }
+    /// The value of case measurement `kind`, if present.
+    public func caseMeasurement(_ kind: MeasurementName) -> Double? { caseMeasurements.first { $0.kind == kind }?.value }
 }
 
 /// Why an analysis did not produce a result.

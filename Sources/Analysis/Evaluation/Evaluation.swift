@@ -17,9 +17,8 @@ public enum Evaluation {
     public static let minimumDice = 0.1
 
     /// Names of the per-case volumes compared, with the measurement that predicts each.
-    public static let caseVolumeMeasurements: [(truth: String, measurement: String)] = [
-        ("core", "core_volume"), ("tmax", "tmax6_volume"), ("mismatch", "mismatch_volume"),
-        ("liver", "liver_volume"),
+    public static let caseVolumeMeasurements: [(truth: String, measurement: MeasurementName)] = [
+        ("core", .coreVolume), ("tmax", .tmax6Volume), ("mismatch", .mismatchVolume), ("liver", .liverVolume),
     ]
 
     /// Scores label volumes on the same grid. `predictedLesions` lists the labels of
@@ -68,20 +67,11 @@ public enum Evaluation {
                          caseDice: caseDice, volumes: volumes)
     }
 
-    /// Scores an analyzer's result on the phantom it ran on.
-    public static func score(phantom: Phantom, result: AnalysisResult, name: String? = nil) -> CaseScore {
-        let (labels, lesionNumbers) = labelVolume(result, geometry: phantom.labels.geometry)
-        return score(name: name ?? "\(phantom.kind.rawValue)-\(phantom.seed)", analyzer: phantom.kind,
-                     truth: phantom.labels, truthLesions: phantom.lesions, truthVolumesML: phantom.caseVolumesML,
-                     predicted: labels, predictedLesions: lesionNumbers,
-                     predictedVolumesML: predictedVolumes(result.caseMeasurements))
-    }
-
     /// The per-case volumes a result predicts, keyed like the truth's `volumesML`.
     public static func predictedVolumes(_ measurements: [Measurement]) -> [String: Double] {
         var out: [String: Double] = [:]
         for (t, m) in caseVolumeMeasurements {
-            if let v = measurements.first(where: { $0.name == m })?.value { out[t] = v }
+            if let v = measurements.first(where: { $0.kind == m })?.value { out[t] = v }
         }
         return out
     }

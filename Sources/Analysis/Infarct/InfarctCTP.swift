@@ -74,7 +74,7 @@ enum InfarctCTP {
                 if p.volumeML < 1 { confidence *= 0.8 }
                 findings.append(Finding(
                     number: 1, kind: .core, category: "core", mask: region, centroidMM: p.centroid, laterality: lat, site: site,
-                    measurements: [Measurement("volume", p.volumeML, "mL"), Measurement("mean_rcbf_ratio", ratio, "%")],
+                    measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.meanRCBFRatio, ratio, "%")],
                     confidence: min(0.99, max(0.05, confidence)),
                     reason: "rCBF below 30 % of the contralateral mean (\(InfarctCore.fmt(mean))) in \(InfarctCore.fmt(p.volumeML)) mL "
                         + "within Tmax > 6 s; mean \(Int(ratio.rounded())) % of the contralateral mean"))
@@ -85,20 +85,20 @@ enum InfarctCTP {
                 findings.append(Finding(
                     number: findings.count + 1, kind: .hypoperfusion, category: "Tmax>6s", mask: region, centroidMM: p.centroid,
                     laterality: lat, site: site,
-                    measurements: [Measurement("volume", p.volumeML, "mL"), Measurement("mean_tmax", p.mean, "s")],
+                    measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.meanTmax, p.mean, "s")],
                     confidence: min(0.99, max(0.05, 0.5 + (p.mean - InfarctCore.tmaxThreshold) / 8)),
                     reason: "Tmax above 6 s in \(InfarctCore.fmt(p.volumeML)) mL (mean \(InfarctCore.fmt(p.mean)) s)"))
             }
         }
-        var measurements = [Measurement("core_volume", coreML, "mL"), Measurement("tmax6_volume", hypoML, "mL"),
-                            Measurement("mismatch_volume", max(0, hypoML - coreML), "mL")]
+        var measurements = [Measurement(.coreVolume, coreML, "mL"), Measurement(.tmax6Volume, hypoML, "mL"),
+                            Measurement(.mismatchVolume, max(0, hypoML - coreML), "mL")]
         var notes = ["core = rCBF < 30 % of the contralateral hemisphere's mean (\(InfarctCore.fmt(mean)) \(info.units)) "
                      + "within Tmax > 6 s; both by noise-robust smoothing (boundary clamps ±\(InfarctCore.fmt(Double(coreSeg.clip))), "
                      + "±\(InfarctCore.fmt(Double(hypoSeg.clip))) s)",
                      "midline at x = \(InfarctCore.fmt(midline)) mm (brain mask centroid); affected side "
                      + (affectedLeft ? "left" : "right")]
         if coreML > 0 {
-            measurements.append(Measurement("mismatch_ratio", hypoML / coreML, "1"))
+            measurements.append(Measurement(.mismatchRatio, hypoML / coreML, "1"))
         } else {
             notes.append("no core: mismatch ratio undefined")
         }

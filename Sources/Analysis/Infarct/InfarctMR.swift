@@ -59,9 +59,9 @@ enum InfarctMR {
                 + "\(Int((border * 100).rounded())) % of voxels within 40 of the threshold); brain-edge band excluded"
             findings.append(Finding(number: 1, kind: .core, category: "core", mask: region, centroidMM: props.centroid,
                                     laterality: lat, site: site,
-                                    measurements: [Measurement("volume", props.volumeML, "mL"),
-                                                   Measurement("mean_adc", props.mean, "um2/s"),
-                                                   Measurement("sd_adc", props.standardDeviation, "um2/s")],
+                                    measurements: [Measurement(.volume, props.volumeML, "mL"),
+                                                   Measurement(.meanADC, props.mean, "um2/s"),
+                                                   Measurement(.sdADC, props.standardDeviation, "um2/s")],
                                     confidence: min(0.99, max(0.05, confidence)), reason: reason))
         }
         var allNotes = notes
@@ -73,8 +73,8 @@ enum InfarctMR {
         return AnalysisResult(analyzer: .infarct, version: InfarctCore.version, seriesInstanceUID: info.seriesInstanceUID,
                               geometry: adc.geometry, dimensions: adc.dimensions, organName: "brain",
                               organ: RegionMask(full: head), findings: findings,
-                              caseMeasurements: [Measurement("core_volume", coreML, "mL"),
-                                                 Measurement("brain_volume", headML, "mL")],
+                              caseMeasurements: [Measurement(.coreVolume, coreML, "mL"),
+                                                 Measurement(.brainVolume, headML, "mL")],
                               timings: clock.timings, notes: allNotes)
     }
 }

@@ -58,12 +58,12 @@ enum LiverFindings {
             let (confidence, reason) = confidence(l, contrast: contrast, diameter: diameter, field: f)
             return Finding(number: i + 1, kind: .lesion, category: category, mask: mask, centroidMM: p.centroid,
                            site: site,
-                           measurements: [Measurement("volume", p.volumeML, "mL"), Measurement("diameter", diameter, "mm"),
-                                          Measurement("long_axis", p.longAxisAxial, "mm"),
-                                          Measurement("short_axis", p.shortAxisAxial, "mm"),
-                                          Measurement("mean_hu", p.mean, "[hnsf'U]"),
-                                          Measurement("sd_hu", p.standardDeviation, "[hnsf'U]"),
-                                          Measurement("contrast_to_liver", contrast, "[hnsf'U]")],
+                           measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.diameter, diameter, "mm"),
+                                          Measurement(.longAxis, p.longAxisAxial, "mm"),
+                                          Measurement(.shortAxis, p.shortAxisAxial, "mm"),
+                                          Measurement(.meanHU, p.mean, "[hnsf'U]"),
+                                          Measurement(.sdHU, p.standardDeviation, "[hnsf'U]"),
+                                          Measurement(.contrastToLiver, contrast, "[hnsf'U]")],
                            confidence: confidence, reason: reason)
         }
     }

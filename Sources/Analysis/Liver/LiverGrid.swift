@@ -1,8 +1,8 @@
 import Imaging
 
 /// A coarser grid whose voxels are blocks of `factor` (slice, row, column) voxels of a finer
-/// one: block means for intensities (an area-averaging downsample, which also lowers noise)
-/// and nearest-block lookup to bring masks back to the fine grid.
+/// one: block means for intensities (`BlockMean` with partial edge blocks) and nearest-block
+/// lookup to bring masks back to the fine grid.
 struct BlockGrid: Sendable {
     var factor: SIMD3<Int>
     var fine: Dimensions
@@ -15,50 +15,14 @@ struct BlockGrid: Sendable {
         factor = SIMD3(max(1, Int((targetMM.x / sp.slice).rounded())), max(1, Int((targetMM.y / sp.row).rounded())),
                        max(1, Int((targetMM.z / sp.column).rounded())))
         self.fine = fine
-        coarse = Dimensions(slices: (fine.slices + factor.x - 1) / factor.x, rows: (fine.rows + factor.y - 1) / factor.y,
-                            columns: (fine.columns + factor.z - 1) / factor.z)
-        var cg = g
-        cg.origin = g.point(slice: Double(factor.x - 1) / 2, row: Double(factor.y - 1) / 2, column: Double(factor.z - 1) / 2)
-        cg.spacing = Spacing(slice: sp.slice * Double(factor.x), row: sp.row * Double(factor.y),
-                             column: sp.column * Double(factor.z))
-        geometry = cg
+        coarse = BlockMean.dimensions(fine, factor: factor, remainder: .partialBlocks)
+        geometry = BlockMean.geometry(g, factor: factor)
     }
 
     /// Mean of each block (edge blocks average the voxels they have).
     func mean(_ v: Volume<Float>) -> Volume<Float> {
         precondition(v.dimensions == fine, "grid mismatch")
-        let f = factor, fd = fine, cd = coarse
-        var out = [Float](repeating: 0, count: cd.count)
-        v.voxels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let s = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: src.baseAddress!))
-                let o = UnsafeSendableBuffer(dst.baseAddress!)
-                Parallelism.forEachChunk(cd.slices) { range in
-                    var row = [Float](repeating: 0, count: cd.columns)
-                    var n = [Float](repeating: 0, count: cd.columns)
-                    for cs in range {
-                        for cr in 0..<cd.rows {
-                            for i in 0..<cd.columns { row[i] = 0; n[i] = 0 }
-                            for fs in (cs * f.x)..<min(fd.slices, (cs + 1) * f.x) {
-                                for fr in (cr * f.y)..<min(fd.rows, (cr + 1) * f.y) {
-                                    let base = fd.index(fs, fr, 0)
-                                    for cc in 0..<cd.columns {
-                                        var sum: Float = 0
-                                        let hi = min(fd.columns, (cc + 1) * f.z)
-                                        for fc in (cc * f.z)..<hi { sum += s[base + fc] }
-                                        row[cc] += sum
-                                        n[cc] += Float(hi - cc * f.z)
-                                    }
-                                }
-                            }
-                            let ob = cd.index(cs, cr, 0)
-                            for i in 0..<cd.columns { o[ob + i] = row[i] / max(1, n[i]) }
-                        }
-                    }
-                }
-            }
-        }
-        return Volume(dimensions: cd, geometry: geometry, voxels: out)
+        return BlockMean.downsample(v, factor: factor, remainder: .partialBlocks)
     }
 
     /// The fine-grid mask whose voxels take their block's value.

@@ -35,7 +35,7 @@ public struct LiverLesions: Analyzer {
         let refined = clock.stage("refinement") { (hypo + hyper).compactMap { LiverRefine.refine($0, field) } }
         let (organ, liverML) = clock.stage("organ mask") { LiverFindings.organ(field, refined, grid: v.dimensions) }
         let findings = clock.stage("measurements") { LiverFindings.findings(refined, field, grid: v.dimensions) }
-        let lesionML = findings.reduce(0) { $0 + ($1.measurement("volume") ?? 0) }
+        let lesionML = findings.reduce(0) { $0 + ($1.measurement(.volume) ?? 0) }
         let notes = [String(format: "liver parenchyma median %.0f HU (smoothed SD %.1f HU, image noise %.1f HU)",
                             field.median, field.sigma, field.noise),
                      String(format: "hypodense threshold %.0f HU, hyperdense threshold %.0f HU",
@@ -44,9 +44,9 @@ public struct LiverLesions: Analyzer {
         return AnalysisResult(analyzer: Self.kind, version: Self.version, seriesInstanceUID: series.info.seriesInstanceUID,
                               geometry: v.geometry, dimensions: v.dimensions, organName: "liver", organ: organ,
                               findings: findings,
-                              caseMeasurements: [Measurement("liver_volume", liverML, "mL"),
-                                                 Measurement("tumour_burden", liverML > 0 ? 100 * lesionML / liverML : 0, "%"),
-                                                 Measurement("lesion_count", Double(findings.count), "1")],
+                              caseMeasurements: [Measurement(.liverVolume, liverML, "mL"),
+                                                 Measurement(.tumourBurden, liverML > 0 ? 100 * lesionML / liverML : 0, "%"),
+                                                 Measurement(.lesionCount, Double(findings.count), "1")],
                               timings: clock.timings, notes: notes)
     }
 

@@ -60,9 +60,9 @@ public struct LungNodules: Analyzer {
         return AnalysisResult(analyzer: .lung, version: Self.version, seriesInstanceUID: series.info.seriesInstanceUID,
                               geometry: v.geometry, dimensions: v.dimensions, organName: "lung", organ: organ,
                               findings: findings,
-                              caseMeasurements: [Measurement("lung_volume", lungML, "mL"),
-                                                 Measurement("right_lung_volume", lungs.volumeML[0], "mL"),
-                                                 Measurement("left_lung_volume", lungs.volumeML[1], "mL")],
+                              caseMeasurements: [Measurement(.lungVolume, lungML, "mL"),
+                                                 Measurement(.rightLungVolume, lungs.volumeML[0], "mL"),
+                                                 Measurement(.leftLungVolume, lungs.volumeML[1], "mL")],
                               timings: clock.timings, notes: notes)
     }
 

@@ -1,3 +1,4 @@
+import Analysis
 import DICOM
 
 /// How one measurement is written in the SR: its concept name, for statistics of a map
@@ -17,53 +18,50 @@ public struct MeasurementConcept: Sendable, Equatable {
     }
 }
 
-/// Maps the analyzers' measurement names (`Measurement.name`) and UCUM units to codes:
-/// DESIGN §7's codes where it has one, IBSI's sphericity, else the private scheme.
+/// Maps the analyzers' measurements (`Measurement.kind`) and UCUM units to codes: DESIGN §7's
+/// codes where it has one, IBSI's sphericity, else the private scheme. Every `MeasurementName`
+/// has its concept here (an exhaustive switch: a new measurement does not compile without one).
 public enum MeasurementCoding {
-    static let table: [String: MeasurementConcept] = [
-        "volume": .init(Codes.volume),
-        "diameter": .init(Codes.diameter),
-        "long_axis": .init(Codes.longAxis),
-        "short_axis": .init(Codes.shortAxis),
-        "mean_hu": .init(Codes.attenuationCoefficient, derivation: Codes.mean),
-        "sd_hu": .init(Codes.attenuationCoefficient, derivation: Codes.standardDeviation),
-        "mean_adc": .init(Codes.apparentDiffusionCoefficient, derivation: Codes.mean),
-        "sd_adc": .init(Codes.apparentDiffusionCoefficient, derivation: Codes.standardDeviation),
-        "mean_rcbf_ratio": .init(Codes.relativeRegionalBloodFlow, derivation: Codes.mean),
-        "mean_tmax": .init(Codes.tmax, derivation: Codes.mean),
-        "sphericity": .init(Codes.sphericity),
-        "distance_to_pleura": .init(.autoseg("DIST-PLEURA", "Distance to pleura")),
-        "contrast_to_liver": .init(.autoseg("CONTRAST-LIVER", "Contrast to liver")),
-        "lung_rads": .init(.autoseg("LUNG-RADS", "Lung-RADS v2022 category")),
-        "tumour_burden": .init(.autoseg("TUMOUR-BURDEN", "Tumour burden")),
-        "lesion_count": .init(.autoseg("LESION-COUNT", "Lesion count")),
-        "core_volume": .init(.autoseg("CORE-VOLUME", "Infarct core volume")),
-        "tmax6_volume": .init(.autoseg("TMAX6-VOLUME", "Tmax > 6 s volume")),
-        "mismatch_volume": .init(.autoseg("MISMATCH-VOLUME", "Mismatch volume")),
-        "mismatch_ratio": .init(.autoseg("MISMATCH-RATIO", "Mismatch ratio")),
-        "confidence": .init(Codes.confidence),
-    ]
-
-    /// The concept for measurement `name`; unknown names get a private code made from the
-    /// name, so a new measurement is never lost (only less portable).
-    public static func concept(for name: String) -> MeasurementConcept {
-        if let known = table[name] { return known }
-        // "right_lung_volume": Volume, site Lung, laterality Right (else the right and left
+    /// The concept for measurement `kind`.
+    public static func concept(for kind: MeasurementName) -> MeasurementConcept {
+        switch kind {
+        case .volume: .init(Codes.volume)
+        case .diameter: .init(Codes.diameter)
+        case .longAxis: .init(Codes.longAxis)
+        case .shortAxis: .init(Codes.shortAxis)
+        case .sphericity: .init(Codes.sphericity)
+        // No standard code for the solid part of a part-solid nodule (Lung-RADS sizes it apart).
+        case .solidDiameter: .init(.autoseg("SOLID-DIAMETER", "Solid component diameter"))
+        case .meanHU: .init(Codes.attenuationCoefficient, derivation: Codes.mean)
+        case .sdHU: .init(Codes.attenuationCoefficient, derivation: Codes.standardDeviation)
+        case .meanADC: .init(Codes.apparentDiffusionCoefficient, derivation: Codes.mean)
+        case .sdADC: .init(Codes.apparentDiffusionCoefficient, derivation: Codes.standardDeviation)
+        case .meanRCBFRatio: .init(Codes.relativeRegionalBloodFlow, derivation: Codes.mean)
+        case .meanTmax: .init(Codes.tmax, derivation: Codes.mean)
+        case .distanceToPleura: .init(.autoseg("DIST-PLEURA", "Distance to pleura"))
+        case .contrastToLiver: .init(.autoseg("CONTRAST-LIVER", "Contrast to liver"))
+        case .lungRADS: .init(.autoseg("LUNG-RADS", "Lung-RADS v2022 category"))
+        case .confidence: .init(Codes.confidence)
+        // An organ's volume: its group's finding (or the case summary's site) says which organ.
+        case .lungVolume, .liverVolume, .brainVolume: .init(Codes.volume)
+        // One side of an organ: Volume with its own site and laterality (else the right and left
         // lung volumes would be two indistinguishable Volume items).
-        for (prefix, side) in [("right_", Codes.right), ("left_", Codes.left)] where name.hasPrefix(prefix) && name.hasSuffix("_volume") {
-            if let organ = FindingCoding.organ(String(name.dropFirst(prefix.count).dropLast("_volume".count))) {
-                return .init(Codes.volume, site: organ, laterality: side)
-            }
+        case .rightLungVolume: .init(Codes.volume, site: Codes.lung, laterality: Codes.right)
+        case .leftLungVolume: .init(Codes.volume, site: Codes.lung, laterality: Codes.left)
+        case .tumourBurden: .init(.autoseg("TUMOUR-BURDEN", "Tumour burden"))
+        case .lesionCount: .init(.autoseg("LESION-COUNT", "Lesion count"))
+        case .coreVolume: .init(.autoseg("CORE-VOLUME", "Infarct core volume"))
+        case .tmax6Volume: .init(.autoseg("TMAX6-VOLUME", "Tmax > 6 s volume"))
+        case .mismatchVolume: .init(.autoseg("MISMATCH-VOLUME", "Mismatch volume"))
+        case .mismatchRatio: .init(.autoseg("MISMATCH-RATIO", "Mismatch ratio"))
         }
-        if name.hasSuffix("_volume") { return .init(Codes.volume) }
-        let words = name.replacingOccurrences(of: "_", with: " ")
-        return .init(.autoseg(name, words.prefix(1).uppercased() + words.dropFirst()))
     }
 
-    /// Whether `name` is a case measurement that is the volume of organ `organ` (e.g.
-    /// "lung_volume"); it is reported with the organ's segment rather than in the case group.
-    public static func isOrganVolume(_ name: String, organ: String) -> Bool {
-        name == "\(organ.lowercased())_volume"
+    /// Whether `kind` is a case measurement that is the volume of organ `organ` (e.g.
+    /// `.lungVolume` for "lung"); it is reported with the organ's segment rather than in the
+    /// case group.
+    public static func isOrganVolume(_ kind: MeasurementName, organ: String) -> Bool {
+        kind.rawValue == "\(organ.lowercased())_volume"
     }
 
     /// The UCUM code of a unit string as the analyzers write it.

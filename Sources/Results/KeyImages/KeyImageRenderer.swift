@@ -83,12 +83,12 @@ public enum KeyImageRenderer {
         var first = "\(FindingCoding.noun(of: f.kind)) \(f.number)"
         if !f.category.isEmpty && f.category.lowercased() != f.kind.rawValue { first += " \(f.category)" }
         var size: [String] = []
-        if let d = f.measurement("diameter") {
+        if let d = f.measurement(.diameter) {
             size.append("D \(String(format: "%.1f", d)) MM")
-        } else if let l = f.measurement("long_axis") {
+        } else if let l = f.measurement(.longAxis) {
             size.append("LA \(String(format: "%.1f", l)) MM")
         }
-        if let v = f.measurement("volume") {
+        if let v = f.measurement(.volume) {
             size.append("V \(String(format: v < 10 ? "%.2f" : "%.1f", v)) ML")
         }
         return [first.uppercased(), size.joined(separator: "  "), "AUTOSEG \(analyzer.rawValue) \(version)".uppercased()]

@@ -15,7 +15,7 @@ struct ReportContent {
     init(result: AnalysisResult, plan: SegmentPlan, uids: ResultUIDs) {
         let organCode = FindingCoding.organ(result.organName) ?? FindingCoding.organ(for: result.analyzer)
         if let organ = plan.organ {
-            let volumes = result.caseMeasurements.filter { MeasurementCoding.isOrganVolume($0.name, organ: result.organName) }
+            let volumes = result.caseMeasurements.filter { MeasurementCoding.isOrganVolume($0.kind, organ: result.organName) }
             let items = volumes.compactMap(Self.item)
             if !items.isEmpty {
                 groups.append(Group(trackingID: organ.trackingID, trackingUID: organ.trackingUID,
@@ -37,7 +37,7 @@ struct ReportContent {
                                 measurements: items, evaluations: evaluations))
         }
         let caseItems = result.caseMeasurements
-            .filter { plan.organ == nil || !MeasurementCoding.isOrganVolume($0.name, organ: result.organName) }
+            .filter { plan.organ == nil || !MeasurementCoding.isOrganVolume($0.kind, organ: result.organName) }
             .compactMap(Self.item)
         if !caseItems.isEmpty {
             groups.append(Group(trackingID: "Case summary", trackingUID: uids.caseTracking,
@@ -58,7 +58,7 @@ struct ReportContent {
     /// The SR item of a measurement; nil for a value DS cannot hold (NaN, infinity).
     static func item(_ m: Measurement) -> NumericItem? {
         guard m.value.isFinite else { return nil }
-        let c = MeasurementCoding.concept(for: m.name)
+        let c = MeasurementCoding.concept(for: m.kind)
         return NumericItem(concept: c.concept, derivation: c.derivation, value: m.value,
                            unit: MeasurementCoding.unit(m.unit), site: c.site, laterality: c.laterality)
     }

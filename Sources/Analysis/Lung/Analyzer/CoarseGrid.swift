@@ -1,9 +1,9 @@
 import Foundation
 import Imaging
 
-/// A block-averaged copy of a volume: integer factors per axis (the remainder at the far end is
-/// dropped), each coarse voxel the mean of its block, its centre at the block's centre. Averaging
-/// (not sampling) keeps thin structures' partial volume and lowers the noise. Slices in parallel.
+/// A block-averaged copy of a volume (`BlockMean`): integer factors per axis (the remainder at
+/// the far end is dropped), each coarse voxel the mean of its block, its centre at the block's
+/// centre.
 struct CoarseGrid: Sendable {
     /// Block size (slice, row, column).
     let factor: SIMD3<Int>
@@ -19,39 +19,7 @@ struct CoarseGrid: Sendable {
 
     init(_ v: Volume<Float>, factor f: SIMD3<Int>) {
         self.factor = f
-        let d = v.dimensions
-        let cd = Dimensions(slices: d.slices / f.x, rows: d.rows / f.y, columns: d.columns / f.z)
-        var g = v.geometry
-        g.origin = v.geometry.point(slice: Double(f.x - 1) / 2, row: Double(f.y - 1) / 2, column: Double(f.z - 1) / 2)
-        g.spacing = Spacing(slice: v.spacing.slice * Double(f.x), row: v.spacing.row * Double(f.y),
-                            column: v.spacing.column * Double(f.z))
-        var out = [Float](repeating: 0, count: cd.count)
-        let scale = 1 / Float(f.x * f.y * f.z)
-        v.voxels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let s = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: src.baseAddress!))
-                let o = UnsafeSendableBuffer(dst.baseAddress!)
-                Parallelism.forEachChunk(cd.slices) { chunk in
-                    for cs in chunk {
-                        for cr in 0..<cd.rows {
-                            let row = o.base + cd.index(cs, cr, 0)
-                            for ks in 0..<f.x {
-                                for kr in 0..<f.y {
-                                    let line = s.base + d.index(cs * f.x + ks, cr * f.y + kr, 0)
-                                    for cc in 0..<cd.columns {
-                                        var sum: Float = 0
-                                        for kc in 0..<f.z { sum += line[cc * f.z + kc] }
-                                        row[cc] += sum
-                                    }
-                                }
-                            }
-                            for cc in 0..<cd.columns { row[cc] *= scale }
-                        }
-                    }
-                }
-            }
-        }
-        volume = Volume(dimensions: cd, geometry: g, voxels: out)
+        volume = BlockMean.downsample(v, factor: f, remainder: .drop)
     }
 
     /// The coarse voxel holding full-grid voxel (s, r, c) (clamped to the coarse grid).

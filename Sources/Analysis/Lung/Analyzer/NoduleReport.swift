@@ -49,17 +49,17 @@ enum NoduleReport {
         let zone = p.centroid.z > range.upperBound - third ? "upper" : (p.centroid.z > range.lowerBound + third ? "middle" : "lower")
         let juxta = pleuraDistance < 1
         var measurements = [
-            Measurement("volume", p.volumeML, "mL"),
-            Measurement("diameter", diameter, "mm"),
-            Measurement("long_axis", p.longAxisAxial, "mm"),
-            Measurement("short_axis", p.shortAxisAxial, "mm"),
-            Measurement("mean_hu", p.mean, hu),
-            Measurement("sd_hu", p.standardDeviation, hu),
-            Measurement("distance_to_pleura", pleuraDistance, "mm"),
-            Measurement("sphericity", n.sphericity, "1"),
-            Measurement("lung_rads", rads, "1"),
+            Measurement(.volume, p.volumeML, "mL"),
+            Measurement(.diameter, diameter, "mm"),
+            Measurement(.longAxis, p.longAxisAxial, "mm"),
+            Measurement(.shortAxis, p.shortAxisAxial, "mm"),
+            Measurement(.meanHU, p.mean, hu),
+            Measurement(.sdHU, p.standardDeviation, hu),
+            Measurement(.distanceToPleura, pleuraDistance, "mm"),
+            Measurement(.sphericity, n.sphericity, "1"),
+            Measurement(.lungRADS, rads, "1"),
         ]
-        if cat == "part-solid" { measurements.append(Measurement("solid_diameter", n.solidDiameter, "mm")) }
+        if cat == "part-solid" { measurements.append(Measurement(.solidDiameter, n.solidDiameter, "mm")) }
 
         // Confidence: blob strength, separation from attached vessels, shape, contrast.
         let blob = clamp(Double(n.candidate.score - 1) / 2)

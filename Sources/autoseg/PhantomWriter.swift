@@ -2,6 +2,8 @@ import Analysis
 import DICOM
 import Foundation
 import Imaging
+import Phantoms
+import Pipeline
 
 /// Writes a phantom as DICOM series plus its truth (`autoseg phantom`, DESIGN §3):
 /// `<dir>/<folder>/0001.dcm…` per series (folder `ct`, `adc`, `rcbf`, `tmax`), `truth.json` and
@@ -82,11 +84,4 @@ public enum PhantomWriter {
                         description: "AutoSeg phantom \(p.kind.rawValue) seed \(p.seed) truth labels")
         return truth
     }
-}
-
-/// Pretty, key-sorted JSON (stable diffs), written atomically.
-func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
-    let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    try e.encode(value).write(to: url, options: .atomic)
 }
