@@ -14,7 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "IntegrationTests"))
-import dicomgen  # noqa: E402
+import dicomvariants  # noqa: E402
 
 
 def main() -> int:
@@ -37,7 +37,7 @@ def main() -> int:
     if a.out.exists():
         shutil.rmtree(a.out)
     t0 = time.monotonic()
-    files = dicomgen.write_ct_series(a.out, a.count, a.size, a.seed)
+    files = dicomvariants.write_ct_series(a.out, a.count, a.size, a.seed)
     marker.write_text(json.dumps(want))
     total = sum(f.stat().st_size for f in files)
     print(f"gen_ct: wrote {len(files)} instances {a.size}x{a.size} ({total / 2**20:.0f} MiB) to {a.out} "

@@ -8,7 +8,7 @@ import pydicom
 
 from conftest import (STORESCP, assert_raw_dataset_equal, dcmtk_env, free_port, port_open,
                       run_storescu, split_part10, storescu_failures)
-from dicomgen import VARIANT_SPECS
+from dicomvariants import VARIANT_SPECS
 
 
 def test_variants_have_their_transfer_syntax_and_unique_uids(variants):

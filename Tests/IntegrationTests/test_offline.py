@@ -17,7 +17,7 @@ import pytest
 
 import dicomgen
 from conftest import run_autoseg
-from test_results import ACCEPTED_WARNINGS, SC_CLASS, SEG_CLASS, SR_CLASS
+from results_helpers import ACCEPTED_WARNINGS, SC_CLASS, SEG_CLASS, SR_CLASS
 
 import highdicom as hd  # noqa: E402
 

@@ -11,110 +11,18 @@ Orthanc (stores every object and lists SEG and SR under the source study).
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
 
-from conftest import REPO, Orthanc
 
 import highdicom as hd  # noqa: E402  (Tests/IntegrationTests/requirements.txt)
-
-FIXTURE_BIN = Path(os.environ.get("RESULTS_FIXTURE_BIN", str(REPO / ".build" / "debug" / "results-fixture")))
-DCIODVFY = "/usr/bin/dciodvfy"
-
-# name -> results-fixture arguments. Geometry: anisotropic, oblique, feet-first, shuffled
-# input; findings: none, one, many; truth-made and analyzer-made; a dirty source header.
-CASES = {
-    "lung-axial": ["--kind", "lung", "--size", "128", "--seed", "1"],
-    "lung-feet-first-shuffled": ["--kind", "lung", "--size", "64", "--seed", "2", "--order", "feet-first", "--shuffle"],
-    "liver-oblique-shuffled": ["--kind", "liver", "--size", "64", "--seed", "1", "--layout", "oblique", "--shuffle"],
-    "liver-analyzer": ["--kind", "liver", "--size", "128", "--seed", "3", "--analyzer"],
-    "infarct-anisotropic-feet-first": ["--kind", "infarct", "--size", "32", "--layout", "anisotropic",
-                                       "--order", "feet-first"],
-    "infarct-ctp-analyzer-oblique": ["--kind", "infarct", "--size", "32", "--ctp", "--analyzer", "--layout", "oblique"],
-    "lung-no-finding": ["--kind", "lung", "--size", "64", "--findings", "none"],
-    "liver-one-finding-dirty-header": ["--kind", "liver", "--size", "64", "--findings", "one", "--dirty"],
-    "lung-many-findings": ["--kind", "lung", "--size", "64", "--seed", "4", "--findings", "many"],
-}
-
-# dciodvfy warnings accepted, each with its reason (see Sources/Results/README.md).
-ACCEPTED_WARNINGS = [
-    # Our private coding scheme (category, confidence, case numbers without a standard code);
-    # declared in the SR's CodingSchemeIdentificationSequence, which dciodvfy does not consult.
-    re.compile(r"Unrecognized defined term <99AUTOSEG> for value 1 of attribute <Coding Scheme Designator>"),
-]
-
-SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
-SR_CLASS = "1.2.840.10008.5.1.4.1.1.88.34"
-SC_CLASS = "1.2.840.10008.5.1.4.1.1.7"
-
-# DESIGN §7: measurement name -> (concept code, scheme, derivation code or None).
-DESIGN_CODES = {
-    "volume": ("118565006", "SCT", None), "diameter": ("81827009", "SCT", None),
-    "long_axis": ("103339001", "SCT", None), "short_axis": ("103340004", "SCT", None),
-    "mean_hu": ("112031", "DCM", "373098007"), "sd_hu": ("112031", "DCM", "386136009"),
-    "mean_adc": ("113041", "DCM", "373098007"), "sd_adc": ("113041", "DCM", "386136009"),
-    "mean_rcbf_ratio": ("126397", "DCM", "373098007"), "mean_tmax": ("113084", "DCM", "373098007"),
-}
-FINDING_TYPES = {"nodule": "27925004", "lesion": "52988006", "core": "55641003", "hypoperfusion": "52674009"}
-ORGANS = {"lung": "39607008", "liver": "10200004", "brain": "12738006"}
-LATERALITY = {"right": "24028007", "left": "7771000", "bilateral": "51440002"}
-
-
-class Case:
-    def __init__(self, name: str, root: Path):
-        self.name = name
-        self.root = root
-        self.expected = json.loads((root / "expected.json").read_text())
-        self.results = root / "results"
-
-    @property
-    def files(self) -> list[Path]:
-        return sorted(self.results.glob("*.dcm"))
-
-    def written(self, kind: str) -> list[dict]:
-        return [w for w in self.expected["written"] if w["kind"] == kind]
-
-    def mask(self, segment: dict) -> np.ndarray:
-        dims = self.expected["dimensions"]
-        return np.fromfile(self.root / segment["mask"], dtype=np.uint8).reshape(dims)
-
-    def source_files(self) -> list[Path]:
-        return [Path(p) for p in self.expected["source_files"]]
-
-
-def run_fixture(args: list[str], out: Path) -> None:
-    if not FIXTURE_BIN.is_file():
-        pytest.fail(f"{FIXTURE_BIN} not found: build it with `swift build` in {REPO}", pytrace=False)
-    res = subprocess.run([str(FIXTURE_BIN), "--out", str(out), *args], capture_output=True, text=True, timeout=170)
-    assert res.returncode == 0, f"results-fixture {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}"
-
-
-@pytest.fixture(scope="session")
-def cases(tmp_path_factory):
-    """case(name) -> Case, each made once per session, on first use."""
-    made: dict[str, Case] = {}
-
-    def get(name: str) -> Case:
-        if name not in made:
-            root = tmp_path_factory.mktemp(f"results-{name}")
-            run_fixture(CASES[name], root)
-            made[name] = Case(name, root)
-        return made[name]
-
-    return get
-
-
-def read(path: Path) -> pydicom.Dataset:
-    return pydicom.dcmread(str(path))
-
+from results_helpers import cases  # noqa: F401  (the session fixture)
+from results_helpers import (ACCEPTED_WARNINGS, CASES, Case, DCIODVFY, DESIGN_CODES, FINDING_TYPES,
+                            LATERALITY, ORGANS, SEG_CLASS, SR_CLASS, read)
 
 # ----------------------------------------------------------------------------- validity
 
@@ -339,99 +247,3 @@ def test_sr_declares_its_context(cases):
     assert set(case.expected["source_instance_uids"]) | {case.written("seg")[0]["sop_instance_uid"]} <= evidence
     schemes = {i.CodingSchemeDesignator for i in sr.CodingSchemeIdentificationSequence}
     assert "99AUTOSEG" in schemes
-
-
-# ----------------------------------------------------------------------------- key images
-
-@pytest.mark.parametrize("name", ["lung-axial", "liver-oblique-shuffled", "liver-analyzer", "lung-many-findings"])
-def test_key_images_show_each_finding_on_its_largest_section(cases, name):
-    case = cases(name)
-    exp = case.expected
-    scs = {w["finding_number"]: w for w in case.written("sc")}
-    assert sorted(scs) == sorted(f["number"] for f in exp["findings"])
-    uids = exp["source_instance_uids"]
-    outlined = 0
-    for f in exp["findings"]:
-        ds = read(Path(scs[f["number"]]["path"]))
-        assert ds.SOPClassUID == SC_CLASS and ds.BitsAllocated == 8 and ds.BurnedInAnnotation == "YES"
-        assert ds.StudyInstanceUID == exp["study_uid"]
-        mask = case.mask(next(s for s in exp["segments"] if s["number"] == f["segment"]))
-        per_slice = mask.reshape(mask.shape[0], -1).sum(axis=1)
-        key = int(np.argmax(per_slice))
-        assert ds.SourceImageSequence[0].ReferencedSOPInstanceUID == uids[key], \
-            f"{name}: key image of finding {f['number']} is not its largest cross-section"
-        px = ds.pixel_array
-        m = mask[key].astype(bool)
-        grown = np.zeros_like(m)
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                grown |= np.roll(np.roll(np.pad(m, 1), dr, 0), dc, 1)[1:-1, 1:-1]
-        ring = grown & ~m
-        scale = max(1, min(ds.Rows, ds.Columns) // 256)
-        below = np.arange(ds.Rows)[:, None] >= 30 * scale  # under the caption box
-        assert np.array_equal((px == 255) & below, ring & below), f"{name}: outline of finding {f['number']}"
-        outlined += int((ring & below).sum())
-    assert outlined > 0 or not exp["findings"]
-
-
-# ----------------------------------------------------------------------------- patient/study
-
-@pytest.mark.parametrize("name", ["lung-axial", "liver-one-finding-dirty-header"])
-def test_results_join_the_source_study_with_clean_attributes(cases, name):
-    case = cases(name)
-    source = pydicom.dcmread(str(case.source_files()[0]), stop_before_pixels=True)
-    dirty = name.endswith("dirty-header")
-    assert bool(case.expected["dropped"]) == dirty
-    for f in case.files:
-        ds = pydicom.dcmread(str(f), stop_before_pixels=True)
-        for kw in ("StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber"):
-            assert ds.get(kw) == source.get(kw), f"{f.name}: {kw}"
-        assert ds.SeriesInstanceUID != source.SeriesInstanceUID
-        if dirty:
-            assert source.PatientBirthDate == "19711332" and source.PatientSex == "X"
-            assert ds.get("PatientBirthDate", "") == "" and ds.get("PatientSex", "") == ""
-            assert "StudyDescription" not in ds
-        else:
-            assert ds.PatientBirthDate == source.PatientBirthDate and ds.StudyDescription == source.StudyDescription
-
-
-def test_reruns_write_the_same_uids(cases, tmp_path):
-    case = cases("lung-feet-first-shuffled")
-    run_fixture(CASES["lung-feet-first-shuffled"], tmp_path)
-    again = json.loads((tmp_path / "expected.json").read_text())["written"]
-    key = lambda w: (w["kind"], w.get("finding_number"))
-    assert sorted((key(w), w["sop_instance_uid"], w["series_instance_uid"]) for w in again) == \
-        sorted((key(w), w["sop_instance_uid"], w["series_instance_uid"]) for w in case.expected["written"])
-    a, b = read(case.results / "seg.dcm"), read(tmp_path / "results" / "seg.dcm")
-    assert a.PixelData == b.PixelData
-
-
-# ----------------------------------------------------------------------------- Orthanc
-
-@pytest.fixture(scope="module")
-def orthanc(tmp_path_factory):
-    o = Orthanc(tmp_path_factory.mktemp("orthanc"))
-    yield o
-    o.stop()
-
-
-@pytest.mark.parametrize("name", ["lung-axial", "infarct-ctp-analyzer-oblique", "lung-no-finding",
-                                  "liver-one-finding-dirty-header"])
-def test_orthanc_stores_every_object_under_the_source_study(cases, orthanc, name):
-    case = cases(name)
-    sources = sorted((case.root / "source").glob("*.dcm")) + sorted((case.root / "tmax").glob("*.dcm"))
-    study_ids = set()
-    for f in sources + case.files:
-        answer = orthanc.post_instance(f)
-        assert answer.get("Status") in ("Success", "AlreadyStored"), f"{name}/{f.name}: {answer}"
-        study_ids.add(answer["ParentStudy"])
-    assert len(study_ids) == 1, f"{name}: results did not join the source study: {study_ids}"
-    study = study_ids.pop()
-    series = orthanc.get(f"/studies/{study}/series")
-    modalities = sorted(s["MainDicomTags"].get("Modality", "") for s in series)
-    expected = {"SR"} | ({"SEG"} if case.written("seg") else set()) | ({"OT"} if case.written("sc") else set())
-    assert expected <= set(modalities), f"{name}: series in Orthanc: {modalities}"
-    instances = orthanc.get(f"/studies/{study}/instances")
-    assert len(instances) == len(sources) + len(case.files)
-    tags = orthanc.get(f"/studies/{study}")["MainDicomTags"]
-    assert tags["StudyInstanceUID"] == case.expected["study_uid"]

@@ -219,7 +219,7 @@ class TLSStoreSCP:
 def test_results_are_delivered_over_tls_to_a_peer_with_tls(node_factory, certs, tmp_path, tmp_path_factory):
     """Incoming over TLS, results out over TLS: storescp +tls (client certificate required)
     receives SEG + SR + SC from the node, which authenticates with its own cert/key."""
-    from test_pipeline import RULES, deliveries, files_of, source, wait_delivered, wait_jobs
+    from pipeline_helpers import RULES, deliveries, files_of, source, wait_delivered, wait_jobs
     src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
     pacs = TLSStoreSCP(tmp_path, certs)
     try:

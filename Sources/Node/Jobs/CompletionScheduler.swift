@@ -30,9 +30,7 @@ final class CompletionScheduler: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        threads.start(1) { [self] _ in loop() }
-        try? await gracefulShutdown()
-        await threads.stopAndWait()
+        await threads.runUntilShutdown(1) { [self] _ in loop() }
     }
 
     private func loop() {

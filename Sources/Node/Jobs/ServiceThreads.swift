@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// The threads of one long-lived node service (scheduler, workers, outbox): they sleep on a
 /// doorbell that other services ring when there is new work, and stop together. Threads,
@@ -64,6 +65,14 @@ final class ServiceThreads: @unchecked Sendable {
             condition.broadcast()
             while finished < started { condition.wait() }
         }
+    }
+
+    /// The body of a service's `run()`: `count` threads run `body(index)` until the service
+    /// is asked to shut down gracefully; then they are stopped and awaited.
+    func runUntilShutdown(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
+        start(count, body)
+        try? await gracefulShutdown()
+        await stopAndWait()
     }
 
     /// `stop()` off the cooperative pool.

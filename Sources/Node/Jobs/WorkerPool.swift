@@ -43,9 +43,7 @@ final class WorkerPool: Service, @unchecked Sendable {
             "pipeline.stable_seconds": "\(stableSeconds)", "pipeline.rules": "\(ruleCount)",
             "pipeline.jobs_requeued": "\(requeued)",
         ])
-        threads.start(workerCount) { [self] i in loop(i) }
-        try? await gracefulShutdown()
-        await threads.stopAndWait()
+        await threads.runUntilShutdown(workerCount) { [self] i in loop(i) }
         logger.info("pipeline stopped")
     }
 
