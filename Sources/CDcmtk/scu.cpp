@@ -66,16 +66,25 @@ public:
         reported++;
     }
 
+    // Files DCMTK could not send are reported once the reason is known (the condition that
+    // ended the association, or no accepted presentation context), not with a guess.
+    void reportUnsent(const std::string &why) {
+        for (auto &u : unsent_) report(u.first.c_str(), 0, 0, u.second.c_str(), why.c_str());
+        unsent_.clear();
+    }
+
 protected:
     void notifySOPInstanceSent(const TransferEntry &e) override {
         std::string path = e.Filename.getCharPointer() ? e.Filename.getCharPointer() : "";
-        const char *msg = "";
-        if (!e.RequestSent) msg = "not sent (no accepted presentation context or association failure)";
-        else msg = DU_cstoreStatusString(e.ResponseStatusCode);
-        report(path.c_str(), e.RequestSent ? 1 : 0, e.ResponseStatusCode, e.SOPInstanceUID.c_str(), msg);
+        if (!e.RequestSent) {
+            unsent_.emplace_back(path, e.SOPInstanceUID.c_str());
+            return;
+        }
+        report(path.c_str(), 1, e.ResponseStatusCode, e.SOPInstanceUID.c_str(), DU_cstoreStatusString(e.ResponseStatusCode));
     }
 
 private:
+    std::vector<std::pair<std::string, std::string>> unsent_;
     void *context_;
     dk_send_progress progress_;
     size_t total_;
@@ -148,12 +157,19 @@ extern "C" dk_status dk_send_files(const dk_scu_target *target, const char *cons
             }
             cond = scu.sendSOPInstances();
             if (cond.bad()) {
+                // A DIMSE timeout is a peer that accepted the association and stopped answering.
+                std::string why = cond == DIMSE_NODATAAVAILABLE
+                                      ? "no C-STORE response within the DIMSE timeout (peer stalled)"
+                                      : std::string("association ended before a C-STORE response: ") + cond.text();
+                scu.reportUnsent(why);
                 if (cond == DUL_PEERABORTEDASSOCIATION) scu.closeAssociation(DCMSCU_PEER_ABORTED_ASSOCIATION);
-                else scu.releaseAssociation();
+                else scu.abortAssociation();
                 return dk_from_condition(cond);
             }
+            scu.reportUnsent("not sent: the peer accepted no presentation context for its SOP class and transfer syntax");
             scu.releaseAssociation();
         }
+        scu.reportUnsent("not sent: the peer accepted no presentation context for its SOP class and transfer syntax");
         return dk_ok();
     } catch (const std::exception &e) {
         return dk_error(e.what());

@@ -254,12 +254,12 @@ extension Catalog {
         }
     }
 
-    /// Deliveries, most recent first (`pendingOnly`: those not yet sent).
+    /// Deliveries, most recent first (`pendingOnly`: those not sent, pending or failed).
     public func deliveries(pendingOnly: Bool = false, limit: Int = 50) throws -> [DeliveryRecord] {
         try withConnection { c in
             try c.query("""
                 SELECT \(Self.deliveryColumns) FROM deliveries d JOIN results r ON r.sop_instance_uid = d.result_uid
-                \(pendingOnly ? "WHERE d.state = 'pending'" : "") ORDER BY d.id DESC LIMIT ?
+                \(pendingOnly ? "WHERE d.state != 'sent'" : "") ORDER BY d.id DESC LIMIT ?
                 """, [.integer(Int64(limit))], Self.delivery)
         }
     }
@@ -274,13 +274,27 @@ extension Catalog {
         }
     }
 
-    /// The attempt failed: stays pending, next attempt at `retryAt`.
-    public func deliveryFailed(_ id: Int64, status: String?, error: String, retryAt: Date) throws {
+    /// The attempt failed: stays pending, next attempt at `retryAt` — or, with `deadLetter`,
+    /// becomes `failed` and is not tried again until `retryFailedDeliveries`.
+    public func deliveryFailed(_ id: Int64, status: String?, error: String, retryAt: Date, deadLetter: Bool = false) throws {
         try withConnection { c in
             _ = try c.run("""
-                UPDATE deliveries SET attempts = attempts + 1, last_status = ?2, last_error = ?3, next_attempt_at = ?4
+                UPDATE deliveries SET attempts = attempts + 1, last_status = ?2, last_error = ?3, next_attempt_at = ?4,
+                                      state = ?5
                 WHERE id = ?1
-                """, [.integer(id), .text(status), .text(error), .time(retryAt)])
+                """, [.integer(id), .text(status), .text(error), .time(retryAt), .text(deadLetter ? "failed" : "pending")])
+        }
+    }
+
+    /// Makes failed deliveries (all, or those with `ids`) pending and due now, attempts reset.
+    /// Returns how many.
+    @discardableResult
+    public func retryFailedDeliveries(ids: [Int64]? = nil) throws -> Int {
+        try withConnection { c in
+            let filter = ids.map { " AND id IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
+            return try c.run("""
+                UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE state = 'failed'\(filter)
+                """, [.time(Date())])
         }
     }
 
@@ -322,6 +336,7 @@ extension Catalog {
             }
             counts.deliveriesPending = try c.queryFirst("SELECT count(*) FROM deliveries WHERE state = 'pending'") { $0.int(0) } ?? 0
             counts.deliveriesSent = try c.queryFirst("SELECT count(*) FROM deliveries WHERE state = 'sent'") { $0.int(0) } ?? 0
+            counts.deliveriesFailed = try c.queryFirst("SELECT count(*) FROM deliveries WHERE state = 'failed'") { $0.int(0) } ?? 0
             counts.deliveriesRetrying = try c.queryFirst(
                 "SELECT count(*) FROM deliveries WHERE state = 'pending' AND attempts > 0") { $0.int(0) } ?? 0
             counts.findings = try c.queryFirst("SELECT count(*) FROM findings") { $0.int(0) } ?? 0

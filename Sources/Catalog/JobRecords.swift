@@ -129,7 +129,7 @@ public struct DeliveryRecord: Sendable, Equatable, Codable {
     public var peerAE: String
     public var host: String
     public var port: Int
-    /// "pending" or "sent".
+    /// "pending", "sent" or "failed" (a dead letter: refused permanently, waits for the operator).
     public var state: String
     public var attempts: Int
     public var nextAttemptAt: Double
@@ -184,6 +184,8 @@ public struct WorkCounts: Sendable, Equatable, Codable {
     public var deliveriesPending: Int = 0
     public var deliveriesSent: Int = 0
     public var deliveriesRetrying: Int = 0
+    /// Dead letters: refused permanently, not retried until the operator says so.
+    public var deliveriesFailed: Int = 0
     public var findings: Int = 0
 }
 

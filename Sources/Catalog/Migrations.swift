@@ -139,6 +139,30 @@ enum Migrations {
                 UNIQUE (series_uid, analyzer, number)
             );
             """),
+        // Dead letters (issue 15): a delivery the peer refused permanently (e.g. 0122 SOP class
+        // not supported) stops being retried after a bounded number of attempts and waits for
+        // the operator (`autoseg redeliver`). SQLite cannot alter a CHECK: the table is rebuilt.
+        Migration(name: "0003_dead_letter", sql: """
+            CREATE TABLE deliveries_new (
+                id INTEGER PRIMARY KEY,
+                result_uid TEXT NOT NULL REFERENCES results(sop_instance_uid),
+                peer_ae TEXT NOT NULL,
+                host TEXT NOT NULL,
+                port INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                last_status TEXT,
+                last_error TEXT,
+                sent_at REAL,
+                UNIQUE (result_uid, peer_ae, host, port)
+            );
+            INSERT INTO deliveries_new SELECT id, result_uid, peer_ae, host, port, state, attempts, next_attempt_at,
+                                              last_status, last_error, sent_at FROM deliveries;
+            DROP TABLE deliveries;
+            ALTER TABLE deliveries_new RENAME TO deliveries;
+            CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+            """),
     ]
 
     static var names: [String] { all.map(\.name) }

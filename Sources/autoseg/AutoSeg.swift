@@ -8,7 +8,7 @@ struct AutoSeg: AsyncParsableCommand {
         commandName: "autoseg",
         abstract: "AutoSeg: a durable DICOM node that segments what it receives.",
         subcommands: [Serve.self, Run.self, Send.self, Echo.self, PhantomCommand.self, Eval.self, Rules.self, Status.self,
-                      Findings.self]
+                      Findings.self, Redeliver.self, DeliverBatch.self]
     )
 
     /// Exit codes per DESIGN §3: 0 success, 1 failure of the work, 2 bad usage or

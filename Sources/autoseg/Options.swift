@@ -29,9 +29,60 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
 /// Logs go to stderr (structured metadata, one line per event).
 func bootstrapLogging(_ level: LogLevelOption) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
+        var handler = OneLineLogHandler(StreamLogHandler.standardError(label: label))
         handler.logLevel = level.level
         return handler
     }
     return Logger(label: "autoseg")
+}
+
+/// One event, one line: line breaks in a message or a metadata value (a peer's error text,
+/// a DCMTK condition) are written as `\n`, so tools that read the log line by line see whole events.
+struct OneLineLogHandler: LogHandler {
+    private var inner: StreamLogHandler
+
+    init(_ inner: StreamLogHandler) {
+        self.inner = inner
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var e = event
+        e.message = "\(Self.oneLine(event.message.description))"
+        e.metadata = event.metadata?.mapValues { Self.oneLine($0) }
+        inner.log(event: e)
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.contains(where: \.isNewline) ? s.replacingOccurrences(of: "\r\n", with: "\\n")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\n") : s
+    }
+
+    static func oneLine(_ v: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch v {
+        case .string(let s): .string(oneLine(s))
+        case .stringConvertible(let c): .string(oneLine(c.description))
+        case .array(let a): .array(a.map { oneLine($0) })
+        case .dictionary(let d): .dictionary(d.mapValues { oneLine($0) })
+        }
+    }
 }

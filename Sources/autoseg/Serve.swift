@@ -27,7 +27,8 @@ struct Serve: AsyncParsableCommand {
         }
         let node: AutoSegNode
         do {
-            node = try buildNode(config: config, logger: logger)
+            node = try buildNode(config: config, deliveryHelper: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                                 logger: logger)
         } catch let error as NodeError {
             if case .configuration(let why) = error { fail(why, code: 2) }
             fail("cannot start: \(error)", code: 1)

@@ -60,7 +60,8 @@ struct Status: ParsableCommand {
                 }
                 let states = JobState.allCases.map { "\($0.rawValue)=\(work.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
                 print("\njobs       \(states)")
-                print("deliveries pending=\(work.deliveriesPending) (retrying \(work.deliveriesRetrying))  sent=\(work.deliveriesSent)")
+                print("deliveries pending=\(work.deliveriesPending) (retrying \(work.deliveriesRetrying))  failed=\(work.deliveriesFailed)"
+                      + "  sent=\(work.deliveriesSent)")
                 print("findings   \(work.findings)")
                 if !jobs.isEmpty {
                     print("\nrecent jobs:")
@@ -76,7 +77,9 @@ struct Status: ParsableCommand {
                     print("\nundelivered results:")
                     for d in pending {
                         let next = max(0, d.nextAttemptAt - now)
-                        print("  \(d.kind) \(d.resultUID) -> \(d.peerAE)@\(d.host):\(d.port)  attempts=\(d.attempts)  next in \(Int(next.rounded())) s"
+                        let when = d.state == "failed" ? "FAILED (dead letter: autoseg redeliver --id \(d.id))"
+                            : "next in \(Int(next.rounded())) s"
+                        print("  #\(d.id) \(d.kind) \(d.resultUID) -> \(d.peerAE)@\(d.host):\(d.port)  attempts=\(d.attempts)  \(when)"
                               + (d.lastError.map { "  — \($0)" } ?? ""))
                     }
                 }

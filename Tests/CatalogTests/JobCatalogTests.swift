@@ -124,4 +124,26 @@ final class JobCatalogTests: XCTestCase {
         XCTAssertEqual(try c.findings(withPatient: true)[0].patientID, "P1")
         XCTAssertEqual(try c.findings(since: Date().addingTimeInterval(3600)).count, 0)
     }
+
+    func testDeadLettersWaitForTheOperator() throws {
+        let c = try Catalog.inMemory(logger: LogCapture().logger())
+        try c.recordInstances([makeRecord(sop: 1)])
+        let pacs = Destination(aeTitle: "PACS", host: "127.0.0.1", port: 4242)
+        let results = [ResultRecord(sopInstanceUID: "2.25.1", seriesInstanceUID: "2.25.10", sopClassUID: "1.2.840.10008.5.1.4.1.1.66.4",
+                                    kind: "seg", filePath: "outbox/2.25.1.dcm")]
+        try c.route(seriesInstanceUID: series1, through: 0, jobs: [job()])
+        let j = try XCTUnwrap(try c.claimNextJob())
+        try c.finishJob(j.id, outcome: JobOutcome(state: .done), results: results, destinations: [pacs])
+        let d = try XCTUnwrap(try c.dueDeliveries().first)
+        try c.deliveryFailed(d.id, status: "0122", error: "SOP class not supported", retryAt: Date(), deadLetter: true)
+        XCTAssertEqual(try c.dueDeliveries(now: Date().addingTimeInterval(3600)), [], "a dead letter is never due")
+        XCTAssertEqual(try c.deliveries(pendingOnly: true).map(\.state), ["failed"], "listed as undelivered")
+        XCTAssertEqual(try c.workCounts().deliveriesFailed, 1)
+        XCTAssertEqual(try c.retryFailedDeliveries(ids: [d.id + 1]), 0, "only the given ids")
+        XCTAssertEqual(try c.retryFailedDeliveries(), 1)
+        let again = try XCTUnwrap(try c.dueDeliveries(now: Date().addingTimeInterval(1)).first)
+        XCTAssertEqual(again.state, "pending")
+        XCTAssertEqual(again.attempts, 0)
+        XCTAssertEqual(try c.workCounts().deliveriesFailed, 0)
+    }
 }

@@ -251,3 +251,34 @@ def test_peer_tls_checks_the_client_credentials_at_start(node_factory, certs):
     rc = node.wait_exit(30)
     line = _last_line(node.log_text())
     assert rc == 1 and str(certs.client_key) in line and "does not match" in line, (rc, line)
+
+
+def test_a_tls_peer_is_verified_unless_marked_insecure(node_factory, certs, tmp_path, tmp_path_factory):
+    """No security.ca_file: the PACS's certificate is checked against the system's CAs, so a
+    PACS whose certificate they do not vouch for gets nothing (no silent man in the middle);
+    `insecure = true` on the peer sends anyway and says so at start."""
+    from pipeline_helpers import RULES, deliveries, files_of, source, wait_delivered, wait_jobs
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    pacs = TLSStoreSCP(tmp_path, certs)
+    try:
+        for insecure in (False, True):
+            node = node_factory(f"verify{int(insecure)}", start=False, config={
+                "security": {"cert_file": str(certs.server_crt), "key_file": str(certs.server_key)},
+                "pipeline": {"stable_seconds": 1, "retry_max_seconds": 2}})
+            node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port, "tls": True,
+                                     "insecure": insecure}]
+            node.config["rules"] = RULES
+            node.start()
+            res = run_storescu(node.port, files_of(src / "source"), calling="PACS")
+            assert res.returncode == 0, res.stdout + res.stderr
+            assert [j["state"] for j in wait_jobs(node, 1)] == ["done"]
+            if insecure:
+                wait_delivered(node)
+                assert "WITHOUT verifying its certificate" in node.log_text()
+            else:
+                assert wait_until(lambda: all(d["attempts"] > 0 for d in deliveries(node)), 30), deliveries(node)
+                d = deliveries(node)
+                assert all(x["state"] == "pending" and x["last_error"] for x in d), d
+            node.stop()
+    finally:
+        pacs.stop()

@@ -46,14 +46,17 @@ final class ConfigEnvironmentTests: XCTestCase {
             "AUTOSEG_PIPELINE_STABLE_SECONDS": "0.25", "AUTOSEG_PIPELINE_WORKERS": "2", "AUTOSEG_HTTP_PORT": "8081",
             "AUTOSEG_PIPELINE_MEMORY_MB": "4096", "AUTOSEG_PIPELINE_KEY_IMAGES": "false",
             "AUTOSEG_PIPELINE_RETRY_MAX_SECONDS": "30", "AUTOSEG_HTTP_HOST": "0.0.0.0",
+            "AUTOSEG_PIPELINE_DELIVERY_TIMEOUT": "12", "AUTOSEG_PIPELINE_DEAD_LETTER_AFTER": "5",
         ]
         let c = try parse("", env: env)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "ENV AE", port: 1234, dataDir: "/data", maxAssociations: 3,
                                            maxPDU: 16384, minFreeMB: 1000, acseTimeout: 5, idleTimeout: 6, shutdownGrace: 7))
         XCTAssertEqual(c.security, SecuritySection(allowedCallers: [AllowedCaller(aeTitle: "CT01")], tls: true,
                                                    certFile: "c.pem", keyFile: "k.pem", caFile: "ca.pem"))
-        XCTAssertEqual(c.pipeline, PipelineSection(stableSeconds: 0.25, workers: 2, memoryMB: 4096, keyImages: false,
-                                                   retryMaxSeconds: 30))
+        var pipeline = PipelineSection(stableSeconds: 0.25, workers: 2, memoryMB: 4096, keyImages: false, retryMaxSeconds: 30)
+        pipeline.deliveryTimeout = 12
+        pipeline.deadLetterAfter = 5
+        XCTAssertEqual(c.pipeline, pipeline)
         XCTAssertEqual(c.http, HTTPSection(port: 8081, host: "0.0.0.0"))
         // One variable per key of the overridable sections, no more.
         let expected = ConfigEnvironment.sections.flatMap { s in s.keys.map { ConfigEnvironment.variable(section: s.name, key: $0) } }

@@ -1,5 +1,5 @@
 /// A remote DICOM application entity: `AE@HOST:PORT`.
-public struct ApplicationEntity: Sendable, Equatable, CustomStringConvertible {
+public struct ApplicationEntity: Sendable, Equatable, Codable, CustomStringConvertible {
     public var aeTitle: String
     public var host: String
     public var port: Int

@@ -68,7 +68,7 @@ public protocol StorageSCPDelegate: AnyObject, Sendable {
 
 /// DICOM TLS settings (DCMTK, BCP 195 profile). Files are PEM; the private key must not be
 /// encrypted and must match the certificate.
-public struct TLSConfiguration: Sendable, Equatable {
+public struct TLSConfiguration: Sendable, Equatable, Codable {
     /// Our certificate (may carry the chain after it).
     public var certificateFile: String
     /// Our private key.

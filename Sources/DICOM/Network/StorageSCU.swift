@@ -33,6 +33,14 @@ public struct StorageSCU: Sendable {
         public var sopInstanceUID: String
         public var message: String
         public var succeeded: Bool { sent && (status.isSuccess || status.isWarning) }
+
+        public init(path: String, sent: Bool, status: DIMSEStatus, sopInstanceUID: String, message: String) {
+            self.path = path
+            self.sent = sent
+            self.status = status
+            self.sopInstanceUID = sopInstanceUID
+            self.message = message
+        }
     }
 
     private func withTarget<R>(_ body: (inout dk_scu_target) -> R) -> R {

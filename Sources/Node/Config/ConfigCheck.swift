@@ -41,6 +41,7 @@ enum ConfigCheck {
     static let maxPDU = Integer(range: 4096...131072)
     static let nonNegative = Integer(range: 0...Int.max)
     static let timeout = Integer(range: 1...3600)
+    static let positiveInt = Integer(range: 1...Int.max)
     static let positive = Number(expected: "a number > 0") { $0 > 0 && $0.isFinite }
 
     static let nonEmpty = Text(expected: "a non-empty string") { !$0.isEmpty }

@@ -10,16 +10,21 @@ public struct Peer: Sendable, Equatable {
     /// `tls`: results go to this peer over DICOM TLS, with `security.cert_file`/`key_file` as
     /// client credentials (and `security.ca_file`, when set, to verify the peer's certificate).
     public var tls: Bool
+    /// `insecure`: with `tls`, do not verify the peer's certificate (default false: it is
+    /// verified against `security.ca_file`, or the system's trusted CAs without one). Logged
+    /// as a warning at start: anyone in the path can read and alter what is sent.
+    public var insecure: Bool
 
-    public init(aeTitle: String, host: String, port: Int, sendAll: Bool = false, tls: Bool = false) {
+    public init(aeTitle: String, host: String, port: Int, sendAll: Bool = false, tls: Bool = false, insecure: Bool = false) {
         self.aeTitle = aeTitle
         self.host = host
         self.port = port
         self.sendAll = sendAll
         self.tls = tls
+        self.insecure = insecure
     }
 
-    static let keys = ["ae_title", "host", "port", "send_all", "tls"]
+    static let keys = ["ae_title", "host", "port", "send_all", "tls", "insecure"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
@@ -27,7 +32,7 @@ public struct Peer: Sendable, Equatable {
         guard let host = try r.string("host", ConfigCheck.host) else { throw Peer.missing("host", r) }
         guard let port = try r.int("port", ConfigCheck.peerPort) else { throw Peer.missing("port", r) }
         self.init(aeTitle: aeTitle, host: host, port: port, sendAll: try r.bool("send_all") ?? false,
-                  tls: try r.bool("tls") ?? false)
+                  tls: try r.bool("tls") ?? false, insecure: try r.bool("insecure") ?? false)
     }
 
     func validate(key: String) throws(ConfigError) {

@@ -11,6 +11,12 @@ public struct PipelineSection: Sendable, Equatable {
     public var keyImages = true
     /// `retry_max_seconds`: the cap of the exponential back-off between delivery attempts (1 s, 2 s, 4 s, …).
     public var retryMaxSeconds: Double = 600
+    /// `delivery_timeout`: seconds a delivery waits to connect, for the association to be accepted,
+    /// and for each C-STORE response; a peer that stalls longer fails that attempt (and only its own).
+    public var deliveryTimeout = 30
+    /// `dead_letter_after`: attempts after which a result the peer refuses permanently (e.g. 0122
+    /// SOP class not supported, A9xx, Cxxx) becomes a dead letter: not retried until `autoseg redeliver`.
+    public var deadLetterAfter = 3
 
     public init() {}
 
@@ -23,7 +29,8 @@ public struct PipelineSection: Sendable, Equatable {
         self.retryMaxSeconds = retryMaxSeconds
     }
 
-    static let keys = ["stable_seconds", "workers", "memory_mb", "key_images", "retry_max_seconds"]
+    static let keys = ["stable_seconds", "workers", "memory_mb", "key_images", "retry_max_seconds", "delivery_timeout",
+                       "dead_letter_after"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
@@ -32,6 +39,8 @@ public struct PipelineSection: Sendable, Equatable {
         memoryMB = try r.int("memory_mb", ConfigCheck.nonNegative) ?? memoryMB
         keyImages = try r.bool("key_images") ?? keyImages
         retryMaxSeconds = try r.number("retry_max_seconds", ConfigCheck.positive) ?? retryMaxSeconds
+        deliveryTimeout = try r.int("delivery_timeout", ConfigCheck.timeout) ?? deliveryTimeout
+        deadLetterAfter = try r.int("dead_letter_after", ConfigCheck.positiveInt) ?? deadLetterAfter
     }
 
     func validate() throws(ConfigError) {
@@ -39,5 +48,7 @@ public struct PipelineSection: Sendable, Equatable {
         try ConfigCheck.nonNegative.validate(workers, key: "pipeline.workers")
         try ConfigCheck.nonNegative.validate(memoryMB, key: "pipeline.memory_mb")
         try ConfigCheck.positive.validate(retryMaxSeconds, key: "pipeline.retry_max_seconds")
+        try ConfigCheck.timeout.validate(deliveryTimeout, key: "pipeline.delivery_timeout")
+        try ConfigCheck.positiveInt.validate(deadLetterAfter, key: "pipeline.dead_letter_after")
     }
 }

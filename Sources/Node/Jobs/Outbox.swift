@@ -4,118 +4,124 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The outbox as a node service: due deliveries grouped per destination, sent with
-/// `StorageSCU` over one association each, every C-STORE status recorded; failures back off
-/// exponentially per result (capped at `retry_max_seconds`, persisted). Graceful shutdown
-/// lets a send in progress finish.
+/// The outbox as a node service: due deliveries grouped per destination, each destination
+/// sent to on a thread of its own (`Delivery`), so a stalled or black-holed PACS delays only
+/// itself. Every C-STORE status is recorded as it arrives; failures back off exponentially per
+/// result (capped at `retry_max_seconds`, persisted); permanent refusals become dead letters
+/// after `dead_letter_after` attempts. Graceful shutdown stops new sends and waits for those in
+/// progress only until the node's shutdown deadline (`shutdown_grace`), whatever a peer does.
 final class Outbox: Service, @unchecked Sendable {
     let catalog: Catalog
-    let dataDirectory: DataDirectory
-    let config: NodeConfig
-    /// Client credentials for `[[peers]]` with `tls = true` (nil: none configured).
-    let deliveryTLS: TLSConfiguration?
+    let delivery: Delivery
+    let shutdown: ShutdownDeadline
     let logger: Logger
-    /// Rung by the workers when results are ready.
+    /// The dispatcher; rung by the workers when results are ready and by a finished send.
     let threads = ServiceThreads(name: "autoseg-outbox")
+    private let senders = NSCondition()
+    private var busy: Set<Destination> = []
 
-    init(config: NodeConfig, catalog: Catalog, dataDirectory: DataDirectory, deliveryTLS: TLSConfiguration?, logger: Logger) {
-        self.config = config
+    let processes: DeliveryProcesses
+
+    init(config: NodeConfig, catalog: Catalog, dataDirectory: DataDirectory, deliveryTLS: TLSConfiguration?,
+         deliveryHelper: URL?, shutdown: ShutdownDeadline, logger: Logger) {
         self.catalog = catalog
-        self.dataDirectory = dataDirectory
-        self.deliveryTLS = deliveryTLS
+        self.shutdown = shutdown
         self.logger = logger
+        processes = DeliveryProcesses(helper: deliveryHelper)
+        delivery = Delivery(config: config, catalog: catalog, dataDirectory: dataDirectory, credentials: deliveryTLS,
+                            processes: processes, logger: logger)
+        for p in config.peers where p.tls && p.insecure {
+            logger.warning("results go to this peer over TLS WITHOUT verifying its certificate (insecure = true)",
+                           metadata: ["delivery.peer": "\(p.aeTitle)@\(p.host):\(p.port)"])
+        }
     }
 
     func run() async throws {
-        await threads.runUntilShutdown(1) { [self] _ in loop() }
+        threads.start(1) { [self] _ in dispatch() }
+        try? await gracefulShutdown()
+        await threads.stopAndWait()  // no new sends
+        let deadline = shutdown.begin()
+        let left = await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+            Thread.detachNewThread { [self] in
+                var left = waitForSenders(until: deadline)
+                if left > 0 {
+                    // Their peers stall: end the delivery processes; what was not acknowledged
+                    // stays pending and is sent after the next start.
+                    processes.terminateAll()
+                    left = waitForSenders(until: Date().addingTimeInterval(2))
+                }
+                c.resume(returning: left)
+            }
+        }
+        if left > 0 {
+            logger.warning("shutdown grace over with deliveries in progress; they are retried at the next start",
+                           metadata: ["delivery.in_progress": "\(left)"])
+        }
     }
 
-    private func loop() {
+    private func dispatch() {
         while !threads.isStopping {
-            var sent = 0
             do {
-                let due = try catalog.dueDeliveries()
                 var groups: [Destination: [DeliveryRecord]] = [:]
-                for d in due { groups[Destination(aeTitle: d.peerAE, host: d.host, port: d.port), default: []].append(d) }
-                for (dest, items) in groups.sorted(by: { $0.key.aeTitle < $1.key.aeTitle }) where !threads.isStopping {
-                    sent += deliver(items, to: dest)
+                for d in try catalog.dueDeliveries() {
+                    groups[Destination(aeTitle: d.peerAE, host: d.host, port: d.port), default: []].append(d)
+                }
+                for (dest, items) in groups where !threads.isStopping && claim(dest) {
+                    let t = Thread { [self] in
+                        delivery.send(items, to: dest)
+                        release(dest)
+                        threads.ring()
+                    }
+                    t.name = "autoseg-delivery"
+                    t.start()
                 }
             } catch {
                 logger.error("outbox check failed", metadata: ["error": "\(error)"])
             }
-            if sent == 0 { threads.pause(0.5) }
+            threads.pause(0.5)
         }
     }
 
-    /// Sends `items` to `dest` over one association; records each C-STORE status. Returns
-    /// how many the peer acknowledged.
-    func deliver(_ items: [DeliveryRecord], to dest: Destination) -> Int {
-        let t0 = Date()
-        // DICOM TLS when the configured peer at this address asks for it.
-        let useTLS = config.peers.contains { $0.tls && $0.aeTitle == dest.aeTitle && $0.host == dest.host && $0.port == dest.port }
-        let scu = StorageSCU(peer: ApplicationEntity(aeTitle: dest.aeTitle, host: dest.host, port: dest.port),
-                             callingAE: config.node.aeTitle, maxPDU: config.node.maxPDU,
-                             acseTimeout: min(30, config.node.acseTimeout), dimseTimeout: 60,
-                             tls: useTLS ? deliveryTLS : nil)
-        var byPath: [String: DeliveryRecord] = [:]
-        var paths: [String] = []
-        for d in items {
-            let path = dataDirectory.url(of: d.filePath).path
-            if FileManager.default.fileExists(atPath: path) {
-                byPath[path] = d
-                paths.append(path)
-            } else {
-                failed(d, status: nil, error: "result file \(d.filePath) is missing from the outbox")
-            }
-        }
-        guard !paths.isEmpty else { return 0 }
-        var ok = 0
-        var answered = Set<String>()
-        do {
-            let results = try scu.send(paths: paths)
-            for r in results {
-                guard let d = byPath[r.path] else { continue }
-                answered.insert(r.path)
-                if r.succeeded {
-                    ok += 1
-                    do { try catalog.deliverySucceeded(d.id, status: r.status.hex) } catch {
-                        logger.error("cannot record a delivery", metadata: ["delivery.id": "\(d.id)", "error": "\(error)"])
-                    }
-                } else {
-                    failed(d, status: r.sent ? r.status.hex : nil,
-                           error: r.sent ? "peer answered \(r.status)\(r.message.isEmpty ? "" : ": \(r.message)")" : r.message)
-                }
-            }
-            for (path, d) in byPath where !answered.contains(path) {
-                failed(d, status: nil, error: "no C-STORE response")
-            }
-        } catch {
-            for d in items where byPath.values.contains(where: { $0.id == d.id }) {
-                failed(d, status: nil, error: "\(error)")
-            }
-        }
-        logger.info("results delivered", metadata: [
-            "delivery.peer": "\(dest.aeTitle)@\(dest.host):\(dest.port)", "delivery.acknowledged": "\(ok)",
-            "delivery.attempted": "\(paths.count)", "delivery.seconds": "\(secondsText(Date().timeIntervalSince(t0)))",
-        ])
-        return ok
+    /// True when no send to `dest` is in progress (it is then marked busy).
+    private func claim(_ dest: Destination) -> Bool {
+        senders.withLock { busy.insert(dest).inserted }
     }
 
-    /// Exponential back-off: 1 s after the first failure, doubling, capped at `retry_max_seconds`.
-    func retryDelay(afterAttempts attempts: Int) -> Double {
-        min(config.pipeline.retryMaxSeconds, pow(2, Double(min(attempts, 30))))
-    }
-
-    func failed(_ d: DeliveryRecord, status: String?, error: String) {
-        let delay = retryDelay(afterAttempts: d.attempts)
-        logger.warning("delivery failed, will retry", metadata: [
-            "result.uid": "\(d.resultUID)", "delivery.peer": "\(d.peerAE)@\(d.host):\(d.port)",
-            "delivery.attempt": "\(d.attempts + 1)", "delivery.retry_in_s": "\(secondsText(delay))", "error": "\(error)",
-        ])
-        do {
-            try catalog.deliveryFailed(d.id, status: status, error: error, retryAt: Date().addingTimeInterval(delay))
-        } catch {
-            logger.error("cannot record a delivery failure", metadata: ["delivery.id": "\(d.id)", "error": "\(error)"])
+    private func release(_ dest: Destination) {
+        senders.withLock {
+            busy.remove(dest)
+            senders.broadcast()
         }
     }
+
+    /// Waits until no send is in progress or `deadline` passes; returns how many still are.
+    private func waitForSenders(until deadline: Date) -> Int {
+        senders.withLock {
+            while !busy.isEmpty && senders.wait(until: deadline) {}
+            return busy.count
+        }
+    }
+}
+
+/// When the node's graceful shutdown must be over: fixed by the first service that starts
+/// waiting on peers (now + `shutdown_grace`); the services stopping after it get what is left.
+final class ShutdownDeadline: @unchecked Sendable {
+    private let lock = NSLock()
+    private var deadline: Date?
+    let grace: Double
+
+    init(grace: Double) {
+        self.grace = grace
+    }
+
+    /// The deadline, fixed on the first call.
+    func begin() -> Date {
+        lock.withLock {
+            if deadline == nil { deadline = Date().addingTimeInterval(grace) }
+            return deadline!
+        }
+    }
+
+    /// Seconds left until the deadline (fixing it if needed), at least 0.
+    func remaining() -> Double { max(0, begin().timeIntervalSinceNow) }
 }

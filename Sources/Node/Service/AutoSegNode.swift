@@ -29,13 +29,16 @@ public final class AutoSegNode: Sendable {
     public var services: [any Service] { [outbox, workers, scheduler, dicom] + (http.map { [$0] } ?? []) }
 
     init(config: NodeConfig, dataDirectory: DataDirectory, catalog: Catalog, ingest: IngestService, committer: GroupCommitter,
-         tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, logger: Logger) throws {
+         tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, deliveryHelper: URL?, logger: Logger) throws {
         self.config = config
         self.dataDirectory = dataDirectory
         self.catalog = catalog
         self.ingest = ingest
-        dicom = DICOMService(config: config, dataDirectory: dataDirectory, ingest: ingest, committer: committer, tls: tls, logger: logger)
-        outbox = Outbox(config: config, catalog: catalog, dataDirectory: dataDirectory, deliveryTLS: deliveryTLS, logger: logger)
+        let shutdown = ShutdownDeadline(grace: Double(config.node.shutdownGrace))
+        dicom = DICOMService(config: config, dataDirectory: dataDirectory, ingest: ingest, committer: committer, tls: tls,
+                             shutdown: shutdown, logger: logger)
+        outbox = Outbox(config: config, catalog: catalog, dataDirectory: dataDirectory, deliveryTLS: deliveryTLS,
+                        deliveryHelper: deliveryHelper, shutdown: shutdown, logger: logger)
         let series = CatalogSeries(catalog: catalog, dataDirectory: dataDirectory)
         let runner = JobRunner(catalog: catalog, series: series, dataDirectory: dataDirectory,
                                executor: AnalysisExecutor(resultOptions: ResultOptions(keyImages: config.pipeline.keyImages)),
@@ -77,7 +80,11 @@ public enum NodeError: Error, CustomStringConvertible {
 /// Assembles the node from its configuration (the hummingbird-template `buildApplication`):
 /// folders, catalog (migrated), reconcile with the spool, every service. Nothing listens
 /// until its `ServiceGroup` runs. Tests call it with port 0 and a temporary data directory.
-public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Logger) throws -> AutoSegNode {
+///
+/// `deliveryHelper` is the `autoseg` executable: each delivery runs in a process of its own
+/// (`autoseg deliver-batch`, see `DeliveryBatch`); nil (tests) sends in this process, one at a time.
+public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, deliveryHelper: URL? = nil,
+                      logger: Logger) throws -> AutoSegNode {
     let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     try DICOMToolkit.initialize()
     // Certificate and key are loaded and checked before anything else, so that a missing,
@@ -105,7 +112,7 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, logger: Log
         committer: committer, logger: logger)
     do {
         return try AutoSegNode(config: config, dataDirectory: dataDirectory, catalog: catalog, ingest: ingest, committer: committer,
-                               tls: tls, deliveryTLS: deliveryTLS, logger: logger)
+                               tls: tls, deliveryTLS: deliveryTLS, deliveryHelper: deliveryHelper, logger: logger)
     } catch {
         committer.stop()
         throw error

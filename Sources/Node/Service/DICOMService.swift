@@ -15,11 +15,14 @@ public final class DICOMService: Service, @unchecked Sendable {
     let logger: Logger
     /// DICOM TLS of the SCP (nil: plain TCP), file paths resolved.
     let tls: TLSConfiguration?
+    /// The node's shutdown deadline, shared with the outbox.
+    let shutdown: ShutdownDeadline
     private let started = DispatchSemaphore(value: 0)
     private let portBox = PortBox()
 
     init(config: NodeConfig, dataDirectory: DataDirectory, ingest: IngestService, committer: GroupCommitter, tls: TLSConfiguration?,
-         logger: Logger) {
+         shutdown: ShutdownDeadline, logger: Logger) {
+        self.shutdown = shutdown
         self.config = config
         self.dataDirectory = dataDirectory
         self.ingest = ingest
@@ -64,7 +67,7 @@ public final class DICOMService: Service, @unchecked Sendable {
         logger.info("shutting down: not accepting new associations", metadata: [
             "dicom.open_associations": "\(scp.activeAssociations)", "node.grace_seconds": "\(config.node.shutdownGrace)",
         ])
-        let grace = Double(config.node.shutdownGrace)
+        let grace = shutdown.remaining()
         let aborted = await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
             Thread.detachNewThread { c.resume(returning: scp.shutdown(grace: grace)) }
         }

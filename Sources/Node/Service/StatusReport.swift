@@ -17,13 +17,14 @@ public enum StatusReport {
 
     public static func pendingDeliveries(_ deliveries: [DeliveryRecord], now: Date = Date()) -> [[String: Any]] {
         deliveries.map { d in
-            ["result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
+            ["id": d.id, "state": d.state, "result_uid": d.resultUID, "kind": d.kind, "peer": "\(d.peerAE)@\(d.host):\(d.port)",
              "attempts": d.attempts, "next_attempt_in_s": max(0, d.nextAttemptAt - now.timeIntervalSince1970),
              "last_status": d.lastStatus ?? NSNull(), "last_error": d.lastError ?? NSNull()]
         }
     }
 
     public static func deliveryCounts(_ p: WorkCounts) -> [String: Int] {
-        ["pending": p.deliveriesPending, "retrying": p.deliveriesRetrying, "sent": p.deliveriesSent]
+        ["pending": p.deliveriesPending, "retrying": p.deliveriesRetrying, "failed": p.deliveriesFailed,
+         "sent": p.deliveriesSent]
     }
 }

@@ -97,7 +97,8 @@ public enum StatusServer {
         metric("autoseg_jobs", "gauge", "Analysis jobs by state.",
                JobState.allCases.map { ("{state=\"\($0.rawValue)\"}", Double(work.jobs[$0.rawValue] ?? 0)) })
         metric("autoseg_deliveries", "gauge", "Result deliveries by state.",
-               [("{state=\"pending\"}", Double(work.deliveriesPending)), ("{state=\"sent\"}", Double(work.deliveriesSent))])
+               [("{state=\"pending\"}", Double(work.deliveriesPending)), ("{state=\"failed\"}", Double(work.deliveriesFailed)),
+                ("{state=\"sent\"}", Double(work.deliveriesSent))])
         metric("autoseg_deliveries_retrying", "gauge", "Pending deliveries that failed at least once.",
                [("", Double(work.deliveriesRetrying))])
         metric("autoseg_findings", "gauge", "Findings in the catalog.", [("", Double(work.findings))])
