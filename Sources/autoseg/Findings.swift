@@ -34,12 +34,7 @@ struct Findings: ParsableCommand {
     }
 
     func run() throws {
-        let config = options.load()
-        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
-        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
-            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
-        }
+        let dataDirectory = options.load().existingDataDirectory()
         let rows: [FindingRow]
         do {
             let catalog = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: Logger(label: "autoseg.findings"))

@@ -86,3 +86,15 @@ struct OneLineLogHandler: LogHandler {
         }
     }
 }
+
+extension NodeConfig {
+    /// `node.data_dir` (relative to the current folder); exits 1 when it holds no catalog.
+    func existingDataDirectory() -> DataDirectory {
+        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let dataDirectory = DataDirectory(root: node.dataDirectoryURL(relativeTo: base))
+        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
+            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
+        }
+        return dataDirectory
+    }
+}

@@ -16,12 +16,7 @@ struct Redeliver: ParsableCommand {
     var ids: [Int64] = []
 
     func run() throws {
-        let config = options.load()
-        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
-        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
-            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
-        }
+        let dataDirectory = options.load().existingDataDirectory()
         var logger = Logger(label: "autoseg.redeliver")
         logger.logLevel = .warning
         do {

@@ -13,12 +13,7 @@ struct Status: ParsableCommand {
     @Option(help: "How many recent studies to list.") var limit = 20
 
     func run() throws {
-        let config = options.load()
-        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let dataDirectory = DataDirectory(root: config.node.dataDirectoryURL(relativeTo: base))
-        guard FileManager.default.fileExists(atPath: dataDirectory.catalogPath) else {
-            fail("no catalog at \(dataDirectory.catalogPath) (has the node run with this data_dir?)", code: 1)
-        }
+        let dataDirectory = options.load().existingDataDirectory()
         let logger = Logger(label: "autoseg.status")
         do {
             let catalog = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)

@@ -115,7 +115,9 @@ class Node:
         assert self.proc is None or self.proc.poll() is not None, "node already running"
         self.write_config()
         self.starts += 1
-        env = dict(os.environ)
+        # The test harness's own AUTOSEG_BIN is not a configuration override: the node would
+        # refuse it as an unknown AUTOSEG_<SECTION>_<KEY> variable.
+        env = {k: v for k, v in os.environ.items() if k not in ("AUTOSEG_BIN",)}
         env.update(self.extra_env)
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start #{self.starts}: {self.binary} serve --config "
