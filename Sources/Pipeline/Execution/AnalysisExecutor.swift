@@ -39,7 +39,9 @@ public struct AnalysisExecutor: Sendable {
                 inputs.append(InputSeries(role: s.role, info: s.info(units: loaded.units), volume: loaded.volume))
             } catch {
                 outcome.loadSeconds = now() - t0
-                end(.failed, .load, "cannot load series \(s.seriesInstanceUID): \(error)", outcome.loadSeconds)
+                // Too few slices for a volume is the series' nature, not a fault: a refusal.
+                let status: AnalysisOutcome.Status = error.code == .tooFewSlices ? .refused : .failed
+                end(status, .load, "cannot load series \(s.seriesInstanceUID): \(error)", outcome.loadSeconds)
                 return outcome
             }
         }
