@@ -50,7 +50,8 @@ let package = Package(
                 swiftSettings: optimizedInDebug),
         // The one analysis path of the node and of `autoseg run`: planning (scan, routing,
         // pairing) and execution (load → analyze → results). Not on Catalog or Node.
-        .target(name: "Pipeline", dependencies: ["DICOM", "Analysis", "Results", "Imaging"], exclude: ["README.md"]),
+        .target(name: "Pipeline", dependencies: ["DICOM", "Analysis", "Results", "Imaging"], exclude: ["README.md"],
+                swiftSettings: optimizedInDebug),
         .target(name: "Catalog", dependencies: [
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),

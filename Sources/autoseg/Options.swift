@@ -13,6 +13,11 @@ struct ConfigOptions: ParsableArguments {
         var path = config
         if path == nil, let env = ProcessInfo.processInfo.environment["AUTOSEG_CONFIG"] { path = env }
         if path == nil, FileManager.default.fileExists(atPath: "conf/autoseg.toml") { path = "conf/autoseg.toml" }
+        return Self.load(path: path)
+    }
+
+    /// Loads and validates `path` (nil: built-in defaults); exits 2 naming the bad key.
+    static func load(path: String?) -> NodeConfig {
         do {
             return try NodeConfig.load(path: path, environment: ProcessInfo.processInfo.environment)
         } catch {

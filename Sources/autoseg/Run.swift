@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import DICOM
 import Foundation
+import Node
 import Pipeline
 import Results
 
@@ -22,6 +23,8 @@ struct Run: ParsableCommand {
     @Argument(help: "DICOM files or folders (walked recursively).") var inputs: [String] = []
     @Option(help: "Output folder (created if needed).") var out: String
     @Option(help: "Comma-separated analyzers to run (default: all): lung,liver,infarct.") var analyzers: String?
+    @Option(help: "Route with this configuration's [[rules]] (as the node and `rules test` do); default: the built-in routing.")
+    var config: String?
     @Flag(help: "Print a summary as JSON on stdout.") var json = false
     @Flag(name: .customLong("no-key-images"), help: "Do not write the Secondary Capture key images.") var noKeyImages = false
 
@@ -58,7 +61,8 @@ struct Run: ParsableCommand {
 
         let scan = SeriesScan.scan(inputs, excluding: [output])
         let files = scan.series.reduce(0) { $0 + $1.files.count }
-        let (planned, unanalyzed) = AnalysisPlanner(allowed: allowed).plan(scan.series)
+        let rules = config.map { ConfigOptions.load(path: $0).rules } ?? []
+        let (planned, unanalyzed) = AnalysisPlanner(rules: rules, allowed: allowed, forced: analyzers != nil).plan(scan.series)
         func summary(_ entries: [RunSummary.Entry]) -> RunSummary {
             RunSummary(output: output.path, scan: scan, analyses: entries, unanalyzed: unanalyzed,
                        seconds: Date().timeIntervalSince(started))

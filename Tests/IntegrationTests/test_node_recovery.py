@@ -154,7 +154,7 @@ def test_rules_test_and_findings_cli(autoseg_bin, tmp_path, tmp_path_factory):
     conf = REPO / "conf" / "autoseg.toml"
     res = run_autoseg(autoseg_bin, "rules", "test", str(src / "source"), "--config", str(conf))
     assert res.returncode == 0, res.stderr
-    assert "-> liver by rules[1]" in res.stdout, res.stdout
+    assert "-> liver by rules[2]" in res.stdout and "region abdomen" in res.stdout, res.stdout
     res = run_autoseg(autoseg_bin, "rules", "test", str(src / "source"), "--config", str(conf), "--json")
     doc = json.loads(res.stdout)
     assert doc["series"][0]["analyzer"] == "liver" and doc["series"][0]["files"] == len(files_of(src / "source"))

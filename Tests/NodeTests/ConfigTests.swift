@@ -46,23 +46,50 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.pipeline, PipelineSection())
         XCTAssertEqual(c.http, HTTPSection())
         XCTAssertEqual(c.peers, [Peer(aeTitle: "PACS", host: "127.0.0.1", port: 4242)])
-        XCTAssertEqual(c.rules.map(\.analyzer), ["lung", "liver", "infarct", "infarct", "none"])
-        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "MR", "CT", nil])
+        XCTAssertEqual(c.rules.map(\.analyzers), [["lung", "liver"], ["lung"], ["liver"], ["infarct"], ["infarct"],
+                                                    ["infarct"], ["none"]])
+        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "CT", "MR", "MR", "CT", nil])
+        XCTAssertEqual(c.rules[0].region, ["chest", "abdomen"])
         XCTAssertEqual(c.rules[0].maxSliceThickness, 5)
-        XCTAssertEqual(c.rules[3].imageType, ["PERFUSION"])
-        XCTAssertEqual(c.rules[0].bodyPart, ["CHEST", "LUNG", "THORAX"])
-        XCTAssertTrue(c.rules[1].bodyPart?.contains("LIVER") ?? false)
+        XCTAssertEqual(c.rules[1].region, ["chest"])
+        XCTAssertEqual(c.rules[2].region, ["abdomen"])
+        XCTAssertEqual(c.rules[4].imageType, ["ADC"])
+        XCTAssertEqual(c.rules[5].imageType, ["PERFUSION"])
         let matches = { (pattern: String?, text: String) -> Bool in
             let re = try! NSRegularExpression(pattern: pattern!)
             return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
-        XCTAssertTrue(matches(c.rules[0].seriesDescription, "Thorax 1.0 B60f"))
-        XCTAssertTrue(matches(c.rules[1].seriesDescription, "ABD PORTAL VENOUS"))
-        XCTAssertTrue(matches(c.rules[2].seriesDescription, "ep2d_diff ADC"))
-        XCTAssertFalse(matches(c.rules[2].seriesDescription, "t2_tse_tra"))
-        XCTAssertTrue(matches(c.rules[3].seriesDescription, "CTP rCBF"))
-        XCTAssertTrue(matches(c.rules[3].seriesDescription, "Tmax"))
-        XCTAssertFalse(matches(c.rules[3].seriesDescription, "CBV"))
+        // ADC maps as Siemens, Philips and GE name them; not Philips' exponential ADC, not a T2.
+        for name in ["ep2d_diff ADC", "ep2d_diff_ADC", "dADC", "Apparent Diffusion Coefficient (mm2/s)", "DWI ADC"] {
+            XCTAssertTrue(matches(c.rules[3].seriesDescription, name), name)
+        }
+        for name in ["t2_tse_tra", "eADC", "DWI b1000 TRACEW", "cadcam"] {
+            XCTAssertFalse(matches(c.rules[3].seriesDescription, name), name)
+        }
+        XCTAssertTrue(matches(c.rules[5].seriesDescription, "CTP rCBF"))
+        XCTAssertTrue(matches(c.rules[5].seriesDescription, "Tmax"))
+        XCTAssertFalse(matches(c.rules[5].seriesDescription, "CBV"))
+    }
+
+    func testRegionAndContrastPhaseKeys() throws {
+        let c = try parse("""
+            [[rules]]
+            analyzer = ["lung", "liver"]
+            region = ["chest", "abdomen"]
+            [[rules]]
+            analyzer = "liver"
+            region = "abdomen"
+            contrast_phase = ["arterial", "portal-venous"]
+            """)
+        XCTAssertEqual(c.rules, [Rule(analyzers: ["lung", "liver"], region: ["chest", "abdomen"]),
+                                 Rule(analyzer: "liver", region: ["abdomen"], contrastPhase: ["arterial", "portal-venous"])])
+        assertConfigError("[[rules]]\nanalyzer = \"lung\"\nregion = \"knee\"", key: "rules[0].region",
+                          contains: ["chest, abdomen, head"])
+        assertConfigError("[[rules]]\nanalyzer = \"liver\"\ncontrast_phase = \"venous\"", key: "rules[0].contrast_phase",
+                          contains: ["none, arterial, portal-venous"])
+        assertConfigError("[[rules]]\nanalyzer = \"liver\"\nregion = []", key: "rules[0].region")
+        assertConfigError("[[rules]]\nanalyzer = [\"lung\", \"none\"]", key: "rules[0].analyzer", contains: ["none"])
+        assertConfigError("[[rules]]\nanalyzer = [\"lung\", \"spleen\"]", key: "rules[0].analyzer[1]")
     }
 
     func testShippedConfigDocumentsEveryKey() throws {

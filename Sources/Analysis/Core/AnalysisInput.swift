@@ -37,6 +37,11 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var contrastAgent: String
     /// The unit of the voxel values as loaded ("HU", or a map's unit).
     public var units: String
+    /// The contrast phase the preflight measured in the pixels ("none", "arterial",
+    /// "portal-venous") when ContrastBolusAgent is absent; empty when not measured.
+    public var contrastPhase: String = ""
+    /// The measurements behind `contrastPhase`, in words.
+    public var contrastEvidence: String = ""
 
     public init(seriesInstanceUID: String = "", modality: String, bodyPart: String = "",
                 seriesDescription: String = "", sliceThicknessMM: Double? = nil,

@@ -60,7 +60,10 @@ public struct LiverLesions: Analyzer {
         guard info.units.isEmpty || info.units.uppercased() == "HU" else {
             throw .refused("voxel values in \(info.units): Hounsfield units required")
         }
-        guard hasContrast(info) else { throw .refused("no contrast: portal-venous phase required") }
+        guard hasContrast(info) else {
+            let measured = info.contrastPhase.isEmpty ? "" : " (measured in the pixels: \(info.contrastEvidence))"
+            throw .refused("no contrast: portal-venous phase required\(measured)")
+        }
         let spacing = s.volume.spacing.slice
         guard spacing <= maximumSliceSpacingMM + 1e-6 else {
             throw .refused(String(format: "slice spacing %.1f mm > %.0f mm", spacing, maximumSliceSpacingMM))
@@ -74,7 +77,9 @@ public struct LiverLesions: Analyzer {
         return s
     }
 
-    /// ContrastBolusAgent present, or a contrast word in the description or image type.
+    /// ContrastBolusAgent present, or a contrast word in the description or image type (a
+    /// negation there says no), or else the phase the preflight measured in the pixels
+    /// (arterial or portal-venous): headers win when they say something.
     static func hasContrast(_ info: SeriesInfo) -> Bool {
         let agent = info.contrastAgent.trimmingCharacters(in: .whitespaces).uppercased()
         if !agent.isEmpty && !["NONE", "NO", "N/A"].contains(agent) { return true }
@@ -82,7 +87,7 @@ public struct LiverLesions: Analyzer {
         let words = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         let negations = ["NON", "NONCONTRAST", "WITHOUT", "NATIVE", "NC", "UNENHANCED", "PLAIN"]
         if text.contains("W/O") || text.contains("C-") || words.contains(where: { negations.contains($0) }) { return false }
-        if text.contains("C+") { return true }
-        return words.contains { contrastWords.contains($0) }
+        if text.contains("C+") || words.contains(where: { contrastWords.contains($0) }) { return true }
+        return ["arterial", "portal-venous"].contains(info.contrastPhase)
     }
 }

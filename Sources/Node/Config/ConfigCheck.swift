@@ -57,6 +57,8 @@ enum ConfigCheck {
     static let analyzer = Text(expected: "one of " + Rule.analyzers.joined(separator: ", ")) {
         Rule.analyzers.contains($0)
     }
+    static let region = Text(expected: "one of " + Rule.regions.joined(separator: ", ")) { Rule.regions.contains($0) }
+    static let contrastPhase = Text(expected: "one of " + Rule.phases.joined(separator: ", ")) { Rule.phases.contains($0) }
     static let regex = Text(expected: "a valid regular expression") {
         (try? NSRegularExpression(pattern: $0)) != nil
     }

@@ -36,7 +36,9 @@ public struct AnalysisExecutor: Sendable {
                 events(.loaded(series: s.seriesInstanceUID, slices: loaded.volume.dimensions.slices,
                                warnings: loaded.warnings, seconds: now() - t))
                 if primary == nil { primary = loaded }
-                inputs.append(InputSeries(role: s.role, info: s.info(units: loaded.units), volume: loaded.volume))
+                // Only the liver analyzer checks the contrast phase: the others need no preflight here.
+                let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver)
+                inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
             } catch {
                 outcome.loadSeconds = now() - t0
                 // Too few slices for a volume is the series' nature, not a fault: a refusal.

@@ -43,10 +43,15 @@ public struct AnalysisPlanner: Sendable {
 
     public let router: Router
     public let allowed: Set<AnalyzerKind>
+    /// The caller named `allowed` (`--analyzers`): a CT image series that routing sends to
+    /// none of them goes to the allowed CT analyzers (lung, liver) anyway, and only they may
+    /// refuse it.
+    public let forced: Bool
 
-    public init(rules: [Rule] = [], allowed: Set<AnalyzerKind> = Set(AnalyzerKind.allCases)) {
+    public init(rules: [Rule] = [], allowed: Set<AnalyzerKind> = Set(AnalyzerKind.allCases), forced: Bool = false) {
         router = Router(rules: rules)
         self.allowed = allowed
+        self.forced = forced
     }
 
     /// The steps for series `s` once complete. `study` gives the series of its study known so
@@ -54,7 +59,15 @@ public struct AnalysisPlanner: Sendable {
     /// says whether one of them has finished arriving.
     public func steps(for s: ScannedSeries, study: () -> [ScannedSeries],
                       isComplete: (ScannedSeries) -> Bool = { _ in true }) -> (decision: RouteDecision, steps: [Step]) {
-        let decision = router.route(s)
+        var decision = router.route(s)
+        if forced && !decision.analyzers.contains(where: allowed.contains) && s.role == .image && s.first.modality == "CT" {
+            let kinds = AnalyzerKind.allCases.filter { allowed.contains($0) && $0 != .infarct }
+            if !kinds.isEmpty {
+                decision = RouteDecision(analyzers: kinds, rule: "--analyzers",
+                                         reason: "forced by --analyzers (routing alone: \(decision.reason))",
+                                         content: decision.content)
+            }
+        }
         var known: [ScannedSeries]?
         func studySeries() -> [ScannedSeries] {
             if known == nil { known = study() }

@@ -14,10 +14,15 @@ public struct RouteDecision: Sendable, Equatable {
     public var rule: String
     /// In words: which fields matched, or why each rule did not.
     public var reason: String
+    /// What the pixels showed, when routing looked at them (headers missing or generic, or a
+    /// rule naming a region or contrast phase).
+    public var content: ContentFindings?
 }
 
-/// `[[rules]]` of DESIGN §4: tried in order, the first whose present fields all match wins;
-/// `analyzer = "none"` matches and stops routing. A config without any `[[rules]]` uses the
+/// `[[rules]]` of DESIGN §4: tried in order, the first whose present fields all match wins
+/// (its analyzer, or list of analyzers); `analyzer = "none"` matches and stops routing.
+/// `region` and `contrast_phase` look at what the series shows (`SeriesRegions`, the
+/// preflight `ContentProbe`): the probe runs only when a rule or the default routing needs it. A config without any `[[rules]]` uses the
 /// default routing (`DefaultRouting`: chest CT → lung, abdominal CT → liver, MR ADC or CT
 /// perfusion maps → infarct), as `autoseg run` does.
 public struct Router: Sendable {
@@ -28,19 +33,24 @@ public struct Router: Sendable {
     }
 
     public func route(_ s: ScannedSeries) -> RouteDecision {
-        guard !rules.isEmpty else { return defaultRoute(s) }
+        var d = rules.isEmpty ? defaultRoute(s) : ruleRoute(s)
+        if s.isProbed { d.content = s.content }
+        return d
+    }
+
+    private func ruleRoute(_ s: ScannedSeries) -> RouteDecision {
         var misses: [String] = []
         for (i, rule) in rules.enumerated() {
             if let why = mismatch(rule, s) {
-                misses.append("rules[\(i)] (\(rule.analyzer)): \(why)")
+                misses.append("rules[\(i)] (\(rule.analyzers.joined(separator: "+"))): \(why)")
                 continue
             }
             let name = "rules[\(i)]"
             if rule.analyzer == "none" {
                 return RouteDecision(analyzers: [], rule: name, reason: "\(name) says none: stored, not analyzed")
             }
-            return RouteDecision(analyzers: AnalyzerKind(rawValue: rule.analyzer).map { [$0] } ?? [], rule: name,
-                                 reason: "\(name) matched: \(describe(rule))")
+            return RouteDecision(analyzers: rule.analyzers.compactMap(AnalyzerKind.init(rawValue:)), rule: name,
+                                 reason: "\(name) matched: \(describe(rule, s))")
         }
         return RouteDecision(analyzers: [], rule: "", reason: "no rule matched; " + misses.joined(separator: "; "))
     }
@@ -75,10 +85,24 @@ public struct Router: Sendable {
                 return "image type \(h.imageType.joined(separator: "\\")) lacks \(missing)"
             }
         }
+        if let wanted = rule.region {
+            let r = SeriesRegions.of(s)
+            if let missing = wanted.first(where: { BodyRegion(rawValue: $0).map { !r.regions.contains($0) } ?? true }) {
+                return "region \(r.regions.isEmpty ? "(none recognised)" : r.names) lacks \(missing) (\(r.reason))"
+            }
+        }
+        if let phases = rule.contrastPhase {
+            guard h.modality == "CT" else { return "contrast phase is measured on CT only" }
+            let c = s.content
+            guard let phase = c.phase else { return "contrast phase not measured (\(c.summary))" }
+            if !phases.contains(phase.rawValue) {
+                return "contrast phase \(phase.rawValue) is not \(phases.joined(separator: " or ")) (\(c.evidence.last ?? ""))"
+            }
+        }
         return nil
     }
 
-    private func describe(_ rule: Rule) -> String {
+    private func describe(_ rule: Rule, _ s: ScannedSeries) -> String {
         var parts: [String] = []
         if let m = rule.modality { parts.append("modality \(m)") }
         if let b = rule.bodyPart { parts.append("body part in \(b.joined(separator: ", "))") }
@@ -86,6 +110,13 @@ public struct Router: Sendable {
         if let lo = rule.minSliceThickness { parts.append("thickness ≥ \(lo) mm") }
         if let hi = rule.maxSliceThickness { parts.append("thickness ≤ \(hi) mm") }
         if let t = rule.imageType { parts.append("image type has \(t.joined(separator: ", "))") }
+        if let r = rule.region {
+            let found = SeriesRegions.of(s)
+            parts.append("region \(r.joined(separator: " and ")) by \(found.source == .header ? found.reason : "the pixels")")
+        }
+        if let p = rule.contrastPhase, let phase = s.content.phase {
+            parts.append("contrast phase \(phase.rawValue) in \(p.joined(separator: ", "))")
+        }
         return parts.isEmpty ? "matches any series" : parts.joined(separator: ", ")
     }
 

@@ -8,6 +8,7 @@ public struct ScannedSeries: Sendable {
     public var files: [String]
     /// Header of the first file (modality, body part, description, image type, contrast, …).
     public var first: FileInfo
+    private let cache = ContentCache()
 
     public init(seriesInstanceUID: String, studyInstanceUID: String, files: [String], first: FileInfo) {
         self.seriesInstanceUID = seriesInstanceUID
@@ -16,24 +17,40 @@ public struct ScannedSeries: Sendable {
         self.first = first
     }
 
-    /// What the series is to an analyzer, from its attributes: an ADC map (MR, "ADC" in the
-    /// description or image type), a CT perfusion map ("TMAX" / "CBF" but not "CBV" in the
-    /// description), otherwise an image.
+    /// What the pixels show (`ContentProbe`), probed on first use and kept.
+    public var content: ContentFindings { cache.get { ContentProbe.probe(self) } }
+
+    /// Whether the series was already probed (routing asked for its content).
+    public var isProbed: Bool { cache.isSet }
+
+    /// What the series is to an analyzer, from its attributes (`DiffusionNaming`): an ADC map
+    /// (MR, by ImageType or vendor naming), a CT perfusion map ("TMAX" / "CBF" but not "CBV"
+    /// in the description), otherwise an image.
     public var role: InputRole {
+        if first.modality == "MR" && DiffusionNaming.kind(of: first) == .adc { return .adc }
         let text = ((first.seriesDescription ?? "") + " " + first.imageType.joined(separator: " ")).uppercased()
         let words = Set(text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
-        if first.modality == "MR" && (words.contains("ADC") || text.contains("APPARENT DIFFUSION")) { return .adc }
         if words.contains("TMAX") { return .tmax }
         if words.contains("RCBF") || words.contains("CBF") { return .rcbf }
         return .image
     }
 
-    /// SeriesInfo for the analyzer (units come from the loaded volume).
-    public func info(units: String) -> SeriesInfo {
-        SeriesInfo(seriesInstanceUID: seriesInstanceUID, modality: first.modality ?? "",
-                   bodyPart: (first.bodyPartExamined ?? "").uppercased(),
-                   seriesDescription: first.seriesDescription ?? "", sliceThicknessMM: first.sliceThickness,
-                   imageType: first.imageType.map { $0.uppercased() }, contrastAgent: first.contrastBolusAgent ?? "",
-                   units: units)
+    /// SeriesInfo for the analyzer (units come from the loaded volume). With `measuredPhase`
+    /// (an analyzer that checks contrast), a CT without ContrastBolusAgent carries the phase
+    /// its pixels show.
+    public func info(units: String, measuredPhase: Bool = true) -> SeriesInfo {
+        var info = SeriesInfo(seriesInstanceUID: seriesInstanceUID, modality: first.modality ?? "",
+                              bodyPart: (first.bodyPartExamined ?? "").uppercased(),
+                              seriesDescription: first.seriesDescription ?? "", sliceThicknessMM: first.sliceThickness,
+                              imageType: first.imageType.map { $0.uppercased() },
+                              contrastAgent: first.contrastBolusAgent ?? "", units: units)
+        if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
+            let c = content
+            if let phase = c.phase {
+                info.contrastPhase = phase.rawValue
+                info.contrastEvidence = c.evidence.last ?? ""
+            }
+        }
+        return info
     }
 }
