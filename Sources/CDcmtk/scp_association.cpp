@@ -1,5 +1,6 @@
 // Storage SCP, one association: a DcmThreadSCP that negotiates like storescp, polls for
-// commands, receives each dataset into a temp file and asks its owner for the status.
+// commands, receives each dataset into a temp file and asks its owner for the status. The
+// negotiation worker (scp_negotiation.cpp) has read the request.
 #include "scp_internal.h"
 
 namespace {
@@ -44,11 +45,11 @@ namespace {
 
 class StoreSCP : public DcmThreadSCP {
 public:
-    StoreSCP(dk_scp *owner, T_ASC_Association *assoc, uint64_t id)
-        : owner_(owner), assoc_(assoc), id_(id) {
+    StoreSCP(dk_scp *owner, T_ASC_Association *assoc, uint64_t id, std::shared_ptr<Link> link)
+        : owner_(owner), assoc_(assoc), id_(id), link_(std::move(link)) {
         callingAE_ = trimmed(assoc->params->DULparams.callingAPTitle);
         calledAE_ = trimmed(assoc->params->DULparams.calledAPTitle);
-        peer_ = assoc->params->DULparams.callingPresentationAddress;
+        peer_ = link_->host;
     }
 
     void serve() {
@@ -261,6 +262,7 @@ private:
     dk_scp *owner_;
     T_ASC_Association *assoc_;
     uint64_t id_;
+    std::shared_ptr<Link> link_;
     std::string callingAE_, calledAE_, peer_, endReason_;
     std::string currentTemp_;
     int progressFd_ = -1;
@@ -272,17 +274,14 @@ private:
 
 }  // namespace
 
-void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id) {
+void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, std::shared_ptr<Link> link) {
     try {
-        StoreSCP worker(scp, assoc, id);
+        StoreSCP worker(scp, assoc, id, std::move(link));
         worker.setSharedConfig(scp->shared);
         worker.serve();
         // ~DcmSCP drops and destroys the association.
     } catch (...) {
     }
-    std::lock_guard<std::mutex> lock(scp->mutex);
-    scp->active--;
-    scp->changed.notify_all();
 }
 
 }  // namespace dk_scp_detail

@@ -27,6 +27,10 @@ final class SCPRoundTripTests: XCTestCase {
         func storeRefused(associationID: UInt64, callingAE: String, status: DIMSEStatus?, reason: String) {}
         func associationRejected(_ r: AssociationRequest, reason: String) { lock.withLock { rejected.append(reason) } }
         func associationEnded(_ s: AssociationSummary) { lock.withLock { ended.append(s) } }
+        func connectionsRefused(peerHost: String, count: Int, reason: String) {
+            lock.withLock { refusedConnections += count }
+        }
+        var refusedConnections = 0
     }
 
     var tmp: URL!

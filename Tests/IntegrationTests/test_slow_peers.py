@@ -1,0 +1,182 @@
+"""One slow peer must never stop the others (issue 15, item 2).
+
+Hostile connections (silent, a partial A-ASSOCIATE-RQ header, half a request, a request
+trickled one byte at a time, a silent connection to a TLS port) come from 127.0.0.2..; the
+well-behaved peer is /usr/bin/echoscu or pynetdicom from 127.0.0.1. Negotiation runs off the
+accept thread under its own ARTIM deadline (acse_timeout).
+"""
+import re
+import signal
+import time
+
+import pytest
+
+from conftest import associate, rejection, wait_until
+from hostile import Trickler, closed_by_peer_within, hostile, timed_echoscu
+from test_tls import certs, client_tls, tls_config  # noqa: F401  (certs is a fixture)
+
+ECHO_BOUND = 2.0  # seconds a well-behaved C-ECHO may take while hostile peers hold connections
+
+
+def _close_all(socks):
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+# ----------------------------------------------------------------------------- negotiation
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", ["silent", "partial-header", "partial-rq", "trickle"])
+def test_stalled_negotiations_do_not_delay_others(node, kind):
+    """Three stalled negotiations (acse_timeout 30 s) and a well-behaved echoscu beside them."""
+    if kind == "trickle":
+        tricklers = [Trickler(node.port, interval=1.0) for _ in range(3)]
+        for t in tricklers:
+            t.start()
+        socks = []
+    else:
+        tricklers, socks = [], [hostile(node.port, kind) for _ in range(3)]
+    try:
+        time.sleep(0.3)
+        ok, took, out = timed_echoscu(node.port)
+        print(f"\nSLOW-PEERS echo beside 3 x {kind}: {took:.3f} s")
+        assert ok, f"echoscu beside 3 {kind} connections failed after {took:.1f} s: {out}"
+        assert took < ECHO_BOUND, f"echoscu beside 3 {kind} connections took {took:.2f} s (bound {ECHO_BOUND} s)"
+        ok2, took2, _ = timed_echoscu(node.port, calling="GOODECHO2")
+        assert ok2 and took2 < ECHO_BOUND, f"second echoscu: ok={ok2}, {took2:.2f} s"
+    finally:
+        for t in tricklers:
+            t.stop()
+        _close_all(socks)
+    assert node.running
+
+
+@pytest.mark.timeout(60)
+def test_silent_connections_to_tls_port_do_not_delay_others(node_factory, certs):  # noqa: F811
+    node = node_factory("tls", config=tls_config(certs))
+    socks = [hostile(node.port, "silent") for _ in range(3)]
+    try:
+        time.sleep(0.3)
+        ok, took, out = timed_echoscu(node.port, calling="TLSECHO", tls=client_tls(certs))
+        print(f"\nSLOW-PEERS TLS echo beside 3 silent connections: {took:.3f} s")
+        assert ok, f"TLS echoscu beside 3 silent connections failed after {took:.1f} s: {out}"
+        assert took < ECHO_BOUND, f"TLS echoscu beside 3 silent connections took {took:.2f} s"
+    finally:
+        _close_all(socks)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", ["silent", "partial-header", "trickle", "tls-silent"])
+def test_acse_timeout_bounds_the_whole_negotiation(node_factory, certs, kind):  # noqa: F811
+    """ARTIM: the node closes a connection whose request is not complete acse_timeout seconds
+    after the connect, however slowly it keeps sending."""
+    acse = 2
+    config = {"node": {"acse_timeout": acse}}
+    if kind == "tls-silent":
+        config.update(tls_config(certs))
+    node = node_factory("artim", config=config)
+    if kind == "trickle":
+        t = Trickler(node.port, interval=0.5)  # ~90 bytes after the header: 40 s at this pace
+        t.start()
+        try:
+            assert wait_until(lambda: t.closed_after is not None, acse + 4, 0.05), \
+                f"trickled request still open after {acse + 4} s ({t.sent} bytes sent), acse_timeout={acse}"
+            took = t.closed_after
+        finally:
+            t.stop()
+    else:
+        s = hostile(node.port, "silent" if kind == "tls-silent" else kind)
+        try:
+            took = closed_by_peer_within(s, acse + 4)
+        finally:
+            s.close()
+        assert took is not None, f"{kind} connection still open {acse + 4} s after connect (acse_timeout={acse})"
+    print(f"\nSLOW-PEERS {kind} closed after {took:.2f} s (acse_timeout {acse} s)")
+    assert acse - 0.5 <= took <= acse + 1.5, f"{kind} closed after {took:.2f} s, acse_timeout={acse}"
+    assert node.running
+    ok, took, out = timed_echoscu(node.port, tls=client_tls(certs) if kind == "tls-silent" else None)
+    assert ok and took < ECHO_BOUND, f"echo afterwards: ok={ok} {took:.2f} s {out}"
+
+
+@pytest.mark.timeout(60)
+def test_negotiating_connections_hold_no_association_slot(node_factory):
+    node = node_factory(config={"node": {"max_associations": 2}})
+    socks = [hostile(node.port, "silent") for _ in range(4)]
+    held = []
+    try:
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        for i in range(2):
+            a = associate(node.port, calling=f"SLOT{i}", timeout=10)
+            held.append(a)
+            assert a.is_established, f"association {i + 1} of max_associations=2 refused " \
+                                     f"beside 4 silent connections: {rejection(a)}"
+        took = time.monotonic() - t0
+        assert took < ECHO_BOUND, f"two associations took {took:.2f} s beside 4 silent connections"
+    finally:
+        for a in held:
+            if a.is_established:
+                a.release()
+        _close_all(socks)
+
+
+@pytest.mark.timeout(60)
+def test_negotiating_caps_total_and_per_host(node_factory):
+    node = node_factory(config={"node": {"max_negotiating": 4, "max_negotiating_per_host": 2}})
+    time.sleep(0.3)  # the harness's readiness probe (a connect and close) has been negotiated away
+    socks = []
+    try:
+        socks += [hostile(node.port, "silent", "127.0.0.2") for _ in range(2)]
+        over_host = hostile(node.port, "silent", "127.0.0.2")
+        took = closed_by_peer_within(over_host, 2)
+        assert took is not None and took < 1, \
+            f"3rd negotiating connection from 127.0.0.2 (max_negotiating_per_host=2) not closed at once: {took}"
+        socks += [hostile(node.port, "silent", "127.0.0.3") for _ in range(2)]
+        over_total = hostile(node.port, "silent", "127.0.0.4")
+        took = closed_by_peer_within(over_total, 2)
+        assert took is not None and took < 1, \
+            f"5th negotiating connection (max_negotiating=4) not closed at once: {took}"
+        # the ones within the caps are still open (negotiating, acse_timeout 30 s)
+        for s in socks:
+            assert closed_by_peer_within(s, 0.2) is None, "a connection within the caps was closed"
+        for _ in range(5):  # more over the per-host cap: one log line per source, with a count
+            closed_by_peer_within(hostile(node.port, "silent", "127.0.0.2"), 2)
+    finally:
+        _close_all(socks)
+
+    def refused(host):
+        lines = [l for l in node.log_text().splitlines() if "connections closed" in l and f"dicom.peer={host}" in l]
+        return lines, sum(int(m) for l in lines for m in re.findall(r"dicom\.connections=(\d+)", l))
+    assert wait_until(lambda: refused("127.0.0.2")[1] == 6, 8), \
+        f"log lines for 127.0.0.2: {refused('127.0.0.2')[0]} (expected counts summing to 6)"
+    lines, _ = refused("127.0.0.2")
+    assert len(lines) <= 2, f"over-cap connections from one source logged {len(lines)} times: {lines}"
+    assert "max_negotiating_per_host" in lines[0], lines[0]
+    assert refused("127.0.0.4")[1] == 1 and "(max_negotiating = 4)" in refused("127.0.0.4")[0][0]
+    ok, took, out = timed_echoscu(node.port)
+    assert ok and took < ECHO_BOUND, f"echo once the hostile connections closed: ok={ok} {took:.2f} s {out}"
+
+
+# ----------------------------------------------------------------------------- shutdown
+
+@pytest.mark.timeout(60)
+def test_sigterm_closes_negotiating_connections_at_once(node):
+    socks = [hostile(node.port, "silent") for _ in range(3)]
+    trickler = Trickler(node.port, interval=1.0, source="127.0.0.3")
+    trickler.start()
+    try:
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        node.send_signal(signal.SIGTERM)
+        rc = node.wait_exit(10)
+        took = time.monotonic() - t0
+        assert rc == 0, f"exit code {rc} ({took:.1f} s after SIGTERM with 4 connections still negotiating)"
+        assert took < 3, f"SIGTERM with 4 connections still negotiating took {took:.2f} s to exit"
+        for s in socks:
+            assert closed_by_peer_within(s, 1) is not None, "a negotiating connection outlived the node"
+    finally:
+        trickler.stop()
+        _close_all(socks)
