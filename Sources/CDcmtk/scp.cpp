@@ -161,7 +161,9 @@ extern "C" dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks 
         cfg.setMaxReceivePDULength(scp->maxPDU);
         cfg.setACSETimeout(scp->acseTimeout);
         cfg.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-        cfg.setDIMSETimeout(scp->idleTimeout);
+        // The watchdog enforces idle_timeout (scp_watchdog.cpp); DCMTK's own per-read timer,
+        // a little later, is only a backstop.
+        cfg.setDIMSETimeout(scp->idleTimeout + 10);
         cfg.setHostLookupEnabled(OFFalse);
         cfg.setProgressNotificationMode(OFTrue);
         // No reverse DNS while a socket is being handed to DCMTK (the handoff lock is held).
@@ -223,7 +225,7 @@ extern "C" int dk_scp_shutdown(dk_scp *scp, double grace) {
     scp->changed.wait_until(lock, deadline, [scp] { return scp->active == 0; });
     int aborted = scp->active;
     if (aborted > 0) {
-        scp->abortAll.store(true);
+        scp->abortAll.store(true);  // between commands, and (watchdog) wherever one waits for its peer
         scp->changed.wait(lock, [scp] { return scp->active == 0; });
     }
     return aborted;

@@ -72,36 +72,29 @@ public:
     }
 
 protected:
-    // The stock loop blocks for the whole DIMSE timeout; ours polls every second so
-    // that idle associations time out and a shutdown can end them between commands.
+    // The stock loop blocks for the whole DIMSE timeout; ours polls every second so that a
+    // shutdown can end an association between commands. idle_timeout is the watchdog's
+    // (scp_watchdog.cpp): it ends the wait DCMTK is in, between messages or inside a PDU,
+    // and every DIMSE call then fails and lands here.
     void handleAssociation() override {
         OFCondition cond = EC_Normal;
         T_DIMSE_Message message;
         T_ASC_PresentationContextID presID = 0;
-        int idleSeconds = 0;
         for (;;) {
-            if (owner_->abortAll.load()) {
-                endReason_ = "shutdown";
-                ASC_abortAssociation(assoc_);
-                return;
-            }
+            if (owner_->abortAll.load() || link_->expired.load() != kNotExpired) break;
             cond = DIMSE_receiveCommand(assoc_, DIMSE_NONBLOCKING, 1, &presID, &message, NULL);
-            if (cond == DIMSE_NODATAAVAILABLE) {
-                if (++idleSeconds >= owner_->idleTimeout) {
-                    endReason_ = "idle timeout";
-                    ASC_abortAssociation(assoc_);
-                    return;
-                }
-                continue;
-            }
-            idleSeconds = 0;
+            if (cond == DIMSE_NODATAAVAILABLE) continue;
             if (cond.bad()) break;
             DcmPresentationContextInfo info;
             getPresentationContextInfo(assoc_, presID, info);
             cond = handleIncomingCommand(&message, info);
             if (cond.bad()) break;
         }
-        if (cond == DUL_PEERREQUESTEDRELEASE) {
+        int expired = link_->expired.load();
+        if (expired != kNotExpired || owner_->abortAll.load()) {
+            endReason_ = expired == kIdle ? "idle timeout" : "shutdown";
+            ASC_abortAssociation(assoc_);  // unless the transport already sent the A-ABORT
+        } else if (cond == DUL_PEERREQUESTEDRELEASE) {
             endReason_ = "released";
             ASC_acknowledgeRelease(assoc_);
         } else if (cond == DUL_PEERABORTEDASSOCIATION) {

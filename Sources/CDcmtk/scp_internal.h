@@ -2,8 +2,8 @@
 //   scp.cpp              lifecycle and the accept thread (accepts TCP connections, never reads)
 //   scp_negotiation.cpp  one negotiation worker per connection: TLS handshake, A-ASSOCIATE-RQ,
 //                        AC/RJ; the same thread then serves the association
-//   scp_watchdog.cpp     the watchdog (acse_timeout per negotiation) and the transport layer
-//                        that wraps each connection DCMTK creates
+//   scp_watchdog.cpp     the watchdog (acse_timeout per negotiation, idle_timeout per
+//                        association) and the transport layer that lets it see every wait
 //   scp_association.cpp  one association (DIMSE, C-STORE into a temp file)
 #ifndef CDCMTK_SCP_INTERNAL_H
 #define CDCMTK_SCP_INTERNAL_H
@@ -46,10 +46,12 @@ int64_t nowNs();
 inline int64_t seconds(double s) { return (int64_t)(s * 1e9); }
 
 /// Why the watchdog ended a connection (`Link::expired`).
-enum Expiry : int { kNotExpired = 0, kArtim = 1, kShutdown = 3 };
+enum Expiry : int { kNotExpired = 0, kArtim = 1, kIdle = 2, kShutdown = 3 };
+/// What a connection's thread is blocked on right now (`Link::waiting`).
+enum Waiting : int { kBusy = 0, kWaitRead = 1, kWaitWrite = 2 };
 
 /// One accepted TCP connection, from accept() until its socket is closed: what the watchdog
-/// needs to hold it to acse_timeout while it negotiates.
+/// needs to hold it to acse_timeout while it negotiates and to idle_timeout afterwards.
 struct Link {
     Link(int fd, std::string host, int64_t deadline) : fd(fd), host(std::move(host)), deadlineNs(deadline) {}
     /// The socket; guarded by dk_scp::mutex and set to -1 (under it) before anyone closes the
@@ -59,8 +61,14 @@ struct Link {
     const int64_t deadlineNs;   // accept time + acse_timeout: the whole negotiation (ARTIM)
     std::atomic<bool> negotiating{true};  // written under dk_scp::mutex
     bool adopted = false;       // DCMTK's transport connection owns `fd` (its close closes it); worker only
-    std::atomic<uint64_t> bytesIn{0};      // written by the connection's own thread
+    // Written by the connection's own thread, read by the watchdog:
+    std::atomic<int> waiting{kBusy};
+    /// When the thread first waited for the peer after the last byte in or out; 0: it has not
+    /// waited since. While it waits, now - idleSinceNs is how long the peer has been silent.
+    std::atomic<int64_t> idleSinceNs{0};
+    std::atomic<uint64_t> bytesIn{0};
     std::atomic<int> expired{kNotExpired};  // set once, by the watchdog (or shutdown)
+    std::atomic<bool> abortSent{false};     // the transport sent A-ABORT itself (see WatchedConnection)
 };
 
 /// Over-cap connections from one source, logged at once and then at most every 5 s with a count.
@@ -130,7 +138,7 @@ void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, std::sha
 
 // scp_watchdog.cpp
 /// The transport layer the network uses: wraps each connection DCMTK creates (plain TCP, or
-/// TLS through `tls`) so that the watchdog knows its socket until it is closed.
+/// TLS through `tls`) so that the watchdog sees when its thread waits for the peer.
 DcmTransportLayer *makeWatchedLayer(dk_scp *scp, DcmTransportLayer *tls);
 /// The link whose socket the calling worker hands to DCMTK next (the layer wraps its
 /// connection); nullptr when done.
@@ -145,8 +153,9 @@ void endSocketHandoff();
 void withSocketHandoffLock(const std::function<void()> &body);
 /// Closes `link`'s socket unless DCMTK adopted it (and then its connection closes it).
 void closeUnadopted(dk_scp *scp, Link &link);
-/// Shuts `link`'s socket down for `why` (caller holds scp->mutex): the read DCMTK is blocked
-/// in returns.
+/// Shuts `link`'s socket down for `why` (caller holds scp->mutex). A waiting read is woken
+/// (SHUT_RD keeps the write side for the A-ABORT of an association); a negotiation, a
+/// blocked write or a shutdown closes both sides.
 void expireLocked(Link &link, Expiry why);
 /// The watchdog thread: every 100 ms enforces the deadlines and flushes refusal summaries.
 void watchdogLoop(dk_scp *scp);

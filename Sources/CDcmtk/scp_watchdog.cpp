@@ -1,8 +1,9 @@
 // Storage SCP: the watchdog and what it needs from DCMTK. Every connection the accept thread
 // hands to a worker is a Link; the network's transport layer wraps DCMTK's connection of each
-// so that its socket is known here until it is closed. The watchdog holds a negotiation to its
-// ARTIM deadline (acse_timeout from accept, however slowly bytes trickle in) by shutting the
-// socket down: that wakes the read DCMTK is blocked in, from outside it.
+// so that every wait for the peer (poll, read, write) is visible here. The watchdog holds a
+// negotiation to its ARTIM deadline (acse_timeout from accept, however slowly bytes trickle
+// in) and an association to idle_timeout of silence, even inside a PDU, by shutting the socket
+// down: that wakes the read DCMTK is blocked in, on this thread's terms, from outside it.
 #include "scp_internal.h"
 
 #include "dcmtk/dcmnet/dcmlayer.h"
@@ -64,9 +65,26 @@ void forgetSocket(dk_scp *scp, Link &link) {
     link.fd = -1;
 }
 
-/// DCMTK's connection (plain TCP or TLS), counting the bytes read. Once the watchdog expired
-/// the link, a wait ends as a timeout (networkDataAvailable) or as end of stream (read), so
-/// DCMTK gives the negotiation up.
+/// While alive, the connection's thread is blocked on its peer (`kind`).
+class Wait {
+public:
+    Wait(Link &link, Waiting kind) : link_(link) {
+        int64_t none = 0;
+        link_.idleSinceNs.compare_exchange_strong(none, nowNs());
+        link_.waiting.store(kind);
+    }
+    ~Wait() { link_.waiting.store(kBusy); }
+
+private:
+    Link &link_;
+};
+
+/// DCMTK's connection (plain TCP or TLS) with every wait for the peer reported to the link.
+/// Once the watchdog expired the link, a wait ends as a timeout (networkDataAvailable) or as
+/// end of stream (read): DCMTK then fails the DIMSE call in progress and the association
+/// aborts. When DCMTK was inside a read, it will see a closed connection and cannot abort any
+/// more, so this connection sends the A-ABORT itself first (source: service user, like
+/// ASC_abortAssociation), once, and swallows what DCMTK writes after it.
 class WatchedConnection : public DcmTransportConnection {
 public:
     WatchedConnection(dk_scp *scp, std::shared_ptr<Link> link, DcmNativeSocketType sock,
@@ -83,17 +101,31 @@ public:
 
     ssize_t read(void *buf, size_t nbyte) override {
         if (link_->expired.load() != kNotExpired) return endOfStream();
-        ssize_t n = inner_->read(buf, nbyte);
-        if (n > 0) link_->bytesIn.fetch_add((uint64_t)n);
+        ssize_t n;
+        {
+            Wait wait(*link_, kWaitRead);
+            n = inner_->read(buf, nbyte);
+            if (n > 0) activity((uint64_t)n);
+        }
         if (n <= 0 && link_->expired.load() != kNotExpired) return endOfStream();
         return n;
     }
 
-    ssize_t write(void *buf, size_t nbyte) override { return inner_->write(buf, nbyte); }
+    ssize_t write(void *buf, size_t nbyte) override {
+        if (link_->abortSent.load()) return (ssize_t)nbyte;  // the association is over for the peer
+        Wait wait(*link_, kWaitWrite);
+        ssize_t n = inner_->write(buf, nbyte);
+        if (n > 0) activity(0);
+        return n;
+    }
 
     OFBool networkDataAvailable(int timeout) override {
         if (link_->expired.load() != kNotExpired) return OFFalse;
-        OFBool available = inner_->networkDataAvailable(timeout);
+        OFBool available;
+        {
+            Wait wait(*link_, kWaitRead);
+            available = inner_->networkDataAvailable(timeout);
+        }
         return link_->expired.load() != kNotExpired ? OFFalse : available;
     }
 
@@ -113,7 +145,17 @@ public:
     OFString &dumpConnectionParameters(OFString &str) override { return inner_->dumpConnectionParameters(str); }
 
 private:
+    void activity(uint64_t bytesIn) {
+        if (bytesIn) link_->bytesIn.fetch_add(bytesIn);
+        link_->idleSinceNs.store(0);
+    }
+
     ssize_t endOfStream() {
+        int why = link_->expired.load();
+        if ((why == kIdle || why == kShutdown) && !link_->negotiating.load() && !link_->abortSent.exchange(true)) {
+            unsigned char abort[10] = {0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0};  // A-ABORT, service user, no reason
+            (void)inner_->write(abort, sizeof(abort));
+        }
         errno = ECONNRESET;
         return 0;
     }
@@ -168,7 +210,9 @@ void closeUnadopted(dk_scp *scp, Link &link) {
 void expireLocked(Link &link, Expiry why) {
     int none = kNotExpired;
     if (!link.expired.compare_exchange_strong(none, why)) return;
-    if (link.fd >= 0) ::shutdown(link.fd, SHUT_RDWR);
+    if (link.fd < 0) return;
+    bool keepWriteSide = !link.negotiating.load() && link.waiting.load() == kWaitRead;
+    ::shutdown(link.fd, keepWriteSide ? SHUT_RD : SHUT_RDWR);
 }
 
 void noteRefusalLocked(dk_scp *scp, const std::string &host, const std::string &reason,
@@ -194,12 +238,20 @@ namespace {
 
 /// One round of the watchdog (caller holds `lock` on scp->mutex; released around callbacks).
 void watchOnce(dk_scp *scp, std::unique_lock<std::mutex> &lock) {
+    const int64_t idle = seconds(scp->idleTimeout);
     const int64_t now = nowNs();
-    const bool stopping = !scp->accepting.load();
+    const bool stopping = !scp->accepting.load(), abortAll = scp->abortAll.load();
     for (const std::shared_ptr<Link> &link : scp->links) {
-        if (link->fd < 0 || link->expired.load() != kNotExpired || !link->negotiating.load()) continue;
-        if (stopping) expireLocked(*link, kShutdown);
-        else if (now >= link->deadlineNs) expireLocked(*link, kArtim);
+        if (link->fd < 0 || link->expired.load() != kNotExpired) continue;
+        if (link->negotiating.load()) {
+            if (stopping) expireLocked(*link, kShutdown);
+            else if (now >= link->deadlineNs) expireLocked(*link, kArtim);
+            continue;
+        }
+        if (link->waiting.load() == kBusy) continue;  // our own work (e.g. a store's fsync)
+        int64_t since = link->idleSinceNs.load();
+        if (since != 0 && now - since >= idle) expireLocked(*link, kIdle);
+        else if (abortAll) expireLocked(*link, kShutdown);
     }
     std::vector<RefusalReport> due;
     for (auto it = scp->refusals.begin(); it != scp->refusals.end();) {

@@ -3,7 +3,8 @@
 Hostile connections (silent, a partial A-ASSOCIATE-RQ header, half a request, a request
 trickled one byte at a time, a silent connection to a TLS port) come from 127.0.0.2..; the
 well-behaved peer is /usr/bin/echoscu or pynetdicom from 127.0.0.1. Negotiation runs off the
-accept thread under its own ARTIM deadline (acse_timeout).
+accept thread under its own ARTIM deadline (acse_timeout); associations that stall, between
+messages or inside a PDU, are aborted after idle_timeout.
 """
 import re
 import signal
@@ -11,8 +12,9 @@ import time
 
 import pytest
 
-from conftest import associate, rejection, wait_until
-from hostile import Trickler, closed_by_peer_within, hostile, timed_echoscu
+from conftest import SUCCESS, associate, pn_echo, rejection, wait_until
+from hostile import (A_ABORT, Trickler, closed_by_peer_within, hostile, raw_association, stall, timed_echoscu,
+                     wait_for_abort)
 from test_tls import certs, client_tls, tls_config  # noqa: F401  (certs is a fixture)
 
 ECHO_BOUND = 2.0  # seconds a well-behaved C-ECHO may take while hostile peers hold connections
@@ -158,6 +160,56 @@ def test_negotiating_caps_total_and_per_host(node_factory):
     assert refused("127.0.0.4")[1] == 1 and "(max_negotiating = 4)" in refused("127.0.0.4")[0][0]
     ok, took, out = timed_echoscu(node.port)
     assert ok and took < ECHO_BOUND, f"echo once the hostile connections closed: ok={ok} {took:.2f} s {out}"
+
+
+# ----------------------------------------------------------------------------- idle associations
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("where", ["between-messages", "mid-command", "mid-dataset"])
+def test_idle_association_is_aborted(node_factory, where):
+    idle = 2
+    node = node_factory(config={"node": {"idle_timeout": idle, "acse_timeout": idle}})
+    s = raw_association(node.port, "STALLSCU")
+    try:
+        stall(s, where)
+        kind, took = wait_for_abort(s, idle + 6)
+    finally:
+        s.close()
+    print(f"\nSLOW-PEERS stalled {where}: PDU {kind} after {took:.2f} s (idle_timeout {idle} s)")
+    assert kind == A_ABORT, f"stalled {where}: expected A-ABORT within {idle + 6} s, got {kind} after {took:.1f} s"
+    assert idle - 0.5 <= took <= idle + 1.5, f"stalled {where}: aborted after {took:.2f} s, idle_timeout={idle}"
+    assert wait_until(lambda: not node.part_files(), 5), f"partial dataset left: {node.part_files()}"
+    assert not node.spool_files(), f"something was stored: {node.spool_files()}"
+    assert wait_until(lambda: "dicom.end=idle timeout" in node.log_text(), 5), "no 'idle timeout' end logged"
+    assert pn_echo(node.port) == SUCCESS
+
+
+@pytest.mark.timeout(60)
+def test_stalled_associations_hold_slots_only_until_idle_timeout(node_factory):
+    idle = 2
+    node = node_factory(config={"node": {"max_associations": 4, "idle_timeout": idle}})
+    stalled = [raw_association(node.port, f"STALL{i}") for i in range(4)]
+    try:
+        for i, s in enumerate(stalled):
+            stall(s, "mid-dataset", sop_uid=f"1.2.3.4.5.6.7.8.{i + 1}")
+        t0 = time.monotonic()
+        fifth = associate(node.port, calling="FIFTH", timeout=10)
+        answered = time.monotonic() - t0
+        if fifth.is_established:
+            fifth.release()
+        assert rejection(fifth) == (2, 3, 2), \
+            f"5th association while 4 stalled ones hold max_associations=4: {rejection(fifth)}, expected (2, 3, 2)"
+        assert answered < 1, f"the 5th association's rejection took {answered:.2f} s"
+        aborts = [wait_for_abort(s, idle + 4) for s in stalled]
+        assert all(k == A_ABORT for k, _ in aborts), f"stalled associations: {aborts}"
+        assert wait_until(lambda: pn_echo(node.port, calling="FIFTH") == SUCCESS, idle + 3, 0.2), \
+            f"5th peer still locked out {idle + 3} s after the stall (idle_timeout={idle})"
+        print(f"\nSLOW-PEERS 5th peer served {time.monotonic() - t0:.2f} s after 4 stalled associations "
+              f"(idle_timeout {idle} s)")
+    finally:
+        _close_all(stalled)
+    assert wait_until(lambda: not node.part_files(), 5), f"partial datasets left: {node.part_files()}"
+    assert not node.spool_files()
 
 
 # ----------------------------------------------------------------------------- shutdown

@@ -233,7 +233,8 @@ typedef struct dk_scp_config {
     uint32_t max_pdu;
     int acse_timeout;               // seconds from TCP accept to a complete A-ASSOCIATE-RQ (ARTIM),
                                     // TLS handshake included, however slowly bytes arrive
-    int idle_timeout;               // seconds without a DIMSE command
+    int idle_timeout;               // seconds without a byte from the peer while we wait for it
+                                    // (between messages or inside a PDU): the association is aborted
     const char *incoming_dir;       // temp files are received here
     const dk_tls_config *tls;       // NULL: plain TCP; else every association is DICOM TLS
     int max_negotiating;            // connections still negotiating at once (0: 16); more are closed
@@ -260,8 +261,9 @@ int dk_scp_negotiating(const dk_scp *scp);
 /// switch).
 void dk_scp_stop_accepting(dk_scp *scp);
 /// Stops accepting, waits up to `grace_seconds` for open associations to end, then aborts
-/// the rest between commands (a store being received is finished and answered first) and
-/// waits for them. Returns the number of associations that had to be aborted.
+/// the rest: at once where one waits for its peer (between commands or inside a dataset),
+/// after the answer where we are still making a received store durable; and waits for
+/// them. Returns the number of associations that had to be aborted.
 int dk_scp_shutdown(dk_scp *scp, double grace_seconds);
 void dk_scp_free(dk_scp *scp);
 

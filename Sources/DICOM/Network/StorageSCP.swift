@@ -124,7 +124,7 @@ private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?
 
 /// A C-STORE / C-ECHO SCP on DCMTK: its own accept thread, which only accepts TCP connections;
 /// each connection negotiates (TLS handshake, request, AC/RJ) on a thread of its own under an
-/// ARTIM deadline and then serves its association there;
+/// ARTIM deadline and then serves its association there (idle_timeout enforced by a watchdog);
 /// every storage SOP class DCMTK knows and the transfer syntaxes of DESIGN §6.
 public final class StorageSCP: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -135,6 +135,8 @@ public final class StorageSCP: @unchecked Sendable {
         /// Seconds from a TCP connect to a complete A-ASSOCIATE-RQ (TLS handshake included),
         /// however slowly bytes arrive (ARTIM).
         public var acseTimeout: Int
+        /// Seconds an association may wait for its peer, between messages or inside a PDU,
+        /// before it is aborted (A-ABORT; a partly received dataset is removed).
         public var idleTimeout: Int
         /// Connections still negotiating at once, in total and from one peer address; more
         /// are closed at once (`StorageSCPDelegate.connectionsRefused`). They hold no
@@ -221,8 +223,8 @@ public final class StorageSCP: @unchecked Sendable {
     public func stopAccepting() { dk_scp_stop_accepting(handle) }
 
     /// Stops accepting, waits up to `grace` seconds for open associations to end, then
-    /// aborts the rest between commands. Blocks: call it off the cooperative pool.
-    /// Returns how many associations had to be aborted.
+    /// aborts the rest (one still making a received store durable answers it first). Blocks:
+    /// call it off the cooperative pool. Returns how many associations had to be aborted.
     @discardableResult
     public func shutdown(grace: Double) -> Int { Int(dk_scp_shutdown(handle, grace)) }
 

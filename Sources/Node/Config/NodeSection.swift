@@ -16,7 +16,8 @@ public struct NodeSection: Sendable, Equatable {
     public var minFreeMB = 2048
     /// `acse_timeout`: seconds allowed for association negotiation (ARTIM).
     public var acseTimeout = 30
-    /// `idle_timeout`: seconds without a DIMSE command before an association is aborted.
+    /// `idle_timeout`: seconds an association may wait for its peer (between messages or inside
+    /// a PDU) before it is aborted.
     public var idleTimeout = 60
     /// `max_negotiating`: connections still negotiating (TLS handshake, association request) at
     /// once; more are closed at once. They hold no `max_associations` slot.
