@@ -1,6 +1,6 @@
-// Storage SCP, one association: a DcmThreadSCP that negotiates like storescp, polls for
-// commands, receives each dataset into a temp file and asks its owner for the status. The
-// negotiation worker (scp_negotiation.cpp) has read the request.
+// Storage SCP, one association: a DcmThreadSCP that accepts presentation contexts like
+// storescp, polls for commands, receives each dataset into a temp file and asks its owner for
+// the status. The negotiation worker (scp_negotiation.cpp) has read and checked the request.
 #include "scp_internal.h"
 
 namespace {
@@ -72,6 +72,22 @@ public:
     }
 
 protected:
+    // What storescp does once the request passed the checks of the negotiation worker: an
+    // A-ASSOCIATE-AC, even when no proposed context is acceptable (each is then rejected with
+    // its reason; DcmSCP would send an RJ). Then the association is served.
+    OFCondition processAssociationRQ() override {
+        ASC_setAPTitles(assoc_->params, NULL, NULL, owner_->aeTitle.c_str());
+        OFCondition cond = negotiateAssociation();
+        if (cond.good()) cond = ASC_acknowledgeAssociation(assoc_);
+        if (cond.bad()) {
+            endReason_ = std::string("error: cannot accept: ") + cond.text();
+            refuseAssociation(DCMSCP_INTERNAL_ERROR);  // an RJ rather than silence, if it still can
+            return cond;
+        }
+        handleAssociation();
+        return EC_Normal;
+    }
+
     // The stock loop blocks for the whole DIMSE timeout; ours polls every second so that a
     // shutdown can end an association between commands. idle_timeout is the watchdog's
     // (scp_watchdog.cpp): it ends the wait DCMTK is in, between messages or inside a PDU,

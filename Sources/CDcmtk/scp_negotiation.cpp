@@ -76,11 +76,32 @@ struct Rejection {
     std::string why;
 };
 
-/// Checks before the owner is asked: true when `out` holds a rejection.
-bool malformed(dk_scp *scp, T_ASC_Association *, const std::string &, Rejection &out) {
+/// Checks of the request itself (PS3.8 9.3.2), before the owner is asked: true when `out`
+/// holds a rejection.
+bool malformed(dk_scp *scp, T_ASC_Association *assoc, const std::string &calling, Rejection &out) {
     if (!scp->accepting.load()) {
         out = {ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
                ASC_REASON_SP_PRES_TEMPORARYCONGESTION, "node is shutting down"};
+        return true;
+    }
+    if (calling.empty()) {
+        // "16 spaces meaning no Application Name specified shall not be used" (PS3.8 9.3.2);
+        // DCMTK could not even build an AC for it (storescp and Orthanc then answer nothing).
+        out = {ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,
+               "blank calling AE title (PS3.8 9.3.2 does not allow it)"};
+        return true;
+    }
+    char context[BUFSIZ] = {0};
+    if (ASC_getApplicationContextName(assoc->params, context, sizeof(context)).bad() ||
+        strcmp(context, UID_StandardApplicationContext) != 0) {
+        out = {ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED,
+               std::string("application context '") + context + "' not supported"};
+        return true;
+    }
+    if (ASC_countPresentationContexts(assoc->params) == 0) {
+        // An AC must carry a result per proposed context (PS3.8 9.3.3): nothing to accept.
+        out = {ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_NOREASON,
+               "no presentation context proposed"};
         return true;
     }
     return false;

@@ -4,7 +4,7 @@ Hostile connections (silent, a partial A-ASSOCIATE-RQ header, half a request, a 
 trickled one byte at a time, a silent connection to a TLS port) come from 127.0.0.2..; the
 well-behaved peer is /usr/bin/echoscu or pynetdicom from 127.0.0.1. Negotiation runs off the
 accept thread under its own ARTIM deadline (acse_timeout); associations that stall, between
-messages or inside a PDU, are aborted after idle_timeout.
+messages or inside a PDU, are aborted after idle_timeout; every A-ASSOCIATE-RQ gets an AC or RJ.
 """
 import re
 import signal
@@ -13,8 +13,10 @@ import time
 import pytest
 
 from conftest import SUCCESS, associate, pn_echo, rejection, wait_until
-from hostile import (A_ABORT, Trickler, closed_by_peer_within, hostile, raw_association, stall, timed_echoscu,
+from hostile import (A_ABORT, A_ASSOCIATE_AC, A_ASSOCIATE_RJ, CT, EXPLICIT_LE, VERIFICATION, Trickler,
+                     closed_by_peer_within, connect, hostile, raw_association, stall, timed_echoscu,
                      wait_for_abort)
+from rawpdu import a_associate_rq, accepted_contexts, recv_pdu
 from test_tls import certs, client_tls, tls_config  # noqa: F401  (certs is a fixture)
 
 ECHO_BOUND = 2.0  # seconds a well-behaved C-ECHO may take while hostile peers hold connections
@@ -210,6 +212,50 @@ def test_stalled_associations_hold_slots_only_until_idle_timeout(node_factory):
         _close_all(stalled)
     assert wait_until(lambda: not node.part_files(), 5), f"partial datasets left: {node.part_files()}"
     assert not node.spool_files()
+
+
+# ----------------------------------------------------------------------------- every request answered
+
+def _rj(body):
+    return body[1], body[2], body[3]
+
+
+REQUESTS = {
+    # name: (called, calling, contexts, expected PDU type, expected RJ (result, source, reason) or AC contexts)
+    "blank-calling-ae": ("AUTOSEG", "", [(1, VERIFICATION, [EXPLICIT_LE])], A_ASSOCIATE_RJ, (1, 1, 3)),
+    "blank-called-ae": ("", "RAWSCU", [(1, VERIFICATION, [EXPLICIT_LE])], A_ASSOCIATE_RJ, (1, 1, 7)),
+    "no-presentation-context": ("AUTOSEG", "RAWSCU", [], A_ASSOCIATE_RJ, (1, 1, 1)),
+    "no-acceptable-context": ("AUTOSEG", "RAWSCU", [(1, "1.2.3.4.5.6", [EXPLICIT_LE]), (3, CT, ["1.2.3.9"])],
+                              A_ASSOCIATE_AC, {1: 3, 3: 4}),
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", list(REQUESTS))
+def test_every_association_request_is_answered(node, case):
+    called, calling, contexts, expected_kind, expected = REQUESTS[case]
+    s = connect(node.port, "127.0.0.1")
+    try:
+        t0 = time.monotonic()
+        s.sendall(a_associate_rq(called, calling, contexts))
+        s.settimeout(3)
+        try:
+            kind, body = recv_pdu(s)
+        except (TimeoutError, OSError, ConnectionError) as e:
+            pytest.fail(f"{case}: no A-ASSOCIATE-AC/RJ within 3 s ({type(e).__name__})")
+        took = time.monotonic() - t0
+        assert took < 1, f"{case}: answered after {took:.2f} s"
+        assert kind == expected_kind, f"{case}: PDU 0x{kind:02x} {body[:4].hex()}, expected 0x{expected_kind:02x}"
+        if kind == A_ASSOCIATE_RJ:
+            assert _rj(body) == expected, f"{case}: A-ASSOCIATE-RJ {_rj(body)}, expected {expected}"
+            assert closed_by_peer_within(s, 2) is not None, f"{case}: connection left open after the RJ"
+        else:
+            assert accepted_contexts(body) == expected, f"{case}: context results {accepted_contexts(body)}"
+            s.sendall(bytes([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]))  # A-RELEASE-RQ
+            assert recv_pdu(s)[0] == 0x06, f"{case}: no A-RELEASE-RP"
+    finally:
+        s.close()
+    assert wait_until(lambda: node.running and pn_echo(node.port) == SUCCESS, 5)
 
 
 # ----------------------------------------------------------------------------- shutdown
