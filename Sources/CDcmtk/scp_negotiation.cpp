@@ -60,21 +60,21 @@ std::string whyNoRequest(dk_scp *scp, const Link &link, const OFCondition &cond)
     return std::string("bad association request: ") + cond.text();
 }
 
-void reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result, T_ASC_RejectParametersSource source,
-            T_ASC_RejectParametersReason reason) {
-    T_ASC_RejectParameters rej;
-    rej.result = result;
-    rej.source = source;
-    rej.reason = reason;
-    ASC_rejectAssociation(assoc, &rej);
-}
-
+/// An A-ASSOCIATE-RJ to send, and why (for the owner's log).
 struct Rejection {
     T_ASC_RejectParametersResult result;
     T_ASC_RejectParametersSource source;
     T_ASC_RejectParametersReason reason;
     std::string why;
 };
+
+void reject(T_ASC_Association *assoc, const Rejection &r) {
+    T_ASC_RejectParameters rej;
+    rej.result = r.result;
+    rej.source = r.source;
+    rej.reason = r.reason;
+    ASC_rejectAssociation(assoc, &rej);
+}
 
 /// Checks of the request itself (PS3.8 9.3.2), before the owner is asked: true when `out`
 /// holds a rejection.
@@ -177,7 +177,7 @@ void decideAndServe(dk_scp *scp, const std::shared_ptr<Link> &link, T_ASC_Associ
     }
     if (scp->cb.association_rejected)
         scp->cb.association_rejected(scp->cb.context, calling.c_str(), called.c_str(), peer.c_str(), rej.why.c_str());
-    reject(assoc, rej.result, rej.source, rej.reason);
+    reject(assoc, rej);
     dropAssociation(assoc);
 }
 

@@ -4,7 +4,7 @@ import XCTest
 
 /// The SCP and SCU wrappers against each other and against DCMTK's own command-line
 /// tools (Debian `dcmtk`), on a free port.
-final class SCPRoundTripTests: XCTestCase {
+final class SCPRoundTripTests: SCPTestCase {
     final class Recorder: StorageSCPDelegate, @unchecked Sendable {
         let lock = NSLock()
         let directory: URL
@@ -31,18 +31,6 @@ final class SCPRoundTripTests: XCTestCase {
             lock.withLock { refusedConnections += count }
         }
         var refusedConnections = 0
-    }
-
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        try DICOMToolkit.initialize()
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dicomtests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("incoming"), withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: tmp)
     }
 
     /// Writes a small CT instance with DCMTK's `dump2dcm`.
@@ -80,7 +68,7 @@ final class SCPRoundTripTests: XCTestCase {
     func testEchoStoreAndRefusals() throws {
         let recorder = Recorder(directory: tmp)
         let scp = try StorageSCP(
-            configuration: .init(aeTitle: "TESTSCP", port: 0, incomingDirectory: tmp.appendingPathComponent("incoming").path),
+            configuration: .init(aeTitle: "TESTSCP", port: 0, incomingDirectory: incoming),
             delegate: recorder)
         let port = scp.port
         XCTAssertGreaterThan(port, 0)
@@ -121,7 +109,7 @@ final class SCPRoundTripTests: XCTestCase {
         let refused = try StorageSCU(peer: peer).send(paths: [second])
         XCTAssertEqual(refused.first?.status, .outOfResources)
         XCTAssertEqual(recorder.lock.withLock { recorder.stored.count }, 1)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.appendingPathComponent("incoming").path)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: incoming)
         XCTAssertEqual(leftovers, [])
 
         XCTAssertEqual(scp.shutdown(grace: 5), 0)

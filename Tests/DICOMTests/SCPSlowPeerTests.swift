@@ -9,20 +9,8 @@ import Glibc
 /// The SCP's negotiation off the accept thread: a connection that says nothing holds neither
 /// the accept thread nor an association slot, is closed after acse_timeout, and connections
 /// over the negotiating caps are closed at once and reported.
-final class SCPSlowPeerTests: XCTestCase {
+final class SCPSlowPeerTests: SCPTestCase {
     typealias Recorder = SCPRoundTripTests.Recorder
-
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        try DICOMToolkit.initialize()
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dicomtests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("incoming"), withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: tmp)
-    }
 
     /// A TCP connection from `source` (a loopback address: 127.0.0.2 counts as another host
     /// than the SCU's 127.0.0.1) to 127.0.0.1:`port` that sends nothing.
@@ -60,7 +48,7 @@ final class SCPSlowPeerTests: XCTestCase {
         let recorder = Recorder(directory: tmp)
         let scp = try StorageSCP(
             configuration: .init(aeTitle: "TESTSCP", port: 0, maxAssociations: 1, acseTimeout: 1, maxNegotiating: 3,
-                                 maxNegotiatingPerHost: 2, incomingDirectory: tmp.appendingPathComponent("incoming").path),
+                                 maxNegotiatingPerHost: 2, incomingDirectory: incoming),
             delegate: recorder)
         let silent = try (0..<2).map { _ in try silentConnection(to: scp.port) }
         defer { silent.forEach { close($0) } }
@@ -88,7 +76,7 @@ final class SCPSlowPeerTests: XCTestCase {
     func testStopAcceptingClosesNegotiatingConnectionsAtOnce() throws {
         let scp = try StorageSCP(
             configuration: .init(aeTitle: "TESTSCP", port: 0, acseTimeout: 30,
-                                 incomingDirectory: tmp.appendingPathComponent("incoming").path),
+                                 incomingDirectory: incoming),
             delegate: Recorder(directory: tmp))
         let fd = try silentConnection(to: scp.port)
         defer { close(fd) }
