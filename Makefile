@@ -36,12 +36,14 @@ integration-test: build-debug
 test: unit-test integration-test
 
 ## Benchmarks (on demand, never in tests): ingest vs storescp, kernels vs SimpleITK,
-## analyzer quality and speed on held-out phantoms, end-to-end latency and throughput.
+## analyzer quality and speed on held-out phantoms, end-to-end latency and throughput, soak
+## with slow and hostile peers.
 bench: build
 	bash bench/ingest.sh
 	bash bench/kernels/run.sh
 	bash bench/quality/run.sh
 	bash bench/e2e/run.sh
+	bash bench/soak.sh
 
 clean:
 	rm -rf .build

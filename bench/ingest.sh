@@ -101,6 +101,7 @@ min_free_mb = 0
 [http]
 port = 0
 EOF
+    # not inherited: the node rejects AUTOSEG_ variables that name no configuration key
     env -u AUTOSEG_BIN "$AUTOSEG_BIN" serve --config "$dir/autoseg.toml" 2> "$dir/autoseg.log" &
     SERVER_PID=$!
     wait_listening "$port" "$SERVER_PID" || { tail -20 "$dir/autoseg.log" >&2; die "autoseg did not start"; }

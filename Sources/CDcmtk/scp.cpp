@@ -1,145 +1,156 @@
-// Storage SCP: our own accept loop plus one DcmThreadSCP per association on its
-// own thread (DcmSCPPool leaks a thread per association in 3.6.7, DCMTK_NOTES §2).
+// Storage SCP: lifecycle and the accept thread. The accept thread only accepts TCP connections
+// (it never reads from a peer: one that sends nothing, or a byte a second, cannot hold it) and
+// hands each to a negotiation worker of its own (scp_negotiation.cpp), within caps on how many
+// connections may be negotiating at once, in total and per source address. DcmSCPPool is not
+// used: it leaks a thread per association in 3.6.7 (DCMTK_NOTES §2).
 #include "scp_internal.h"
 
-using dk_scp_detail::runAssociation;
-using dk_scp_detail::trimmed;
+#include "dcmtk/dcmnet/dul.h"
+
+#include <cerrno>
+#include <poll.h>
+
+using namespace dk_scp_detail;
 
 namespace {
 
-void rejectAndDrop(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
-                   T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason) {
-    T_ASC_RejectParameters rej;
-    rej.result = result;
-    rej.source = source;
-    rej.reason = reason;
-    ASC_rejectAssociation(assoc, &rej);
-    ASC_dropAssociation(assoc);
-    ASC_destroyAssociation(&assoc);
+std::string ipAddress(const struct sockaddr_storage &addr) {
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (addr.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)&addr)->sin_addr, text, sizeof(text));
+    else if (addr.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&addr)->sin6_addr, text, sizeof(text));
+    return text;
 }
 
-// A TLS connection closed before or during the handshake without a TLS alert: a port
-// probe or health check (what a plain TCP connect without an A-ASSOCIATE-RQ is without TLS).
-bool closedDuringHandshake(const OFCondition &cond) {
-    if (cond.module() != OFM_dcmtls) return false;
-    if (cond == DCMTLS_EC_OpenSSLIOError || cond == DCMTLS_EC_TLSConnectionClosedByPeer) return true;
-    const char *text = cond.text();
-    return text && strstr(text, "unexpected eof") != nullptr;
+/// Admits a connection from `host` as negotiating (a Link in scp->links), or says why not.
+std::shared_ptr<Link> admit(dk_scp *scp, int fd, const std::string &host, std::string &why,
+                            std::vector<RefusalReport> &reports) {
+    std::lock_guard<std::mutex> lock(scp->mutex);
+    if (scp->negotiating >= scp->maxNegotiating) {
+        why = "too many connections still negotiating (max_negotiating = " + std::to_string(scp->maxNegotiating) + ")";
+    } else if (scp->negotiatingPerHost[host] >= scp->maxNegotiatingPerHost) {
+        why = "too many connections still negotiating from " + host +
+              " (max_negotiating_per_host = " + std::to_string(scp->maxNegotiatingPerHost) + ")";
+    }
+    if (!why.empty()) {
+        if (scp->negotiatingPerHost[host] == 0) scp->negotiatingPerHost.erase(host);
+        noteRefusalLocked(scp, host, why, reports);
+        return nullptr;
+    }
+    auto link = std::make_shared<Link>(fd, host, nowNs() + seconds(scp->acseTimeout));
+    scp->links.push_back(link);
+    scp->negotiating++;
+    scp->negotiatingPerHost[host]++;
+    scp->threads++;
+    return link;
+}
+
+/// Undoes `admit` when no worker could be started.
+void unadmit(dk_scp *scp, const std::shared_ptr<Link> &link) {
+    std::lock_guard<std::mutex> lock(scp->mutex);
+    scp->links.remove(link);
+    scp->negotiating--;
+    if (--scp->negotiatingPerHost[link->host] <= 0) scp->negotiatingPerHost.erase(link->host);
+    scp->threads--;
+    link->fd = -1;
+    scp->changed.notify_all();
 }
 
 void acceptLoop(dk_scp *scp) {
     while (scp->accepting.load()) {
-        T_ASC_Association *assoc = nullptr;
-        // With TLS, the handshake runs inside (on this thread, bounded by DCMTK's socket
-        // receive timeout) before the A-ASSOCIATE-RQ is read.
-        OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, scp->maxPDU, NULL, NULL,
-                                                  scp->tls ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
-        if (cond == DUL_NOASSOCIATIONREQUEST) {
-            ASC_destroyAssociation(&assoc);
+        struct pollfd pfd = {scp->listenFd, POLLIN, 0};
+        if (poll(&pfd, 1, 250) <= 0) continue;  // 250 ms: how soon a stop is noticed
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof(addr);
+        int fd = accept4(scp->listenFd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+        if (fd < 0) {
+            // Out of descriptors: let the workers free some rather than spin.
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
             continue;
         }
-        if (cond.bad()) {
-            // Garbage on the port, a peer that vanished during the request, a failed TLS
-            // handshake (plain DICOM on the TLS port, untrusted or missing client certificate).
-            std::string peer;
-            if (assoc) {
-                if (assoc->params) peer = assoc->params->DULparams.callingPresentationAddress;
-                ASC_dropAssociation(assoc);
-                ASC_destroyAssociation(&assoc);
-            }
-            if (scp->cb.association_rejected) {
-                std::string why;  // empty: logged as a connection without a request
-                if (closedDuringHandshake(cond)) why = "";
-                else if (cond.module() == OFM_dcmtls) why = std::string("TLS handshake failed: ") + cond.text();
-                else why = std::string("bad association request: ") + cond.text();
-                scp->cb.association_rejected(scp->cb.context, "", "", peer.c_str(), why.c_str());
-            }
-            continue;
+        if (fd == 0) {
+            // DCMTK's inetd mode takes socket 0 for "none" (dul.cc: `if (sock > 0)`).
+            int moved = fcntl(fd, F_DUPFD_CLOEXEC, 1);
+            ::close(fd);
+            if (moved < 0) continue;
+            fd = moved;
         }
-        std::string calling = trimmed(assoc->params->DULparams.callingAPTitle);
-        std::string called = trimmed(assoc->params->DULparams.calledAPTitle);
-        std::string peer = assoc->params->DULparams.callingPresentationAddress;
-
-        if (calling.empty() && called.empty()) {
-            // A TCP connect without an A-ASSOCIATE-RQ (port probe, health check).
-            ASC_dropAssociation(assoc);
-            ASC_destroyAssociation(&assoc);
-            if (scp->cb.association_rejected)
-                scp->cb.association_rejected(scp->cb.context, "", "", peer.c_str(), "");
-            continue;
-        }
-        if (!scp->accepting.load()) {
-            if (scp->cb.association_rejected)
-                scp->cb.association_rejected(scp->cb.context, calling.c_str(), called.c_str(), peer.c_str(),
-                                             "node is shutting down");
-            rejectAndDrop(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                          ASC_REASON_SP_PRES_TEMPORARYCONGESTION);
-            break;
-        }
-        bool tooMany;
-        {
-            std::lock_guard<std::mutex> lock(scp->mutex);
-            tooMany = scp->active >= scp->maxAssociations;
-        }
-        int decision = DK_ASSOC_ACCEPT;
-        char reason[256] = {0};
-        if (tooMany) {
-            decision = DK_ASSOC_REJECT_TOO_MANY;
-            snprintf(reason, sizeof(reason), "too many associations (max_associations = %d)", scp->maxAssociations);
-        } else if (scp->cb.accept_association) {
-            decision = scp->cb.accept_association(scp->cb.context, calling.c_str(), called.c_str(), peer.c_str(),
-                                                  reason, sizeof(reason));
-        }
-        if (decision != DK_ASSOC_ACCEPT) {
-            if (scp->cb.association_rejected)
-                scp->cb.association_rejected(scp->cb.context, calling.c_str(), called.c_str(), peer.c_str(), reason);
-            switch (decision) {
-            case DK_ASSOC_REJECT_CALLING_AE:
-                rejectAndDrop(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
-                              ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
-                break;
-            case DK_ASSOC_REJECT_CALLED_AE:
-                rejectAndDrop(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
-                              ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
-                break;
-            case DK_ASSOC_REJECT_TOO_MANY:
-                rejectAndDrop(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                              ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
-                break;
-            default:
-                rejectAndDrop(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                              ASC_REASON_SP_PRES_TEMPORARYCONGESTION);
-                break;
-            }
-            continue;
-        }
-        uint64_t id = scp->nextAssociationID.fetch_add(1);
-        {
-            std::lock_guard<std::mutex> lock(scp->mutex);
-            scp->active++;
-        }
+        std::shared_ptr<Link> link;
         try {
-            std::thread(runAssociation, scp, assoc, id).detach();
-        } catch (...) {
-            {
-                std::lock_guard<std::mutex> lock(scp->mutex);
-                scp->active--;
+            std::string why;
+            std::vector<RefusalReport> reports;
+            link = admit(scp, fd, ipAddress(addr), why, reports);
+            if (!link) {
+                ::close(fd);  // at once: reading the request to answer it would be negotiating
+                reportRefusals(scp, reports);
+                continue;
             }
-            rejectAndDrop(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                          ASC_REASON_SP_PRES_TEMPORARYCONGESTION);
+            std::thread(negotiateAndServe, scp, link).detach();
+        } catch (...) {
+            // No memory or no thread for this one: it is closed; the loop goes on.
+            if (link) unadmit(scp, link);
+            ::close(fd);
         }
     }
 }
 
-} // namespace
+/// Reads the listening socket DCMTK opened (and, with port 0, the port the kernel chose).
+void useListeningSocket(dk_scp *scp) {
+    PRIVATE_NETWORKKEY *key = reinterpret_cast<PRIVATE_NETWORKKEY *>(scp->net->network);
+    if (!key) return;
+    scp->listenFd = key->networkSpecific.TCP.listenSocket;
+    // Only the accept thread polls it; never block in accept() if a connection went away.
+    int flags = fcntl(scp->listenFd, F_GETFL);
+    if (flags >= 0) fcntl(scp->listenFd, F_SETFL, flags | O_NONBLOCK);
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof(addr);
+    if (getsockname(scp->listenFd, (struct sockaddr *)&addr, &len) == 0) {
+        if (addr.ss_family == AF_INET) scp->port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
+        else if (addr.ss_family == AF_INET6) scp->port = ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+    }
+}
+
+/// The network, its listening socket and its transport layer (TLS when configured).
+dk_status openNetwork(dk_scp *scp, const dk_scp_config *config) {
+    OFCondition cond;
+    // DCMTK's own ARTIM timer (per read, the first PDU only) is a backstop, a little later than
+    // the watchdog's deadline over the whole negotiation, so that the watchdog's is the one seen.
+    const int dcmtkARTIM = scp->acseTimeout + 5;
+    // An acceptor network opens no listening socket while dcmExternalSocketHandle is set.
+    withSocketHandoffLock([&] { cond = ASC_initializeNetwork(NET_ACCEPTOR, config->port, dcmtkARTIM, &scp->net); });
+    if (cond.bad()) return dk_from_condition(cond);
+    if (config->tls) {
+        dk_status st = dk_tls_make_layer(config->tls, true, &scp->tls);
+        if (!st.ok) return st;
+    }
+    scp->layer = makeWatchedLayer(scp, scp->tls);
+    cond = ASC_setTransportLayer(scp->net, scp->layer, OFFalse);
+    if (cond.bad()) return dk_from_condition(cond);
+    scp->port = config->port;
+    useListeningSocket(scp);
+    return dk_ok();
+}
+
+void freeNetwork(dk_scp *scp) {
+    if (scp->net) ASC_dropNetwork(&scp->net);
+    delete scp->layer;
+    delete scp->tls;
+}
+
+}  // namespace
 
 extern "C" dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks callbacks, dk_scp **out) {
     *out = nullptr;
+    dk_scp *scp = nullptr;
     try {
-        dk_scp *scp = new dk_scp;
+        scp = new dk_scp;
         scp->aeTitle = config->ae_title ? config->ae_title : "AUTOSEG";
         scp->incomingDir = config->incoming_dir ? config->incoming_dir : ".";
         scp->maxAssociations = config->max_associations > 0 ? config->max_associations : 16;
+        scp->maxNegotiating = config->max_negotiating > 0 ? config->max_negotiating : 16;
+        scp->maxNegotiatingPerHost = config->max_negotiating_per_host > 0 ? config->max_negotiating_per_host : 4;
         scp->maxPDU = config->max_pdu ? config->max_pdu : 131072;
         scp->acseTimeout = config->acse_timeout > 0 ? config->acse_timeout : 30;
         scp->idleTimeout = config->idle_timeout > 0 ? config->idle_timeout : 60;
@@ -150,40 +161,22 @@ extern "C" dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks 
         cfg.setMaxReceivePDULength(scp->maxPDU);
         cfg.setACSETimeout(scp->acseTimeout);
         cfg.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-        cfg.setDIMSETimeout(scp->idleTimeout);
+        // The watchdog enforces idle_timeout (scp_watchdog.cpp); DCMTK's own per-read timer,
+        // a little later, is only a backstop.
+        cfg.setDIMSETimeout(scp->idleTimeout + 10);
         cfg.setHostLookupEnabled(OFFalse);
         cfg.setProgressNotificationMode(OFTrue);
+        // No reverse DNS while a socket is being handed to DCMTK (the handoff lock is held).
+        dcmDisableGethostbyaddr.set(OFTrue);
         // Presentation contexts are negotiated in StoreSCP::negotiateAssociation (the
         // configuration's profile is limited to 128 entries; we accept ~150 SOP classes).
-        OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, config->port, scp->acseTimeout, &scp->net);
-        if (cond.bad()) {
+        dk_status st = openNetwork(scp, config);
+        if (!st.ok) {
+            freeNetwork(scp);
             delete scp;
-            return dk_from_condition(cond);
+            return st;
         }
-        if (config->tls) {
-            dk_status st = dk_tls_make_layer(config->tls, true, &scp->tls);
-            if (st.ok) {
-                cond = ASC_setTransportLayer(scp->net, scp->tls, OFFalse);
-                if (cond.bad()) st = dk_from_condition(cond);
-            }
-            if (!st.ok) {
-                ASC_dropNetwork(&scp->net);
-                delete scp->tls;
-                delete scp;
-                return st;
-            }
-        }
-        scp->port = config->port;
-        // With port 0 the kernel picked one: read it back from the listening socket.
-        PRIVATE_NETWORKKEY *key = reinterpret_cast<PRIVATE_NETWORKKEY *>(scp->net->network);
-        if (key) {
-            struct sockaddr_storage addr;
-            socklen_t len = sizeof(addr);
-            if (getsockname(key->networkSpecific.TCP.listenSocket, (struct sockaddr *)&addr, &len) == 0) {
-                if (addr.ss_family == AF_INET) scp->port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
-                else if (addr.ss_family == AF_INET6) scp->port = ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
-            }
-        }
+        scp->watchdogThread = std::thread(watchdogLoop, scp);
         scp->acceptThread = std::thread(acceptLoop, scp);
         *out = scp;
         return dk_ok();
@@ -202,11 +195,26 @@ extern "C" int dk_scp_active_associations(const dk_scp *scp) {
     return scp->active;
 }
 
+extern "C" int dk_scp_negotiating(const dk_scp *scp) {
+    if (!scp) return 0;
+    std::lock_guard<std::mutex> lock(const_cast<dk_scp *>(scp)->mutex);
+    return scp->negotiating;
+}
+
 extern "C" void dk_scp_stop_accepting(dk_scp *scp) {
     if (!scp) return;
+    std::lock_guard<std::mutex> stop(scp->stopMutex);
     bool was = scp->accepting.exchange(false);
     if (was && scp->acceptThread.joinable()) scp->acceptThread.join();
-    if (scp->net) ASC_dropNetwork(&scp->net);  // closes the listening socket
+    if (!scp->net) return;
+    // Connections still negotiating are closed at once; the network (which their workers are
+    // using inside ASC_receiveAssociation) is dropped once they all gave it up.
+    std::unique_lock<std::mutex> lock(scp->mutex);
+    for (const std::shared_ptr<Link> &link : scp->links)
+        if (link->negotiating.load()) expireLocked(*link, kShutdown);
+    scp->changed.wait(lock, [scp] { return scp->negotiating == 0; });
+    lock.unlock();
+    ASC_dropNetwork(&scp->net);  // closes the listening socket
 }
 
 extern "C" int dk_scp_shutdown(dk_scp *scp, double grace) {
@@ -217,7 +225,7 @@ extern "C" int dk_scp_shutdown(dk_scp *scp, double grace) {
     scp->changed.wait_until(lock, deadline, [scp] { return scp->active == 0; });
     int aborted = scp->active;
     if (aborted > 0) {
-        scp->abortAll.store(true);
+        scp->abortAll.store(true);  // between commands, and (watchdog) wherever one waits for its peer
         scp->changed.wait(lock, [scp] { return scp->active == 0; });
     }
     return aborted;
@@ -226,6 +234,14 @@ extern "C" int dk_scp_shutdown(dk_scp *scp, double grace) {
 extern "C" void dk_scp_free(dk_scp *scp) {
     if (!scp) return;
     dk_scp_shutdown(scp, 0);
-    delete scp->tls;  // the network is dropped and no association is left
+    {
+        // Rejected connections' workers may still be finishing; then the watchdog stops.
+        std::unique_lock<std::mutex> lock(scp->mutex);
+        scp->changed.wait(lock, [scp] { return scp->threads == 0; });
+        scp->watchdogStop = true;
+        scp->changed.notify_all();
+    }
+    if (scp->watchdogThread.joinable()) scp->watchdogThread.join();
+    freeNetwork(scp);  // the network is dropped and no connection is left
     delete scp;
 }

@@ -1,5 +1,6 @@
-// Storage SCP, one association: a DcmThreadSCP that negotiates like storescp, polls for
-// commands, receives each dataset into a temp file and asks its owner for the status.
+// Storage SCP, one association: a DcmThreadSCP that accepts presentation contexts like
+// storescp, polls for commands, receives each dataset into a temp file and asks its owner for
+// the status. The negotiation worker (scp_negotiation.cpp) has read and checked the request.
 #include "scp_internal.h"
 
 namespace {
@@ -44,11 +45,11 @@ namespace {
 
 class StoreSCP : public DcmThreadSCP {
 public:
-    StoreSCP(dk_scp *owner, T_ASC_Association *assoc, uint64_t id)
-        : owner_(owner), assoc_(assoc), id_(id) {
+    StoreSCP(dk_scp *owner, T_ASC_Association *assoc, uint64_t id, std::shared_ptr<Link> link)
+        : owner_(owner), assoc_(assoc), id_(id), link_(std::move(link)) {
         callingAE_ = trimmed(assoc->params->DULparams.callingAPTitle);
         calledAE_ = trimmed(assoc->params->DULparams.calledAPTitle);
-        peer_ = assoc->params->DULparams.callingPresentationAddress;
+        peer_ = link_->host;
     }
 
     void serve() {
@@ -71,36 +72,45 @@ public:
     }
 
 protected:
-    // The stock loop blocks for the whole DIMSE timeout; ours polls every second so
-    // that idle associations time out and a shutdown can end them between commands.
+    // What storescp does once the request passed the checks of the negotiation worker: an
+    // A-ASSOCIATE-AC, even when no proposed context is acceptable (each is then rejected with
+    // its reason; DcmSCP would send an RJ). Then the association is served.
+    OFCondition processAssociationRQ() override {
+        ASC_setAPTitles(assoc_->params, NULL, NULL, owner_->aeTitle.c_str());
+        OFCondition cond = negotiateAssociation();
+        if (cond.good()) cond = ASC_acknowledgeAssociation(assoc_);
+        if (cond.bad()) {
+            endReason_ = std::string("error: cannot accept: ") + cond.text();
+            refuseAssociation(DCMSCP_INTERNAL_ERROR);  // an RJ rather than silence, if it still can
+            return cond;
+        }
+        handleAssociation();
+        return EC_Normal;
+    }
+
+    // The stock loop blocks for the whole DIMSE timeout; ours polls every second so that a
+    // shutdown can end an association between commands. idle_timeout is the watchdog's
+    // (scp_watchdog.cpp): it ends the wait DCMTK is in, between messages or inside a PDU,
+    // and every DIMSE call then fails and lands here.
     void handleAssociation() override {
         OFCondition cond = EC_Normal;
         T_DIMSE_Message message;
         T_ASC_PresentationContextID presID = 0;
-        int idleSeconds = 0;
         for (;;) {
-            if (owner_->abortAll.load()) {
-                endReason_ = "shutdown";
-                ASC_abortAssociation(assoc_);
-                return;
-            }
+            if (owner_->abortAll.load() || link_->expired.load() != kNotExpired) break;
             cond = DIMSE_receiveCommand(assoc_, DIMSE_NONBLOCKING, 1, &presID, &message, NULL);
-            if (cond == DIMSE_NODATAAVAILABLE) {
-                if (++idleSeconds >= owner_->idleTimeout) {
-                    endReason_ = "idle timeout";
-                    ASC_abortAssociation(assoc_);
-                    return;
-                }
-                continue;
-            }
-            idleSeconds = 0;
+            if (cond == DIMSE_NODATAAVAILABLE) continue;
             if (cond.bad()) break;
             DcmPresentationContextInfo info;
             getPresentationContextInfo(assoc_, presID, info);
             cond = handleIncomingCommand(&message, info);
             if (cond.bad()) break;
         }
-        if (cond == DUL_PEERREQUESTEDRELEASE) {
+        int expired = link_->expired.load();
+        if (expired != kNotExpired || owner_->abortAll.load()) {
+            endReason_ = expired == kIdle ? "idle timeout" : "shutdown";
+            ASC_abortAssociation(assoc_);  // unless the transport already sent the A-ABORT
+        } else if (cond == DUL_PEERREQUESTEDRELEASE) {
             endReason_ = "released";
             ASC_acknowledgeRelease(assoc_);
         } else if (cond == DUL_PEERABORTEDASSOCIATION) {
@@ -261,6 +271,7 @@ private:
     dk_scp *owner_;
     T_ASC_Association *assoc_;
     uint64_t id_;
+    std::shared_ptr<Link> link_;
     std::string callingAE_, calledAE_, peer_, endReason_;
     std::string currentTemp_;
     int progressFd_ = -1;
@@ -272,17 +283,14 @@ private:
 
 }  // namespace
 
-void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id) {
+void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, std::shared_ptr<Link> link) {
     try {
-        StoreSCP worker(scp, assoc, id);
+        StoreSCP worker(scp, assoc, id, std::move(link));
         worker.setSharedConfig(scp->shared);
         worker.serve();
         // ~DcmSCP drops and destroys the association.
     } catch (...) {
     }
-    std::lock_guard<std::mutex> lock(scp->mutex);
-    scp->active--;
-    scp->changed.notify_all();
 }
 
 }  // namespace dk_scp_detail

@@ -4,7 +4,7 @@ import XCTest
 
 /// The SCP and SCU wrappers against each other and against DCMTK's own command-line
 /// tools (Debian `dcmtk`), on a free port.
-final class SCPRoundTripTests: XCTestCase {
+final class SCPRoundTripTests: SCPTestCase {
     final class Recorder: StorageSCPDelegate, @unchecked Sendable {
         let lock = NSLock()
         let directory: URL
@@ -27,18 +27,10 @@ final class SCPRoundTripTests: XCTestCase {
         func storeRefused(associationID: UInt64, callingAE: String, status: DIMSEStatus?, reason: String) {}
         func associationRejected(_ r: AssociationRequest, reason: String) { lock.withLock { rejected.append(reason) } }
         func associationEnded(_ s: AssociationSummary) { lock.withLock { ended.append(s) } }
-    }
-
-    var tmp: URL!
-
-    override func setUpWithError() throws {
-        try DICOMToolkit.initialize()
-        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dicomtests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("incoming"), withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: tmp)
+        func connectionsRefused(peerHost: String, count: Int, reason: String) {
+            lock.withLock { refusedConnections += count }
+        }
+        var refusedConnections = 0
     }
 
     /// Writes a small CT instance with DCMTK's `dump2dcm`.
@@ -76,7 +68,7 @@ final class SCPRoundTripTests: XCTestCase {
     func testEchoStoreAndRefusals() throws {
         let recorder = Recorder(directory: tmp)
         let scp = try StorageSCP(
-            configuration: .init(aeTitle: "TESTSCP", port: 0, incomingDirectory: tmp.appendingPathComponent("incoming").path),
+            configuration: .init(aeTitle: "TESTSCP", port: 0, incomingDirectory: incoming),
             delegate: recorder)
         let port = scp.port
         XCTAssertGreaterThan(port, 0)
@@ -117,7 +109,7 @@ final class SCPRoundTripTests: XCTestCase {
         let refused = try StorageSCU(peer: peer).send(paths: [second])
         XCTAssertEqual(refused.first?.status, .outOfResources)
         XCTAssertEqual(recorder.lock.withLock { recorder.stored.count }, 1)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: tmp.appendingPathComponent("incoming").path)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: incoming)
         XCTAssertEqual(leftovers, [])
 
         XCTAssertEqual(scp.shutdown(grace: 5), 0)

@@ -20,6 +20,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.node.minFreeMB, 2048)
         XCTAssertEqual(c.node.acseTimeout, 30)
         XCTAssertEqual(c.node.idleTimeout, 60)
+        XCTAssertEqual(c.node.maxNegotiating, 16)
+        XCTAssertEqual(c.node.maxNegotiatingPerHost, 4)
         XCTAssertEqual(c.node.shutdownGrace, 30)
         XCTAssertEqual(c.security.allowedCallers, [])
         XCTAssertFalse(c.security.tls)
@@ -116,6 +118,8 @@ final class ConfigTests: XCTestCase {
             min_free_mb = 0
             acse_timeout = 1
             idle_timeout = 3600
+            max_negotiating = 1000
+            max_negotiating_per_host = 1
             shutdown_grace = 5
             [security]
             allowed_callers = ["CT01", "PACS@10.0.0.5", "A@B@::1"]
@@ -140,7 +144,8 @@ final class ConfigTests: XCTestCase {
             series_description = "(?i)lung"
             """)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "NODE1", port: 0, dataDir: "/srv/autoseg", maxAssociations: 1000,
-                                           maxPDU: 4096, minFreeMB: 0, acseTimeout: 1, idleTimeout: 3600, shutdownGrace: 5))
+                                           maxPDU: 4096, minFreeMB: 0, acseTimeout: 1, idleTimeout: 3600,
+                                           maxNegotiating: 1000, maxNegotiatingPerHost: 1, shutdownGrace: 5))
         XCTAssertEqual(c.security, SecuritySection(
             allowedCallers: [AllowedCaller(aeTitle: "CT01"), AllowedCaller(aeTitle: "PACS", host: "10.0.0.5"),
                              AllowedCaller(aeTitle: "A@B", host: "::1")],
@@ -221,6 +226,8 @@ final class ConfigTests: XCTestCase {
             ("node", "min_free_mb", "-1", ">= 0"),
             ("node", "acse_timeout", "0", "1...3600"), ("node", "idle_timeout", "3601", "1...3600"),
             ("node", "shutdown_grace", "0", "1...3600"), ("node", "data_dir", "\"\"", "non-empty"),
+            ("node", "max_negotiating", "0", "1...1000"), ("node", "max_negotiating", "1001", "1...1000"),
+            ("node", "max_negotiating_per_host", "0", "1...1000"),
             ("pipeline", "stable_seconds", "0", "> 0"), ("pipeline", "stable_seconds", "-0.5", "> 0"),
             ("pipeline", "workers", "-1", ">= 0"), ("http", "port", "70000", "0...65535"),
         ]
@@ -232,6 +239,10 @@ final class ConfigTests: XCTestCase {
         assertConfigError("[[peers]]\nae_title = \"A\"\nhost = \"h\"\nport = 65536", key: "peers[0].port")
         assertConfigError("[[peers]]\nae_title = \"A\"\nhost = \"\"\nport = 104", key: "peers[0].host")
         assertConfigError("[[peers]]\nae_title = \"A\"\nhost = \"a b\"\nport = 104", key: "peers[0].host")
+        // A per-host cap above the total cap could never apply.
+        assertConfigError("[node]\nmax_negotiating = 8\nmax_negotiating_per_host = 9", key: "node.max_negotiating_per_host",
+                          contains: ["must be at most node.max_negotiating (8) (got 9)"])
+        XCTAssertEqual(try parse("[node]\nmax_negotiating = 4\nmax_negotiating_per_host = 4").node.maxNegotiatingPerHost, 4)
         // The bounds themselves are accepted.
         let c = try parse("[node]\nport = 65535\nmin_free_mb = 0\nacse_timeout = 3600\n[pipeline]\nstable_seconds = 0.001")
         XCTAssertEqual(c.node.port, 65535)

@@ -204,6 +204,10 @@ typedef struct dk_scp_callbacks {
                                  const char *peer_host, const char *reason);
     /// An accepted association ended.
     void (*association_ended)(void *context, const dk_association_summary *summary);
+    /// Connections from `peer_host` closed at once, unread, because too many were still
+    /// negotiating (in total or from that host). Called for the first such connection from
+    /// a source, then at most every 5 s with the number closed since (`count`).
+    void (*connections_refused)(void *context, const char *peer_host, uint64_t count, const char *reason);
 } dk_scp_callbacks;
 
 /// DICOM TLS settings (BCP 195 profile). Files are PEM; the private key must not be
@@ -227,28 +231,39 @@ typedef struct dk_scp_config {
     int port;                       // 0: any free port (see dk_scp_port)
     int max_associations;
     uint32_t max_pdu;
-    int acse_timeout;               // seconds
-    int idle_timeout;               // seconds without a DIMSE command
+    int acse_timeout;               // seconds from TCP accept to a complete A-ASSOCIATE-RQ (ARTIM),
+                                    // TLS handshake included, however slowly bytes arrive
+    int idle_timeout;               // seconds without a byte from the peer while we wait for it
+                                    // (between messages or inside a PDU): the association is aborted
     const char *incoming_dir;       // temp files are received here
     const dk_tls_config *tls;       // NULL: plain TCP; else every association is DICOM TLS
+    int max_negotiating;            // connections still negotiating at once (0: 16); more are closed
+    int max_negotiating_per_host;   // the same per peer address (0: 4)
 } dk_scp_config;
 
 typedef struct dk_scp dk_scp;
 
 /// Opens the listening socket (so a bad port fails here), sets up TLS when asked (so an
 /// unreadable or mismatched key/certificate fails here, naming the file) and starts the
-/// accept loop on its own thread. Each association runs on its own thread. A failed TLS
-/// handshake is reported through `association_rejected` and the loop goes on.
+/// accept thread and the watchdog. The accept thread only accepts TCP connections; each
+/// connection is negotiated (TLS handshake, A-ASSOCIATE-RQ, AC or RJ) on a thread of its own,
+/// which then serves the association. A failed handshake or request is reported through
+/// `association_rejected`; nothing a peer does can hold the accept thread or another peer.
 dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks callbacks, dk_scp **out);
 /// The port actually bound (useful with port 0).
 int dk_scp_port(const dk_scp *scp);
-/// Number of open associations.
+/// Number of open (negotiated) associations: what max_associations limits.
 int dk_scp_active_associations(const dk_scp *scp);
-/// Stops accepting new associations; open ones may finish. Returns at once.
+/// Number of connections accepted and still negotiating.
+int dk_scp_negotiating(const dk_scp *scp);
+/// Stops accepting new connections and closes those still negotiating; open associations
+/// may finish. Returns once no connection is negotiating (at once, give or take a thread
+/// switch).
 void dk_scp_stop_accepting(dk_scp *scp);
-/// Waits up to `grace_seconds` for open associations to end, then aborts the rest
-/// between commands (a store being received is finished and answered first) and
-/// waits for them. Returns the number of associations that had to be aborted.
+/// Stops accepting, waits up to `grace_seconds` for open associations to end, then aborts
+/// the rest: at once where one waits for its peer (between commands or inside a dataset),
+/// after the answer where we are still making a received store durable; and waits for
+/// them. Returns the number of associations that had to be aborted.
 int dk_scp_shutdown(dk_scp *scp, double grace_seconds);
 void dk_scp_free(dk_scp *scp);
 

@@ -64,6 +64,10 @@ public protocol StorageSCPDelegate: AnyObject, Sendable {
     func storeRefused(associationID: UInt64, callingAE: String, status: DIMSEStatus?, reason: String)
     func associationRejected(_ request: AssociationRequest, reason: String)
     func associationEnded(_ summary: AssociationSummary)
+    /// `count` connections from `peerHost` were closed at once, unread, because too many were
+    /// still negotiating (`reason` says which cap). Called for the first one from a source,
+    /// then at most every 5 s with the number closed since.
+    func connectionsRefused(peerHost: String, count: Int, reason: String)
 }
 
 /// DICOM TLS settings (DCMTK, BCP 195 profile). Files are PEM; the private key must not be
@@ -118,7 +122,9 @@ private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?
     return s.withCString { body($0) }
 }
 
-/// A C-STORE / C-ECHO SCP on DCMTK: its own accept loop, one thread per association,
+/// A C-STORE / C-ECHO SCP on DCMTK: its own accept thread, which only accepts TCP connections;
+/// each connection negotiates (TLS handshake, request, AC/RJ) on a thread of its own under an
+/// ARTIM deadline and then serves its association there (idle_timeout enforced by a watchdog);
 /// every storage SOP class DCMTK knows and the transfer syntaxes of DESIGN §6.
 public final class StorageSCP: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -126,22 +132,33 @@ public final class StorageSCP: @unchecked Sendable {
         public var port: Int
         public var maxAssociations: Int
         public var maxPDU: Int
+        /// Seconds from a TCP connect to a complete A-ASSOCIATE-RQ (TLS handshake included),
+        /// however slowly bytes arrive (ARTIM).
         public var acseTimeout: Int
+        /// Seconds an association may wait for its peer, between messages or inside a PDU,
+        /// before it is aborted (A-ABORT; a partly received dataset is removed).
         public var idleTimeout: Int
+        /// Connections still negotiating at once, in total and from one peer address; more
+        /// are closed at once (`StorageSCPDelegate.connectionsRefused`). They hold no
+        /// `maxAssociations` slot.
+        public var maxNegotiating: Int
+        public var maxNegotiatingPerHost: Int
         /// Datasets are received into temporary files here (same file system as the spool).
         public var incomingDirectory: String
         /// nil: plain TCP; else every association is DICOM TLS.
         public var tls: TLSConfiguration?
 
         public init(aeTitle: String, port: Int, maxAssociations: Int = 16, maxPDU: Int = 131072,
-                    acseTimeout: Int = 30, idleTimeout: Int = 60, incomingDirectory: String,
-                    tls: TLSConfiguration? = nil) {
+                    acseTimeout: Int = 30, idleTimeout: Int = 60, maxNegotiating: Int = 16,
+                    maxNegotiatingPerHost: Int = 4, incomingDirectory: String, tls: TLSConfiguration? = nil) {
             self.aeTitle = aeTitle
             self.port = port
             self.maxAssociations = maxAssociations
             self.maxPDU = maxPDU
             self.acseTimeout = acseTimeout
             self.idleTimeout = idleTimeout
+            self.maxNegotiating = maxNegotiating
+            self.maxNegotiatingPerHost = maxNegotiatingPerHost
             self.incomingDirectory = incomingDirectory
             self.tls = tls
         }
@@ -161,6 +178,7 @@ public final class StorageSCP: @unchecked Sendable {
         callbacks.store_refused = scpStoreRefused
         callbacks.association_rejected = scpAssociationRejected
         callbacks.association_ended = scpAssociationEnded
+        callbacks.connections_refused = scpConnectionsRefused
         var out: OpaquePointer?
         let start = { (tls: UnsafePointer<dk_tls_config>?) -> dk_status in
             c.aeTitle.withCString { ae in
@@ -168,7 +186,8 @@ public final class StorageSCP: @unchecked Sendable {
                     var config = dk_scp_config(
                         ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
                         max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
-                        idle_timeout: Int32(c.idleTimeout), incoming_dir: dir, tls: tls)
+                        idle_timeout: Int32(c.idleTimeout), incoming_dir: dir, tls: tls,
+                        max_negotiating: Int32(c.maxNegotiating), max_negotiating_per_host: Int32(c.maxNegotiatingPerHost))
                     return dk_scp_start(&config, callbacks, &out)
                 }
             }
@@ -193,15 +212,19 @@ public final class StorageSCP: @unchecked Sendable {
     /// The TCP port actually listened on (differs from the configured one when that was 0).
     public var port: Int { Int(dk_scp_port(handle)) }
 
-    /// Associations open right now.
+    /// Associations open (negotiated) right now.
     public var activeAssociations: Int { Int(dk_scp_active_associations(handle)) }
 
-    /// Closes the listening port; open associations go on. Returns at once.
+    /// Connections accepted and still negotiating right now.
+    public var negotiatingConnections: Int { Int(dk_scp_negotiating(handle)) }
+
+    /// Closes the listening port and the connections still negotiating; open associations go
+    /// on. Returns at once.
     public func stopAccepting() { dk_scp_stop_accepting(handle) }
 
     /// Stops accepting, waits up to `grace` seconds for open associations to end, then
-    /// aborts the rest between commands. Blocks: call it off the cooperative pool.
-    /// Returns how many associations had to be aborted.
+    /// aborts the rest (one still making a received store durable answers it first). Blocks:
+    /// call it off the cooperative pool. Returns how many associations had to be aborted.
     @discardableResult
     public func shutdown(grace: Double) -> Int { Int(dk_scp_shutdown(handle, grace)) }
 
@@ -298,4 +321,10 @@ private let scpAssociationEnded: @convention(c) (
         associationID: s.association_id, callingAE: str(s.calling_ae), calledAE: str(s.called_ae),
         peerHost: str(s.peer_host), instancesStored: s.instances_stored, instancesFailed: s.instances_failed,
         bytesStored: s.bytes_stored, seconds: s.seconds, endReason: str(s.end_reason)))
+}
+
+private let scpConnectionsRefused: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UInt64, UnsafePointer<CChar>?
+) -> Void = { ctx, peer, count, reason in
+    delegate(ctx).connectionsRefused(peerHost: str(peer), count: Int(count), reason: str(reason))
 }

@@ -38,6 +38,7 @@ enum ConfigCheck {
     static let port = Integer(range: 0...65535)
     static let peerPort = Integer(range: 1...65535)
     static let maxAssociations = Integer(range: 1...1000)
+    static let maxNegotiating = Integer(range: 1...1000)
     static let maxPDU = Integer(range: 4096...131072)
     static let nonNegative = Integer(range: 0...Int.max)
     static let timeout = Integer(range: 1...3600)

@@ -16,8 +16,14 @@ public struct NodeSection: Sendable, Equatable {
     public var minFreeMB = 2048
     /// `acse_timeout`: seconds allowed for association negotiation (ARTIM).
     public var acseTimeout = 30
-    /// `idle_timeout`: seconds without a DIMSE command before an association is aborted.
+    /// `idle_timeout`: seconds an association may wait for its peer (between messages or inside
+    /// a PDU) before it is aborted.
     public var idleTimeout = 60
+    /// `max_negotiating`: connections still negotiating (TLS handshake, association request) at
+    /// once; more are closed at once. They hold no `max_associations` slot.
+    public var maxNegotiating = 16
+    /// `max_negotiating_per_host`: the same per peer address.
+    public var maxNegotiatingPerHost = 4
     /// `shutdown_grace`: seconds open associations get to finish on SIGTERM.
     public var shutdownGrace = 30
 
@@ -25,7 +31,7 @@ public struct NodeSection: Sendable, Equatable {
 
     public init(aeTitle: String = "AUTOSEG", port: Int = 11112, dataDir: String = "var", maxAssociations: Int = 16,
                 maxPDU: Int = 131072, minFreeMB: Int = 2048, acseTimeout: Int = 30, idleTimeout: Int = 60,
-                shutdownGrace: Int = 30)
+                maxNegotiating: Int = 16, maxNegotiatingPerHost: Int = 4, shutdownGrace: Int = 30)
     {
         self.aeTitle = aeTitle
         self.port = port
@@ -35,6 +41,8 @@ public struct NodeSection: Sendable, Equatable {
         self.minFreeMB = minFreeMB
         self.acseTimeout = acseTimeout
         self.idleTimeout = idleTimeout
+        self.maxNegotiating = maxNegotiating
+        self.maxNegotiatingPerHost = maxNegotiatingPerHost
         self.shutdownGrace = shutdownGrace
     }
 
@@ -46,7 +54,7 @@ public struct NodeSection: Sendable, Equatable {
     }
 
     static let keys = ["ae_title", "port", "data_dir", "max_associations", "max_pdu", "min_free_mb",
-                       "acse_timeout", "idle_timeout", "shutdown_grace"]
+                       "acse_timeout", "idle_timeout", "max_negotiating", "max_negotiating_per_host", "shutdown_grace"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
@@ -58,6 +66,8 @@ public struct NodeSection: Sendable, Equatable {
         minFreeMB = try r.int("min_free_mb", ConfigCheck.nonNegative) ?? minFreeMB
         acseTimeout = try r.int("acse_timeout", ConfigCheck.timeout) ?? acseTimeout
         idleTimeout = try r.int("idle_timeout", ConfigCheck.timeout) ?? idleTimeout
+        maxNegotiating = try r.int("max_negotiating", ConfigCheck.maxNegotiating) ?? maxNegotiating
+        maxNegotiatingPerHost = try r.int("max_negotiating_per_host", ConfigCheck.maxNegotiating) ?? maxNegotiatingPerHost
         shutdownGrace = try r.int("shutdown_grace", ConfigCheck.timeout) ?? shutdownGrace
     }
 
@@ -70,6 +80,12 @@ public struct NodeSection: Sendable, Equatable {
         try ConfigCheck.nonNegative.validate(minFreeMB, key: "node.min_free_mb")
         try ConfigCheck.timeout.validate(acseTimeout, key: "node.acse_timeout")
         try ConfigCheck.timeout.validate(idleTimeout, key: "node.idle_timeout")
+        try ConfigCheck.maxNegotiating.validate(maxNegotiating, key: "node.max_negotiating")
+        try ConfigCheck.maxNegotiating.validate(maxNegotiatingPerHost, key: "node.max_negotiating_per_host")
+        if maxNegotiatingPerHost > maxNegotiating {
+            throw .invalid("node.max_negotiating_per_host", expected: "at most node.max_negotiating (\(maxNegotiating))",
+                           got: String(maxNegotiatingPerHost))
+        }
         try ConfigCheck.timeout.validate(shutdownGrace, key: "node.shutdown_grace")
     }
 }

@@ -21,6 +21,8 @@ final class IngestService: StorageSCPDelegate {
         var bytes: UInt64 = 0
         var associations = 0
         var rejectedAssociations = 0
+        /// Connections closed unread over the negotiating caps.
+        var refusedConnections = 0
     }
 
     let dataDirectory: DataDirectory
@@ -140,6 +142,13 @@ final class IngestService: StorageSCPDelegate {
         logger.warning("association rejected", metadata: [
             "dicom.calling_ae": "\(r.callingAE)", "dicom.called_ae": "\(r.calledAE)",
             "dicom.peer": "\(r.peerHost)", "dicom.reason": "\(reason)",
+        ])
+    }
+
+    func connectionsRefused(peerHost: String, count: Int, reason: String) {
+        counters.withLock { $0.refusedConnections += count }
+        logger.warning("connections closed before negotiation", metadata: [
+            "dicom.peer": "\(peerHost)", "dicom.connections": "\(count)", "dicom.reason": "\(reason)",
         ])
     }
 

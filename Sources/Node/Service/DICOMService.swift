@@ -47,6 +47,7 @@ public final class DICOMService: Service, @unchecked Sendable {
                     aeTitle: config.node.aeTitle, port: config.node.port,
                     maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
                     acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
+                    maxNegotiating: config.node.maxNegotiating, maxNegotiatingPerHost: config.node.maxNegotiatingPerHost,
                     incomingDirectory: dataDirectory.incomingDirectory.path, tls: tls),
                 delegate: ingest)
         } catch {
@@ -76,7 +77,8 @@ public final class DICOMService: Service, @unchecked Sendable {
         logger.info("DICOM service stopped", metadata: [
             "ingest.instances_stored": "\(totals.stored)", "ingest.instances_refused": "\(totals.refused)",
             "ingest.bytes": "\(totals.bytes)", "ingest.associations": "\(totals.associations)",
-            "ingest.associations_rejected": "\(totals.rejectedAssociations)", "dicom.associations_aborted": "\(aborted)",
+            "ingest.associations_rejected": "\(totals.rejectedAssociations)",
+            "ingest.connections_refused": "\(totals.refusedConnections)", "dicom.associations_aborted": "\(aborted)",
         ])
     }
 }

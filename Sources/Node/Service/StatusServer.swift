@@ -61,7 +61,8 @@ public enum StatusServer {
             "catalog": ["patients": counts.patients, "studies": counts.studies, "series": counts.series,
                         "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
             "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
-                       "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations],
+                       "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations,
+                       "connections_refused": ingest.refusedConnections],
             "jobs": work.jobs,
             "deliveries": StatusReport.deliveryCounts(work),
             "findings": work.findings,
@@ -89,6 +90,9 @@ public enum StatusServer {
         metric("autoseg_associations_total", "counter", "Associations accepted since start.", [("", Double(ingest.associations))])
         metric("autoseg_associations_rejected_total", "counter", "Associations rejected since start.",
                [("", Double(ingest.rejectedAssociations))])
+        metric("autoseg_connections_refused_total", "counter",
+               "Connections closed unread since start: too many still negotiating (max_negotiating, per host).",
+               [("", Double(ingest.refusedConnections))])
         metric("autoseg_catalog_instances", "gauge", "Instances in the catalog.", [("", Double(counts.instances))])
         metric("autoseg_catalog_missing_instances", "gauge", "Catalogued instances whose file is missing.",
                [("", Double(counts.missingInstances))])
