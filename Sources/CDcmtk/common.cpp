@@ -174,6 +174,8 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
 
 extern "C" dk_status dk_read_file_info(const char *path, dk_file_info *out) {
     try {
+        dk_status scanned = dk_scan_before_parse(path);
+        if (!scanned.ok) return scanned;
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);

@@ -217,6 +217,26 @@ private:
                           "short write to spool (disk full?)");
         }
 
+        // Bounded, non-recursive walk of the file before DCMTK parses it: nesting, counts,
+        // lengths, completeness of Pixel Data, UIDs exactly as stored (dataset_scan*.cpp).
+        dk_scan_options limits;
+        dk_scan_default_options(&limits);
+        limits.check_uids = 1;
+        dk_scan_report scan;
+        dk_status scanned = dk_scan_file(temp.c_str(), &limits, &scan);
+        if (!scanned.ok || scan.problem != DK_SCAN_OK) {
+            ::unlink(temp.c_str());
+            if (!scanned.ok)
+                return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand, std::string("cannot scan dataset: ") + scanned.text);
+            return refuse(presID, req, scan.dimse_status, scan.reason);
+        }
+        // The command's UID as DCMTK parsed it (the dataset's raw UIDs are checked above).
+        if (!dk_uid_is_valid(req.AffectedSOPInstanceUID)) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
+                          std::string("Affected SOP Instance UID is not a valid UID: \"") + req.AffectedSOPInstanceUID + "\"");
+        }
+
         DcmFileFormat ff;
         cond = ff.loadFileUntilTag(temp.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
                                    DCM_PixelData);

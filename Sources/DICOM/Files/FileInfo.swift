@@ -57,7 +57,9 @@ public struct FileInfo: Sendable, Equatable {
         fileSize = info.file_size
     }
 
-    /// Reads the header of a DICOM file (Part 10 or raw dataset), not its pixel data.
+    /// Reads the header of a DICOM file (Part 10 or raw dataset), not its pixel data, after the
+    /// bounded pre-scan (`DatasetScan`): a file that could exhaust the parser (nesting, counts,
+    /// lengths past its end, incomplete Pixel Data) throws instead of being parsed.
     public static func read(path: String) throws(DICOMError) -> FileInfo {
         var info = dk_file_info()
         try withDCMTK("cannot read \(path)", kind: .invalidInput) { dk_read_file_info(path, &info) }
