@@ -1,6 +1,7 @@
 // Storage SCP, one association: a DcmThreadSCP that negotiates like storescp, polls for
 // commands, receives each dataset into a temp file and asks its owner for the status.
 #include "scp_internal.h"
+#include "scp_store_file.h"
 
 namespace {
 
@@ -150,6 +151,11 @@ protected:
     }
 
 private:
+    /// DIMSE progress callback of our own receive (the context is the StoreSCP).
+    static void receiveProgress(void *context, unsigned long byteCount) {
+        static_cast<StoreSCP *>(context)->notifyRECEIVEProgress(byteCount);
+    }
+
     OFCondition respond(T_ASC_PresentationContextID presID, const T_DIMSE_C_StoreRQ &req, uint16_t status,
                         const char *comment) {
         DcmDataset *detail = nullptr;
@@ -189,7 +195,12 @@ private:
         currentTemp_ = temp;
         lastSync_ = 0;
         receivedBytes_ = 0;
-        OFCondition cond = receiveSTORERequest(req, presID, OFString(temp.c_str()));
+        // The file meta carries the provenance (calling AE, peer, our AE), so that a catalog
+        // rebuilt from the spool still knows where each instance came from.
+        StoreTarget target{temp, Provenance{callingAE_, calledAE_, peer_}, getDIMSEBlockingMode(),
+                           (int)getDIMSETimeout(), &StoreSCP::receiveProgress, this};
+        T_ASC_PresentationContextID datasetPresID = presID;
+        OFCondition cond = receiveIntoFile(assoc_, req, presID, target, datasetPresID);
         if (progressFd_ >= 0) {
             ::close(progressFd_);
             progressFd_ = -1;

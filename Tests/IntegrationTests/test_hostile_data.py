@@ -1,6 +1,7 @@
-"""Issue 15, what one peer's data must never do to the node (items 1, 4, 5): crash it with
-nesting, change an instance's identity, or get unloadable data acknowledged. Real peers: raw
-C-STOREs over TCP (hostile.py: nothing on our side validates what is sent).
+"""Issue 15, what one peer's data must never do to the node (items 1, 4, 5, 6): crash it with
+nesting, change an instance's identity, get unloadable data acknowledged, or lose where a study
+came from when the catalog is rebuilt. Real peers: raw C-STOREs over TCP (hostile.py: nothing
+on our side validates what is sent), storescu and storescp.
 
 Statuses (PS3.4 B.2.3, Table B.2-1): a dataset that cannot be parsed, or whose identifying UIDs
 are not valid as stored, C000 (Cannot understand); native Pixel Data shorter than the image it
@@ -10,6 +11,7 @@ or the UID, a warning in the log, nothing in the spool or the catalog.
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -18,6 +20,8 @@ import dicomgen
 from conftest import CANNOT_UNDERSTAND, DATASET_MISMATCH, SUCCESS, encode_dataset, wait_until
 from hostile import (ct_dataset, element, identity, nested_defined, nested_open, pixel_data_at, raw_store, text,
                      with_raw_uid)
+from pipeline_helpers import pacs  # noqa: F401  (the storescp PACS fixture)
+from pipeline_helpers import deliveries, files_of, jobs, node_with, send, source, wait_delivered, wait_jobs
 from test_refusals import assert_nothing_stored, assert_still_serving
 
 
@@ -163,3 +167,38 @@ def test_undefined_length_where_not_allowed_refused(node):
     status, comment = raw_store(node.port, identity(uid) + element(0x0040, 0xA160, "UT", b"", 0xFFFFFFFF), uid)
     refused(node, status, comment, CANNOT_UNDERSTAND, "undefined length")
     assert_nothing_stored(node, uid)
+
+
+# ----------------------------------------------------------------------------- 6. provenance
+
+def test_provenance_survives_catalog_loss(node_factory, pacs, tmp_path_factory):
+    """Stored from calling AE PACS; the node stopped before analysis and its catalog deleted;
+    on restart reconcile restores calling AE, peer host and received time from the files, and
+    the results of the series go back to PACS."""
+    src = source(tmp_path_factory.getbasetemp(), "liver", 128, 3)
+    node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}],
+                     stable_seconds=3600)
+    send(node, src / "source", calling="PACS")
+    before = {r["sop_instance_uid"]: r for r in node.catalog().query("SELECT * FROM instances")}
+    assert len(before) == len(files_of(src / "source"))
+    assert node.stop() == 0
+    for suffix in ("", "-wal", "-shm"):
+        path = node.catalog_path.with_name(node.catalog_path.name + suffix)
+        if path.exists():
+            path.unlink()
+    time.sleep(1.1)  # a receive time taken from the clock at reconcile would differ
+    node.config["pipeline"]["stable_seconds"] = 1
+    node.start()
+    after = {r["sop_instance_uid"]: r for r in node.catalog().query("SELECT * FROM instances")}
+    assert set(after) == set(before), "reconcile did not bring every instance back"
+    for uid, row in after.items():
+        assert row["calling_ae"] == "PACS", f"{uid}: calling_ae {row['calling_ae']!r} after reconcile"
+        assert row["remote_host"] == "127.0.0.1", f"{uid}: remote_host {row['remote_host']!r} after reconcile"
+        assert abs(float(row["received_at"]) - float(before[uid]["received_at"])) < 1.0, \
+            f"{uid}: received_at {row['received_at']} after reconcile, {before[uid]['received_at']} before"
+    j = wait_jobs(node, 1)
+    assert j[0]["state"] == "done" and j[0]["calling_ae"] == "PACS", j
+    d = wait_delivered(node)
+    assert d and all(x["last_status"] == "0000" for x in d), deliveries(node)
+    assert wait_until(lambda: len(pacs.received()) == len(d), 10), pacs.received().keys()
+    assert jobs(node)[0]["remote_host"] == "127.0.0.1"

@@ -111,6 +111,16 @@ typedef struct dk_file_info {
     int32_t series_number;      // INT32_MIN when absent
     int32_t instance_number;    // INT32_MIN when absent
     int64_t file_size;
+    double modified_time;         // the file's mtime, seconds since 1970 (for a received file:
+                                  // when it was received); NaN when unknown
+    // Provenance from the File Meta Information (PS3.10 7.1), "" when absent. The storage SCP
+    // writes calling AE, our AE and the peer's address there; files stored by DCMTK's own
+    // receive carry the calling AE as Source Application Entity Title only.
+    char source_ae_title[17];             // (0002,0016)
+    char sending_ae_title[17];            // (0002,0017)
+    char receiving_ae_title[17];          // (0002,0018)
+    char source_presentation_address[129];  // (0002,0026), e.g. dicom://10.0.0.7
+    char sending_presentation_address[129]; // (0002,0027)
 } dk_file_info;
 
 /// Reads the header of `path` (up to, not including, Pixel Data), after the bounded pre-scan
