@@ -101,7 +101,8 @@ min_free_mb = 0
 [http]
 port = 0
 EOF
-    "$AUTOSEG_BIN" serve --config "$dir/autoseg.toml" 2> "$dir/autoseg.log" &
+    # Not AUTOSEG_BIN itself: the node refuses AUTOSEG_* variables that name no config key.
+    env -u AUTOSEG_BIN "$AUTOSEG_BIN" serve --config "$dir/autoseg.toml" 2> "$dir/autoseg.log" &
     SERVER_PID=$!
     wait_listening "$port" "$SERVER_PID" || { tail -20 "$dir/autoseg.log" >&2; die "autoseg did not start"; }
     secs=$(send "$mode" "$port" "$dir/run")
