@@ -1,6 +1,7 @@
 // Storage SCP: our own accept loop plus one DcmThreadSCP per association on its
 // own thread (DcmSCPPool leaks a thread per association in 3.6.7, DCMTK_NOTES §2).
 #include "scp_internal.h"
+#include "pdu_filter.h"
 
 using dk_scp_detail::runAssociation;
 using dk_scp_detail::trimmed;
@@ -172,6 +173,15 @@ extern "C" dk_status dk_scp_start(const dk_scp_config *config, dk_scp_callbacks 
                 delete scp;
                 return st;
             }
+        }
+        // Every byte a peer sends passes the PDU filter (pdu_filter.cpp) on its way to DCMTK: a
+        // DIMSE command set that could exhaust DCMTK's recursive parser ends the association.
+        cond = dk_scp_detail::installPduFilter(scp);
+        if (cond.bad()) {
+            ASC_dropNetwork(&scp->net);
+            delete scp->tls;
+            delete scp;
+            return dk_from_condition(cond);
         }
         scp->port = config->port;
         // With port 0 the kernel picked one: read it back from the listening socket.

@@ -90,8 +90,15 @@ def ct_dataset(size: int = 64, seed: int = 21) -> Dataset:
 
 # ----------------------------------------------------------------------------- raw C-STORE
 
-def _command_element(elem: int, value: bytes) -> bytes:
-    return (0).to_bytes(2, "little") + elem.to_bytes(2, "little") + len(value).to_bytes(4, "little") + value
+def _command_element(elem: int, value: bytes, length: int | None = None) -> bytes:
+    n = len(value) if length is None else length
+    return (0).to_bytes(2, "little") + elem.to_bytes(2, "little") + n.to_bytes(4, "little") + value
+
+
+def nested_command_elements(depth: int) -> bytes:
+    """`depth` undefined-length elements (0000,5000) nested in items, implicit VR, never closed:
+    what DCMTK's command parser takes for nested sequences."""
+    return (_command_element(0x5000, b"", UNDEFINED) + item()) * depth
 
 
 def store_command(sop_class: str, sop_instance: bytes, message_id: int = 1) -> bytes:
@@ -112,6 +119,23 @@ def _parse_command(data: bytes) -> dict[int, bytes]:
         out[elem] = data[off + 8:off + 8 + n]
         off += 8 + n
     return out
+
+
+def raw_command(port: int, command: bytes, *, calling: str = "RAWSCU", sop_class: str = CT,
+                timeout: float = 30) -> int | None:
+    """Associates and sends `command` as a command set (fragmented in 16 KB PDVs); returns the
+    type of the PDU the node answers with (0x04 P-DATA, 0x07 A-ABORT), None if it just closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(a_associate_rq(DEFAULT_AE, calling, [(1, sop_class, [EXPLICIT_LE])], max_pdu=65536))
+        kind, _ = recv_pdu(s)
+        assert kind == 0x02, f"expected A-ASSOCIATE-AC (0x02), got PDU type 0x{kind:02x}"
+        try:
+            for i in range(0, len(command), 16000):
+                last = i + 16000 >= len(command)
+                s.sendall(p_data(1, 0x03 if last else 0x01, command[i:i + 16000]))
+            return recv_pdu(s)[0]
+        except (ConnectionError, OSError):
+            return None
 
 
 def raw_store(port: int, dataset: bytes, sop_instance: str | bytes, *, calling: str = "RAWSCU",
@@ -154,4 +178,4 @@ def raw_store(port: int, dataset: bytes, sop_instance: str | bytes, *, calling: 
 
 __all__ = ["EXPLICIT_LE", "CT", "UNDEFINED", "element", "text", "item", "SEQ_DELIMITER", "ITEM_DELIMITER",
            "identity", "nested_open", "nested_defined", "with_raw_uid", "pixel_data_at", "ct_dataset",
-           "store_command", "raw_store", "pdu_item"]
+           "store_command", "nested_command_elements", "raw_command", "raw_store", "pdu_item"]

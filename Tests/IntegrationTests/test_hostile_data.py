@@ -18,8 +18,8 @@ import pytest
 import dicomgen
 
 from conftest import CANNOT_UNDERSTAND, DATASET_MISMATCH, SUCCESS, encode_dataset, wait_until
-from hostile import (ct_dataset, element, identity, nested_defined, nested_open, pixel_data_at, raw_store, text,
-                     with_raw_uid)
+from hostile import (CT, ct_dataset, element, identity, nested_command_elements, nested_defined, nested_open,
+                     pixel_data_at, raw_command, raw_store, store_command, text, with_raw_uid)
 from pipeline_helpers import pacs  # noqa: F401  (the storescp PACS fixture)
 from pipeline_helpers import deliveries, files_of, jobs, node_with, send, source, wait_delivered, wait_jobs
 from test_refusals import assert_nothing_stored, assert_still_serving
@@ -64,6 +64,22 @@ def test_nesting_at_the_limit_is_stored(node):
     status, comment = raw_store(node.port, identity(deep) + nested_defined(33), deep)
     refused(node, status, comment, CANNOT_UNDERSTAND, "nested deeper than 32")
     assert not node.catalog().instance_rows(deep)
+
+
+@pytest.mark.parametrize("depth", [10_000, 40])
+def test_nested_sequences_in_a_command_set_abort_the_association(node, depth):
+    """Found writing the PDU fuzz target: DCMTK parses a DIMSE command set in memory with the
+    same recursive parser, before any C-STORE code runs; 10,000 nested sequences in a command
+    killed the node (SIGSEGV). The PDU filter ends the association: a command set holds group
+    0000 elements of defined length only (PS3.7 6.3, E.1)."""
+    command = store_command(CT, str(dicomgen.new_uid()).encode()) + nested_command_elements(depth)
+    answer = raw_command(node.port, command)
+    assert node.running, "the node died"
+    assert answer in (None, 0x07), f"expected an A-ABORT or a closed connection, got PDU type {answer}"
+    assert wait_until(lambda: "undefined length in command element (0000,5000)" in node.log_text(), 5), \
+        "no warning naming the refused command element"
+    assert_nothing_stored(node)
+    assert_still_serving(node)
 
 
 # ----------------------------------------------------------------------------- 4. UIDs as received
