@@ -5,7 +5,7 @@ PIP_REQUIREMENTS := Tests/IntegrationTests/requirements.txt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFIG ?= conf/autoseg.toml
 
-.PHONY: deps build build-debug run test unit-test integration-test bench clean
+.PHONY: deps build build-debug run test unit-test integration-test bench fuzz clean
 
 ## Install what is missing: Debian packages (DCMTK, SQLite, dicom3tools) and the
 ## Python packages the integration tests and benchmarks use.
@@ -44,6 +44,10 @@ bench: build
 	bash bench/quality/run.sh
 	bash bench/e2e/run.sh
 	bash bench/soak.sh
+
+## Fuzzing the bridge (libFuzzer + ASan, FUZZ_SECONDS per target, default 60): bench/fuzz.
+fuzz:
+	bash bench/fuzz/run.sh
 
 clean:
 	rm -rf .build

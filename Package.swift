@@ -29,7 +29,8 @@ let package = Package(
         .target(
             name: "CDcmtk",
             exclude: ["README.md"],
-            linkerSettings: dcmtkLibraries + [.linkedLibrary("stdc++")]
+            // zlib: the pre-scan inflates deflated datasets itself (dataset_scan_sources.h).
+            linkerSettings: dcmtkLibraries + [.linkedLibrary("z"), .linkedLibrary("stdc++")]
         ),
         // libsqlite3 from Debian's libsqlite3-dev. Not API: use `Catalog`.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <sys/stat.h>
 
 dk_status dk_ok() {
     dk_status s;
@@ -163,17 +164,26 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
     out->slice_thickness = ds->findAndGetFloat64(DCM_SliceThickness, thickness).good() ? thickness : NAN;
     out->series_number = getInt(ds, DCM_SeriesNumber);
     out->instance_number = getInt(ds, DCM_InstanceNumber);
-    OFFile f;
-    if (path && f.fopen(path, "rb")) {
-        f.fseek(0, SEEK_END);
-        out->file_size = (int64_t)f.ftell();
-        f.fclose();
+    dk_get_string(meta, DCM_SourceApplicationEntityTitle, out->source_ae_title, sizeof(out->source_ae_title));
+    dk_get_string(meta, DCM_SendingApplicationEntityTitle, out->sending_ae_title, sizeof(out->sending_ae_title));
+    dk_get_string(meta, DCM_ReceivingApplicationEntityTitle, out->receiving_ae_title, sizeof(out->receiving_ae_title));
+    dk_get_string(meta, DCM_SourcePresentationAddress, out->source_presentation_address,
+                  sizeof(out->source_presentation_address));
+    dk_get_string(meta, DCM_SendingPresentationAddress, out->sending_presentation_address,
+                  sizeof(out->sending_presentation_address));
+    out->modified_time = NAN;
+    struct stat st;
+    if (path && ::stat(path, &st) == 0) {
+        out->file_size = (int64_t)st.st_size;
+        out->modified_time = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec * 1e-9;
     }
     return dk_ok();
 }
 
 extern "C" dk_status dk_read_file_info(const char *path, dk_file_info *out) {
     try {
+        dk_status scanned = dk_scan_before_parse(path);
+        if (!scanned.ok) return scanned;
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);

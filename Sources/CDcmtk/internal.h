@@ -14,6 +14,10 @@ void dk_copy(char *dst, size_t cap, const char *src);
 /// A string attribute with DICOM padding (spaces, NULs) trimmed; "" when absent.
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
+/// The bounded pre-scan with default limits (dataset_scan_file.cpp): every DCMTK parse of a
+/// file goes after it, so that no file can exhaust the stack or memory of DCMTK's recursive
+/// parser. An error status (text "refused before parsing: <reason>") when the file is refused.
+dk_status dk_scan_before_parse(const char *path);
 /// Fills `out` (allocating `out->frames`) from a header loaded at least up to Pixel Data (pixels.cpp).
 dk_status dk_fill_image_header(DcmFileFormat &ff, dk_image_header *out);
 

@@ -193,6 +193,8 @@ struct HeaderGuard {
 
 dk_status decodeFrames(const char *path, uint32_t first, uint32_t count, float *const *destinations,
                        size_t frameLength) {
+    dk_status scanned = dk_scan_before_parse(path);
+    if (!scanned.ok) return scanned;
     DcmFileFormat ff;
     // Large values (the pixel data, or its fragments) stay in the file and are read
     // frame by frame through the file cache, so memory does not grow with the file.
@@ -268,6 +270,8 @@ extern "C" dk_status dk_image_header_read(const char *path, dk_image_header *out
     if (out == nullptr) return dk_error("no header to fill");
     memset(out, 0, sizeof(*out));
     try {
+        dk_status scanned = dk_scan_before_parse(path);
+        if (!scanned.ok) return scanned;
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);

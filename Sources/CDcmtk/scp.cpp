@@ -4,6 +4,7 @@
 // connections may be negotiating at once, in total and per source address. DcmSCPPool is not
 // used: it leaks a thread per association in 3.6.7 (DCMTK_NOTES §2).
 #include "scp_internal.h"
+#include "pdu_filter.h"
 
 #include "dcmtk/dcmnet/dul.h"
 
@@ -125,7 +126,11 @@ dk_status openNetwork(dk_scp *scp, const dk_scp_config *config) {
         dk_status st = dk_tls_make_layer(config->tls, true, &scp->tls);
         if (!st.ok) return st;
     }
-    scp->layer = makeWatchedLayer(scp, scp->tls);
+    // Every byte a peer sends passes the PDU filter (pdu_filter.cpp) on its way to DCMTK: a DIMSE
+    // command set that could exhaust DCMTK's recursive parser ends the association. The watchdog's
+    // layer wraps it (byte accounting and deadlines), and it wraps TLS (it sees plain PDUs).
+    scp->filter = makeScpPduFilter(scp, scp->tls);
+    scp->layer = makeWatchedLayer(scp, scp->filter);
     cond = ASC_setTransportLayer(scp->net, scp->layer, OFFalse);
     if (cond.bad()) return dk_from_condition(cond);
     scp->port = config->port;
@@ -136,6 +141,7 @@ dk_status openNetwork(dk_scp *scp, const dk_scp_config *config) {
 void freeNetwork(dk_scp *scp) {
     if (scp->net) ASC_dropNetwork(&scp->net);
     delete scp->layer;
+    delete scp->filter;
     delete scp->tls;
 }
 

@@ -2,6 +2,7 @@
 // storescp, polls for commands, receives each dataset into a temp file and asks its owner for
 // the status. The negotiation worker (scp_negotiation.cpp) has read and checked the request.
 #include "scp_internal.h"
+#include "scp_store_file.h"
 
 namespace {
 
@@ -160,6 +161,11 @@ protected:
     }
 
 private:
+    /// DIMSE progress callback of our own receive (the context is the StoreSCP).
+    static void receiveProgress(void *context, unsigned long byteCount) {
+        static_cast<StoreSCP *>(context)->notifyRECEIVEProgress(byteCount);
+    }
+
     OFCondition respond(T_ASC_PresentationContextID presID, const T_DIMSE_C_StoreRQ &req, uint16_t status,
                         const char *comment) {
         DcmDataset *detail = nullptr;
@@ -199,7 +205,12 @@ private:
         currentTemp_ = temp;
         lastSync_ = 0;
         receivedBytes_ = 0;
-        OFCondition cond = receiveSTORERequest(req, presID, OFString(temp.c_str()));
+        // The file meta carries the provenance (calling AE, peer, our AE), so that a catalog
+        // rebuilt from the spool still knows where each instance came from.
+        StoreTarget target{temp, Provenance{callingAE_, calledAE_, peer_}, getDIMSEBlockingMode(),
+                           (int)getDIMSETimeout(), &StoreSCP::receiveProgress, this};
+        T_ASC_PresentationContextID datasetPresID = presID;
+        OFCondition cond = receiveIntoFile(assoc_, req, presID, target, datasetPresID);
         if (progressFd_ >= 0) {
             ::close(progressFd_);
             progressFd_ = -1;
@@ -225,6 +236,26 @@ private:
             ::unlink(temp.c_str());
             return refuse(presID, req, STATUS_STORE_Refused_OutOfResources,
                           "short write to spool (disk full?)");
+        }
+
+        // Bounded, non-recursive walk of the file before DCMTK parses it: nesting, counts,
+        // lengths, completeness of Pixel Data, UIDs exactly as stored (dataset_scan*.cpp).
+        dk_scan_options limits;
+        dk_scan_default_options(&limits);
+        limits.check_uids = 1;
+        dk_scan_report scan;
+        dk_status scanned = dk_scan_file(temp.c_str(), &limits, &scan);
+        if (!scanned.ok || scan.problem != DK_SCAN_OK) {
+            ::unlink(temp.c_str());
+            if (!scanned.ok)
+                return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand, std::string("cannot scan dataset: ") + scanned.text);
+            return refuse(presID, req, scan.dimse_status, scan.reason);
+        }
+        // The command's UID as DCMTK parsed it (the dataset's raw UIDs are checked above).
+        if (!dk_uid_is_valid(req.AffectedSOPInstanceUID)) {
+            ::unlink(temp.c_str());
+            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
+                          std::string("Affected SOP Instance UID is not a valid UID: \"") + req.AffectedSOPInstanceUID + "\"");
         }
 
         DcmFileFormat ff;

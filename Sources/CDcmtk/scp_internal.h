@@ -101,7 +101,8 @@ struct dk_scp {
     int listenFd = -1;  // the network's listening socket; only the accept thread uses it
     // Owned here (not by the network): deleted in dk_scp_free, after every connection ended.
     DcmTLSTransportLayer *tls = nullptr;
-    DcmTransportLayer *layer = nullptr;  // scp_watchdog.cpp's, wrapping `tls` (or plain TCP)
+    DcmTransportLayer *layer = nullptr;   // scp_watchdog.cpp's, wrapping `filter`
+    DcmTransportLayer *filter = nullptr;  // pdu_filter.cpp's, wrapping `tls` (or plain TCP)
     DcmSharedSCPConfig shared;
     std::thread acceptThread;
     std::thread watchdogThread;

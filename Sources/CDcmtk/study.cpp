@@ -196,6 +196,8 @@ extern "C" dk_status dk_image_header_read_with_study(const char *path, dk_image_
     memset(header, 0, sizeof(*header));
     memset(study, 0, sizeof(*study));
     try {
+        dk_status scanned = dk_scan_before_parse(path);
+        if (!scanned.ok) return scanned;
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);

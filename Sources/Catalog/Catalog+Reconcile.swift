@@ -6,8 +6,8 @@ extension Catalog {
     ///
     /// - deletes leftover temporary files (`spool.removeTemporaryFiles`);
     /// - every instance file of `spool` without a row (matched by `file_path`) is read with
-    ///   `reader` and recorded (file path and size from the disk, calling AE and host ""), in
-    ///   batched transactions; a file `reader` cannot read, or whose record lacks a UID, is
+    ///   `reader` and recorded (file path and size from the disk; received time, calling AE and
+    ///   host as the reader found them in the file, "" when it has none), in batched transactions; a file `reader` cannot read, or whose record lacks a UID, is
     ///   moved aside with `spool.quarantine` (never deleted) with a warning;
     ///   a file holding an instance already catalogued at another existing path is left
     ///   alone and counted as a duplicate (warning);
@@ -79,8 +79,6 @@ extension Catalog {
                 }
                 record.filePath = path
                 record.fileSize = spool.fileSize(path) ?? record.fileSize
-                record.callingAE = ""
-                record.remoteHost = ""
                 if let missing = record.missingIdentifier {
                     report.unreadable += 1
                     quarantine(path, reason: "\(missing) is empty", spool: spool)

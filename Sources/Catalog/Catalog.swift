@@ -20,8 +20,9 @@ public final class Catalog: @unchecked Sendable {
     public let isReadOnly: Bool
 
     /// Opens (creating if needed, with its folder) the catalog at `path` for reading and
-    /// writing: WAL, `synchronous=NORMAL`, foreign keys on, 5 s busy timeout; then applies
-    /// pending migrations.
+    /// writing: WAL, `synchronous=FULL` (the WAL is fsync'd at every commit, so a row committed
+    /// is a row that survives a power loss: the ingest answers 0000 only after its row's commit),
+    /// foreign keys on, 5 s busy timeout; then applies pending migrations.
     public init(path: String, logger: Logger) throws {
         var logger = logger
         logger[metadataKey: "catalog.path"] = "\(path)"
@@ -38,7 +39,7 @@ public final class Catalog: @unchecked Sendable {
         if journal.lowercased() != "wal" {
             logger.warning("catalog is not in WAL mode", metadata: ["catalog.journal_mode": "\(journal)"])
         }
-        try connection.execute(script: "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        try connection.execute(script: "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
         try Migrations.migrate(connection, logger: logger)
         self.connection = connection
         self.logger = logger

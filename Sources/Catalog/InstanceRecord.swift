@@ -30,9 +30,9 @@ public struct InstanceRecord: Sendable, Equatable {
     public var filePath: String
     public var fileSize: Int64
     public var receivedAt: Date
-    /// Calling AE title of the association; "" when added by reconcile.
+    /// Calling AE title of the association; when added by reconcile, what the file says ("" if nothing).
     public var callingAE: String
-    /// Peer host of the association; "" when added by reconcile.
+    /// Peer host of the association; when added by reconcile, what the file says ("" if nothing).
     public var remoteHost: String
 
     public init(

@@ -1,4 +1,4 @@
-import Catalog
+@testable import Catalog
 import CatalogTestSupport
 import Foundation
 import XCTest
@@ -33,6 +33,15 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(secondLogs.entries(containing: "migration").isEmpty, "\(secondLogs.messages())")
         XCTAssertEqual(try second.counts().instances, 1, "data survives reopening")
         XCTAssertFalse(secondLogs.messages().contains { $0.contains("WAL") }, "\(secondLogs.messages())")
+    }
+
+    func testFileCatalogCommitsAreDurable() throws {
+        // synchronous=FULL (2): the WAL is fsync'd at every commit, so a row the ingest has
+        // committed before answering 0000 survives a power loss (NORMAL syncs at checkpoints).
+        let path = try makeTemporaryDirectory(self).appendingPathComponent("autoseg.sqlite").path
+        let catalog = try Catalog(path: path, logger: LogCapture().logger())
+        let level = try catalog.withConnection { try $0.queryFirst("PRAGMA synchronous") { $0.int(0) } }
+        XCTAssertEqual(level, 2)
     }
 
     func testOpeningAPathThatIsAFolderFails() throws {

@@ -102,6 +102,18 @@ final class SCPRoundTripTests: SCPTestCase {
         // The file read back from where the delegate put it has the same header.
         let reread = try FileInfo.read(path: tmp.appendingPathComponent(info.sopInstanceUID + ".dcm").path)
         XCTAssertEqual(reread.sopInstanceUID, info.sopInstanceUID)
+        // Its file meta says who sent it to whom (PS3.10 7.1), its mtime when it arrived.
+        XCTAssertEqual(reread.provenance.callingAE, "TESTSCU")
+        XCTAssertEqual(reread.provenance.calledAE, "TESTSCP")
+        XCTAssertEqual(reread.provenance.peerHost, "127.0.0.1")
+        let receivedAt = try XCTUnwrap(reread.provenance.receivedAt)
+        XCTAssertLessThan(abs(receivedAt.timeIntervalSinceNow), 60)
+        // The dataset is stored as received: identical to the sent file's after the meta.
+        let sent = try Data(contentsOf: URL(fileURLWithPath: good))
+        let kept = try Data(contentsOf: tmp.appendingPathComponent(info.sopInstanceUID + ".dcm"))
+        let sentScan = try DatasetScan.scan(path: good)
+        let keptScan = try DatasetScan.scan(path: tmp.appendingPathComponent(info.sopInstanceUID + ".dcm").path)
+        XCTAssertEqual(sent.suffix(from: sentScan.datasetOffset), kept.suffix(from: keptScan.datasetOffset))
 
         // A precheck refusal answers its status without storing; /usr/bin/storescu sees the failure.
         recorder.lock.withLock { recorder.refuseNext = StoreOutcome(.outOfResources, "test watermark") }

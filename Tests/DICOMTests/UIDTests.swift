@@ -53,3 +53,17 @@ final class ApplicationEntityTests: XCTestCase {
         }
     }
 }
+
+final class FileProvenanceTests: XCTestCase {
+    func testHostOfPresentationAddress() {
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "dicom://10.0.0.7"), "10.0.0.7")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "dicom://pacs.example.org:104"), "pacs.example.org")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "dicom://[::1]:104"), "::1")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "dicom://[fe80::1]"), "fe80::1")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "http://host/wado-rs/"), "host")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "192.168.1.2"), "192.168.1.2")
+        XCTAssertEqual(FileProvenance.host(ofPresentationAddress: "::1"), "::1")
+        XCTAssertNil(FileProvenance.host(ofPresentationAddress: ""))
+        XCTAssertNil(FileProvenance.host(ofPresentationAddress: "dicom://"))
+    }
+}

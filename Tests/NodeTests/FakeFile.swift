@@ -28,6 +28,7 @@ enum FakeFile {
         ]
         if let modality = record.modality { lines.append("modality=\(modality)") }
         if let number = record.instanceNumber { lines.append("number=\(number)") }
+        lines += ["ae=\(record.callingAE)", "host=\(record.remoteHost)", "received=\(record.receivedAt.timeIntervalSince1970)"]
         lines.append("pad=" + String(repeating: "x", count: padding))
         try Data(lines.joined(separator: "\n").utf8).write(to: url)
         return url
@@ -44,7 +45,8 @@ enum FakeFile {
     }
 
     /// The reader handed to `reconcile`: parses what `write` wrote; throws on anything else.
-    /// It reports a wrong path, size and calling AE on purpose: reconcile must use its own.
+    /// It reports a wrong path and size on purpose (reconcile must use its own); calling AE,
+    /// host and received time are what the file says (as a real file's meta and mtime).
     static func read(_ url: URL) throws -> InstanceRecord {
         let text = try String(contentsOf: url, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -61,7 +63,8 @@ enum FakeFile {
             patientID: fields["patient"] ?? "", patientName: fields["name"] ?? "",
             modality: fields["modality"], instanceNumber: fields["number"].flatMap { Int($0) },
             transferSyntaxUID: fields["ts"] ?? "1.2.840.10008.1.2",
-            filePath: "wrong/path.dcm", fileSize: -1, receivedAt: time(500),
-            callingAE: "READER", remoteHost: "reader-host")
+            filePath: "wrong/path.dcm", fileSize: -1,
+            receivedAt: fields["received"].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) ?? time(500),
+            callingAE: fields["ae"] ?? "", remoteHost: fields["host"] ?? "")
     }
 }

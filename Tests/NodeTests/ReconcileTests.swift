@@ -45,8 +45,10 @@ final class ReconcileTests: XCTestCase {
             XCTAssertEqual(stored.record.filePath, record.filePath, "path relative to the data dir, from the walk")
             let size = try files.attributesOfItem(atPath: data.url(of: record.filePath).path)[.size]
             XCTAssertEqual(stored.record.fileSize, (size as? NSNumber)?.int64Value, "size from the disk")
-            XCTAssertEqual(stored.record.callingAE, "")
-            XCTAssertEqual(stored.record.remoteHost, "")
+            XCTAssertEqual(stored.record.callingAE, record.callingAE, "calling AE as the file says")
+            XCTAssertEqual(stored.record.remoteHost, record.remoteHost, "host as the file says")
+            XCTAssertEqual(stored.record.receivedAt.timeIntervalSince1970, record.receivedAt.timeIntervalSince1970,
+                           accuracy: 0.001, "received time as the file says")
             XCTAssertEqual(stored.record.modality, "CT")
         }
 

@@ -30,6 +30,60 @@ dk_status dk_global_init(int dcmtk_log_level);
 /// component, no leading zero in a multi-digit component.
 int dk_uid_is_valid(const char *uid);
 
+// MARK: - Bounded pre-scan (dataset_scan.cpp, dataset_scan_file.cpp)
+
+/// Limits and checks of the pre-scan that runs before DCMTK parses a file. A zero limit
+/// takes its default (see `dk_scan_default_options`).
+typedef struct dk_scan_options {
+    uint32_t max_depth;           // sequence nesting levels (default 32)
+    uint64_t max_elements;        // data elements at all levels (default 1,000,000)
+    uint64_t max_items;           // sequence items and pixel fragments (default 250,000)
+    uint64_t max_inflated_bytes;  // deflated transfer syntax: inflated dataset size (default 1 GiB)
+    int check_uids;               // 1: SOP Class/Instance, Study and Series Instance UIDs must be
+                                  // valid UIDs exactly as stored (only trailing NUL padding)
+} dk_scan_options;
+
+/// What a refused file broke (`dk_scan_report.problem`).
+enum {
+    DK_SCAN_OK = 0,
+    DK_SCAN_DEPTH = 1,            // sequences nested deeper than max_depth
+    DK_SCAN_ELEMENTS = 2,         // more than max_elements data elements
+    DK_SCAN_ITEMS = 3,            // more than max_items items
+    DK_SCAN_INFLATED = 4,         // a deflated dataset inflates beyond max_inflated_bytes
+    DK_SCAN_TRUNCATED = 5,        // a header or value runs past the end of the data or of its item,
+                                  // or an undefined-length sequence/item is never closed
+    DK_SCAN_UNDEFINED_LENGTH = 6, // undefined length where PS3.5 7.1 does not allow it
+    DK_SCAN_MALFORMED = 7,        // anything else the element stream cannot be (bad VR, stray delimiter, ...)
+    DK_SCAN_UID = 8,              // an identifying UID that is not a valid UID as stored
+    DK_SCAN_PIXEL_DATA = 9,       // Pixel Data shorter than the image needs, or without fragments
+};
+
+/// The result of a pre-scan.
+typedef struct dk_scan_report {
+    int problem;                  // DK_SCAN_*
+    uint16_t dimse_status;        // C-STORE failure status for `problem` (0xC000 or 0xA900); 0 when OK
+    char reason[256];             // what broke and where ("" when OK)
+    char transfer_syntax_uid[65]; // as used for the dataset ("" when detected without file meta)
+    uint64_t elements;            // data elements seen (meta and dataset)
+    uint64_t items;               // items and fragments seen
+    uint32_t depth;               // deepest sequence nesting seen
+    uint64_t dataset_offset;      // where the dataset starts in the file
+} dk_scan_report;
+
+/// The defaults: depth 32, 1,000,000 elements, 250,000 items, 1 GiB inflated, UIDs not checked.
+void dk_scan_default_options(dk_scan_options *out);
+
+/// Walks the Part 10 file (or raw dataset) at `path` without recursion and without copying
+/// values: file meta (explicit VR little endian), then the dataset in its transfer syntax
+/// (implicit/explicit little endian, explicit big endian, deflated inflated in 64 KB steps).
+/// Every length is checked against the end of the data and of its container, undefined
+/// lengths are accepted only where PS3.5 allows them, and native Pixel Data must hold what
+/// Rows × Columns × SamplesPerPixel × BitsAllocated × NumberOfFrames needs. A refused file is
+/// a status with ok = 1 and `out->problem` set; ok = 0 only when the file cannot be read.
+dk_status dk_scan_file(const char *path, const dk_scan_options *options, dk_scan_report *out);
+/// `dk_scan_file` on bytes in memory (tests, fuzzing).
+dk_status dk_scan_buffer(const uint8_t *data, size_t size, const dk_scan_options *options, dk_scan_report *out);
+
 // MARK: - Reading files
 
 /// Attributes read from a DICOM file's header (pixel data is not loaded).
@@ -57,9 +111,21 @@ typedef struct dk_file_info {
     int32_t series_number;      // INT32_MIN when absent
     int32_t instance_number;    // INT32_MIN when absent
     int64_t file_size;
+    double modified_time;         // the file's mtime, seconds since 1970 (for a received file:
+                                  // when it was received); NaN when unknown
+    // Provenance from the File Meta Information (PS3.10 7.1), "" when absent. The storage SCP
+    // writes calling AE, our AE and the peer's address there; files stored by DCMTK's own
+    // receive carry the calling AE as Source Application Entity Title only.
+    char source_ae_title[17];             // (0002,0016)
+    char sending_ae_title[17];            // (0002,0017)
+    char receiving_ae_title[17];          // (0002,0018)
+    char source_presentation_address[129];  // (0002,0026), e.g. dicom://10.0.0.7
+    char sending_presentation_address[129]; // (0002,0027)
 } dk_file_info;
 
-/// Reads the header of `path` (up to, not including, Pixel Data).
+/// Reads the header of `path` (up to, not including, Pixel Data), after the bounded pre-scan
+/// (default limits, UIDs not checked): a file the pre-scan refuses is an error whose text
+/// starts with "refused before parsing: ".
 dk_status dk_read_file_info(const char *path, dk_file_info *out);
 
 // MARK: - Writing images (write.cpp)

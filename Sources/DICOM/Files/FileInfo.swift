@@ -27,6 +27,8 @@ public struct FileInfo: Sendable, Equatable {
     public var seriesNumber: Int?
     public var instanceNumber: Int?
     public var fileSize: Int64
+    /// Who sent the file and when it was received (File Meta Information and mtime).
+    public var provenance: FileProvenance
 
     init(_ info: dk_file_info) {
         func opt(_ s: String) -> String? { s.isEmpty ? nil : s }
@@ -55,9 +57,18 @@ public struct FileInfo: Sendable, Equatable {
         seriesNumber = info.series_number == Int32.min ? nil : Int(info.series_number)
         instanceNumber = info.instance_number == Int32.min ? nil : Int(info.instance_number)
         fileSize = info.file_size
+        let sending = opt(string(fromCString: info.sending_ae_title)) ?? opt(string(fromCString: info.source_ae_title))
+        let address = opt(string(fromCString: info.sending_presentation_address))
+            ?? opt(string(fromCString: info.source_presentation_address))
+        provenance = FileProvenance(
+            callingAE: sending, calledAE: opt(string(fromCString: info.receiving_ae_title)),
+            peerHost: address.flatMap(FileProvenance.host(ofPresentationAddress:)),
+            receivedAt: info.modified_time.isFinite ? Date(timeIntervalSince1970: info.modified_time) : nil)
     }
 
-    /// Reads the header of a DICOM file (Part 10 or raw dataset), not its pixel data.
+    /// Reads the header of a DICOM file (Part 10 or raw dataset), not its pixel data, after the
+    /// bounded pre-scan (`DatasetScan`): a file that could exhaust the parser (nesting, counts,
+    /// lengths past its end, incomplete Pixel Data) throws instead of being parsed.
     public static func read(path: String) throws(DICOMError) -> FileInfo {
         var info = dk_file_info()
         try withDCMTK("cannot read \(path)", kind: .invalidInput) { dk_read_file_info(path, &info) }

@@ -123,8 +123,12 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, deliveryHel
 /// temp files removed) before any service starts.
 private func reconcile(_ catalog: Catalog, dataDirectory: DataDirectory, logger: Logger) throws {
     let report = try catalog.reconcile(spool: dataDirectory) { url in
+        // The file meta says who sent the instance and its mtime when it arrived, so a rebuilt
+        // catalog still sends results back to the PACS the study came from.
         let info = try FileInfo.read(path: url.path)
-        return InstanceRecord(info, filePath: dataDirectory.relativePath(of: url))
+        let origin = info.provenance
+        return InstanceRecord(info, filePath: dataDirectory.relativePath(of: url), receivedAt: origin.receivedAt ?? Date(),
+                              callingAE: origin.callingAE ?? "", remoteHost: origin.peerHost ?? "")
     }
     logger.info("spool reconciled", metadata: [
         "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",

@@ -1,0 +1,46 @@
+// The storage SCP's received file: a Part 10 file whose File Meta Information says where the
+// instance came from, with the dataset streamed in as received. Not part of the C API.
+#ifndef CDCMTK_SCP_STORE_FILE_H
+#define CDCMTK_SCP_STORE_FILE_H
+
+#include "scp_internal.h"
+
+namespace dk_scp_detail {
+
+/// Who sent an instance to whom (PS3.10 7.1 File Meta Information).
+struct Provenance {
+    std::string callingAE;  // Source (0002,0016) and Sending (0002,0017) Application Entity Title
+    std::string calledAE;   // Receiving Application Entity Title (0002,0018)
+    std::string peerHost;   // Source (0002,0026) and Sending (0002,0027) Presentation Address, as dicom://host
+};
+
+/// What a received dataset is written with, besides its bytes.
+struct StoreTarget {
+    std::string path;
+    Provenance provenance;
+    T_DIMSE_BlockingMode blocking;
+    int timeout;
+    DIMSE_ProgressCallback progress;  // may be NULL
+    void *progressContext;
+};
+
+/// Receives the dataset of the C-STORE `req` (announced on `presID`) into `target.path`:
+/// preamble and File Meta Information (explicit VR little endian: version, Media Storage SOP
+/// Class/Instance UID from the command, the context's transfer syntax, DCMTK's implementation
+/// UID and name, and the provenance), then the dataset's bytes exactly as received
+/// (`DIMSE_receiveDataSetInFile`, bit-preserving, with progress). The meta is written when
+/// the file is created, never by rewriting the file afterwards.
+///
+/// A file that cannot be created or whose meta cannot be written: the dataset is read off the
+/// wire and discarded, and the condition is DIMSEC_OUTOFRESOURCES (answerable with A700).
+/// Any other failure leaves no file behind. `receivedPresID` is the dataset's context.
+OFCondition receiveIntoFile(T_ASC_Association *assoc, const T_DIMSE_C_StoreRQ &req, T_ASC_PresentationContextID presID,
+                            const StoreTarget &target, T_ASC_PresentationContextID &receivedPresID);
+
+/// `dicom://host` (PS3.10 7.1.1: the presentation address of a DIMSE peer as a URI with the
+/// "dicom" scheme); IPv6 literals in brackets. "" for an empty host.
+std::string presentationAddress(const std::string &host);
+
+}  // namespace dk_scp_detail
+
+#endif
