@@ -32,7 +32,8 @@ dk_scan_options normalized(const dk_scan_options *given) {
     return o;
 }
 
-/// A captured string value without trailing padding (`pad`: NUL only for UI, else also spaces).
+/// A captured string value without its padding: trailing NULs, and with `spaces` also leading
+/// and trailing spaces.
 std::string text(const Captured &c, bool spaces) {
     size_t n = c.stored();
     while (n > 0 && (c.bytes[n - 1] == 0 || (spaces && c.bytes[n - 1] == ' '))) n--;
