@@ -11,7 +11,11 @@
 # SOAK_IDLE (10: idle_timeout), SOAK_FILES (20 CT 512x512 instances, bench/gen_ct.py, cached in
 # bench/out/), AUTOSEG (.build/release/autoseg), KEEP=1 keeps the node's data and log.
 # The peers are bench/soak_peers.py (hostile ones from 127.0.0.2..7, well-behaved from 127.0.0.1).
-# Routing is off ([[rules]] analyzer = "none"): the soak measures the network path.
+# Routing is off for the soak's CT traffic ([[rules]] analyzer = "none"), except one liver
+# phantom (`autoseg phantom liver --size 128`, BodyPartExamined ABDOMEN) sent at the start as
+# calling AE HOLE: its results go to HOLE, a PACS that accepts TCP and never answers, and (send_all)
+# to HEALTHY, /usr/bin/storescp; the soak reports how many reached HEALTHY and how long after the
+# job ended, while HOLE stalls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,11 +38,25 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/autoseg-soak.XXXXXX")
 PID=""
 cleanup() {
     if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID" 2>/dev/null || true; fi
+    for p in ${HOLE_PID:-} ${HEALTHY_PID:-}; do kill "$p" 2>/dev/null || true; done
     [ "${KEEP:-0}" = 1 ] && echo "kept: $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port); HOLE_PORT=$(free_port); HEALTHY_PORT=$(free_port)
+"$BIN" phantom liver --size 128 --out "$WORK/liver" > /dev/null
+# HOLE: accepts TCP connections and never reads or answers.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' "$HOLE_PORT" &
+HOLE_PID=$!
+mkdir -p "$WORK/healthy"
+/usr/bin/storescp -aet HEALTHY -od "$WORK/healthy" "$HEALTHY_PORT" > "$WORK/healthy.log" 2>&1 &
+HEALTHY_PID=$!
 cat > "$WORK/autoseg.toml" <<TOML
 [node]
 port = $PORT
@@ -50,6 +68,24 @@ shutdown_grace = 10
 
 [http]
 port = 0
+
+[pipeline]
+stable_seconds = 1
+
+[[peers]]
+ae_title = "HOLE"
+host = "127.0.0.1"
+port = $HOLE_PORT
+
+[[peers]]
+ae_title = "HEALTHY"
+host = "127.0.0.1"
+port = $HEALTHY_PORT
+send_all = true
+
+[[rules]]
+analyzer = "liver"
+body_part = ["ABDOMEN"]
 
 [[rules]]
 analyzer = "none"
@@ -66,6 +102,8 @@ BEFORE=$(resources)
 echo "# soak: ${SECONDS_} s against $BIN (port $PORT, acse_timeout $ACSE s, idle_timeout $IDLE s," \
      "$NFILES CT files per storescu run), $(nproc) cores"
 
+/usr/bin/storescu -aet HOLE -aec AUTOSEG 127.0.0.1 "$PORT" "$WORK"/liver/ct/*.dcm > "$WORK/liver-send.log" 2>&1 \
+    || die "the liver phantom could not be sent"
 python3 bench/soak_peers.py --port "$PORT" --seconds "$SECONDS_" --out "$WORK/peers.json" "${FILES[@]}"
 
 ALIVE=no; kill -0 "$PID" 2>/dev/null && ALIVE=yes
@@ -77,6 +115,19 @@ if [ "$ALIVE" = yes ]; then
     for _ in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$PID" 2>/dev/null; then EXIT=timeout; else wait "$PID" && EXIT=0 || EXIT=$?; PID=""; fi
 fi
+DELIVERY=$(python3 - "$WORK/data/autoseg.sqlite" <<'PY' 2>/dev/null || echo "delivery=?"
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+done = c.execute("select max(finished_at) from jobs where state = 'done'").fetchone()[0]
+rows = c.execute("select peer_ae, state, sent_at from deliveries").fetchall()
+healthy = [r for r in rows if r[0] == "HEALTHY"]
+sent = [r[2] for r in healthy if r[1] == "sent"]
+hole = [r for r in rows if r[0] == "HOLE"]
+after = f"{max(sent) - done:.2f}" if sent and done else "-"
+print(f"results_to_healthy={len(sent)}/{len(healthy)} healthy_last_ack_after_job_s={after} "
+      f"results_to_hole_sent={sum(r[1] == 'sent' for r in hole)}/{len(hole)}")
+PY
+)
 CATALOGUED=$(python3 -c "import sqlite3,sys; print(sqlite3.connect('file:$WORK/data/autoseg.sqlite?mode=ro', uri=True).execute('select count(*) from instances').fetchone()[0])" 2>/dev/null || echo "?")
 PARTS=$(find "$WORK/data/spool/.incoming" -type f 2>/dev/null | wc -l)
 CRASHES=$([ "$ALIVE" = yes ] && [ "$EXIT" = 0 ] && echo 0 || echo 1)
@@ -89,6 +140,7 @@ print(f"SOAK seconds=$SECONDS_ node_alive=$ALIVE exit_after_sigterm=$EXIT crashe
       f"stores_sent={r.get('stores_sent', 0)} stores_acknowledged={r.get('stores_acknowledged', 0)} "
       f"instances_catalogued=$CATALOGUED part_files_left=$PARTS")
 print("SOAK hostile " + " ".join(f"{k}={v}" for k, v in r.items() if not k.startswith(("echo", "stores"))))
+print("SOAK delivery (HOLE black-holed, HEALTHY storescp): $DELIVERY")
 print("SOAK node before: $BEFORE after: $AFTER")
 PY
 grep -c "connections closed before negotiation" "$WORK/autoseg.log" | sed 's/^/SOAK log: over-cap summary lines=/'
