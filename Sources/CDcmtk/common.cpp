@@ -108,6 +108,30 @@ extern "C" int dk_uid_is_valid(const char *uid) {
     return 1;
 }
 
+bool dk_uid_bytes_exact(const uint8_t *bytes, size_t length) {
+    if (length > 65) return false;
+    size_t n = length;
+    if (n > 0 && bytes[n - 1] == 0) n--;
+    std::string v((const char *)bytes, n);
+    return dk_uid_is_valid(v.c_str()) && strlen(v.c_str()) == n;
+}
+
+std::string dk_shown_bytes(const uint8_t *bytes, size_t count, bool more) {
+    std::string out;
+    for (size_t i = 0; i < count && out.size() < 40; i++) {
+        uint8_t b = bytes[i];
+        if (b >= 0x20 && b < 0x7F && b != '\\' && b != '%' && b != '"') {
+            out += (char)b;
+        } else {
+            char hex[4];
+            snprintf(hex, sizeof(hex), "%%%02X", b);
+            out += hex;
+        }
+    }
+    if (more || out.size() >= 40) out += "...";
+    return out;
+}
+
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap) {
     OFString value;
     dst[0] = 0;

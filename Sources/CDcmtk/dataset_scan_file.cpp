@@ -44,34 +44,13 @@ std::string text(const Captured &c, bool spaces) {
 
 uint32_t us(const Captured &c) { return c.present && c.stored() >= 2 ? (uint32_t)(c.bytes[0] | c.bytes[1] << 8) : 0; }
 
-/// A raw value shown safely in a log line or an ErrorComment (LO: no backslash): printable
-/// ASCII as is, everything else as %XX; at most 40 characters of it.
-std::string shown(const Captured &c) {
-    std::string out;
-    for (size_t i = 0; i < c.stored() && out.size() < 40; i++) {
-        uint8_t b = c.bytes[i];
-        if (b >= 0x20 && b < 0x7F && b != '\\' && b != '%' && b != '"') {
-            out += (char)b;
-        } else {
-            char hex[4];
-            snprintf(hex, sizeof(hex), "%%%02X", b);
-            out += hex;
-        }
-    }
-    if (c.length > c.stored() || out.size() >= 40) out += "...";
-    return out;
-}
+/// A captured raw value shown safely (`dk_shown_bytes`).
+std::string shown(const Captured &c) { return dk_shown_bytes(c.bytes, c.stored(), c.length > c.stored()); }
 
-/// PS3.5 6.2 / 9.1: a UI value is the UID itself, padded to even length with one trailing
-/// NUL; anything else in the stored bytes (spaces, newlines, embedded NULs) makes it another
-/// identity than the one DCMTK would report, so it is refused rather than normalised.
-bool uidIsExact(const Captured &c) {
-    if (c.length > 65) return false;
-    size_t n = c.length;
-    if (n > 0 && c.bytes[n - 1] == 0) n--;
-    std::string v((const char *)c.bytes, n);
-    return dk_uid_is_valid(v.c_str()) && strlen(v.c_str()) == n;
-}
+/// A UI value is the UID itself, padded to even length with one trailing NUL; anything else in
+/// the stored bytes (spaces, newlines, embedded NULs) makes it another identity than the one
+/// DCMTK would report, so it is refused rather than normalised.
+bool uidIsExact(const Captured &c) { return c.length <= c.stored() && dk_uid_bytes_exact(c.bytes, c.length); }
 
 /// Native Pixel Data must hold Rows × Columns × SamplesPerPixel × NumberOfFrames samples of
 /// BitsAllocated bits (PS3.5 8.1.1, PS3.3 C.7.6.3); YBR_*_422 stores two samples per pixel.

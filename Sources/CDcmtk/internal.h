@@ -7,6 +7,8 @@
 #include "dcmtk/dcmdata/dcfilefo.h"
 #include "cdcmtk.h"
 
+#include <string>
+
 dk_status dk_ok();
 dk_status dk_from_condition(const OFCondition &cond);
 dk_status dk_error(const char *text);
@@ -14,6 +16,12 @@ void dk_copy(char *dst, size_t cap, const char *src);
 /// A string attribute with DICOM padding (spaces, NULs) trimmed; "" when absent.
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
+/// PS3.5 6.2 / 9.1: whether the stored bytes of a UI value are a valid UID, padded to even
+/// length with at most one trailing NUL and nothing else (no spaces, newlines, embedded NULs).
+bool dk_uid_bytes_exact(const uint8_t *bytes, size_t length);
+/// Raw bytes shown safely in a log line or an ErrorComment (LO: no backslash): printable ASCII
+/// as is, everything else as %XX; at most 40 characters, "..." when cut or `more` follows.
+std::string dk_shown_bytes(const uint8_t *bytes, size_t count, bool more);
 /// The bounded pre-scan with default limits (dataset_scan_file.cpp): every DCMTK parse of a
 /// file goes after it, so that no file can exhaust the stack or memory of DCMTK's recursive
 /// parser. An error status (text "refused before parsing: <reason>") when the file is refused.

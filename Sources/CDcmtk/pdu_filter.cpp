@@ -4,10 +4,12 @@
 // fragment) and the elements of command sets (implicit VR little endian), and the transport
 // connection that runs every byte DCMTK reads through it.
 #include "pdu_filter.h"
+#include "scp_internal.h"
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmnet/dcmlayer.h"
 #include "dcmtk/dcmnet/dcmtrans.h"
+#include "dcmtk/dcmnet/dul.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@ bool PduStreamCheck::command(const uint8_t *p, size_t n) {
     while (n > 0) {
         if (valueLeft_ > 0) {
             size_t k = (size_t)std::min<uint64_t>(n, valueLeft_);
+            if (capturing_) uid_.append((const char *)p, std::min(k, (size_t)80 - std::min(uid_.size(), (size_t)80)));
             valueLeft_ -= k, p += k, n -= k;
             continue;
         }
@@ -46,6 +49,12 @@ bool PduStreamCheck::command(const uint8_t *p, size_t n) {
         if (group != 0x0000) return fail(std::string("element ") + tag + " outside group 0000 in a command set");
         if (length == 0xFFFFFFFFu) return fail(std::string("undefined length in command element ") + tag);
         valueLeft_ = length;
+        capturing_ = elem == 0x1000;  // Affected SOP Instance UID: kept as sent
+        if (capturing_) {
+            uid_.clear();
+            uidLength_ = length;
+            haveUID_ = true;
+        }
     }
     return true;
 }
@@ -99,9 +108,14 @@ bool PduStreamCheck::feed(const uint8_t *p, size_t n) {
             pdvLeft_ -= k, pduLeft_ -= k, p += k, n -= k;
             if (pdvLeft_ > 0) break;
             if (isCommand_ && isLast_) {  // the command set is complete: the next one starts fresh
+                haveLastUID_ = haveUID_;
+                lastUID_ = uid_;
+                lastUIDLength_ = uidLength_;
                 commandBytes_ = 0;
                 elementHave_ = 0;
                 valueLeft_ = 0;
+                capturing_ = haveUID_ = false;
+                uid_.clear();
             }
             state_ = pduLeft_ > 0 ? State::PdvHeader : State::PduHeader;
             break;
@@ -145,6 +159,7 @@ public:
     OFBool networkDataAvailable(int timeout) override { return refused_ || inner_->networkDataAvailable(timeout); }
     OFBool isTransparentConnection() override { return inner_->isTransparentConnection(); }
     OFString &dumpConnectionParameters(OFString &str) override { return inner_->dumpConnectionParameters(str); }
+    const PduStreamCheck &check() const { return check_; }
 
 private:
     ssize_t refuse() {
@@ -189,6 +204,14 @@ private:
 
 DcmTransportLayer *makePduFilterLayer(DcmTransportLayer *inner, PduViolationReport report, void *context) {
     return new FilterLayer(inner, report, context);
+}
+
+bool lastAffectedInstance(T_ASC_Association *assoc, std::string &bytes, uint32_t &length) {
+    if (!assoc || !assoc->DULassociation) return false;
+    DcmTransportConnection *outer = DUL_getTransportConnection(assoc->DULassociation);
+    auto *connection = dynamic_cast<FilteredConnection *>(outer);
+    if (!connection) connection = dynamic_cast<FilteredConnection *>(watchedInner(outer));  // inside the watchdog's
+    return connection && connection->check().lastAffectedInstance(bytes, length);
 }
 
 namespace {

@@ -25,6 +25,13 @@ public:
     /// Feeds the next bytes; false from the first violation on (`reason()` says which).
     bool feed(const uint8_t *bytes, size_t count);
     const std::string &reason() const { return reason_; }
+    /// The Affected SOP Instance UID (0000,1000) of the last complete command set, as its
+    /// bytes were sent (at most 80 kept) and its length; false if that command had none.
+    bool lastAffectedInstance(std::string &bytes, uint32_t &length) const {
+        bytes = lastUID_;
+        length = lastUIDLength_;
+        return haveLastUID_;
+    }
 
 private:
     enum class State { PduHeader, Skip, PdvHeader, PdvData };
@@ -43,6 +50,9 @@ private:
     size_t elementHave_ = 0;
     uint64_t valueLeft_ = 0;
     uint64_t commandBytes_ = 0;
+    bool capturing_ = false, haveUID_ = false, haveLastUID_ = false;
+    std::string uid_, lastUID_;
+    uint32_t uidLength_ = 0, lastUIDLength_ = 0;
     std::string reason_;
 };
 
@@ -59,6 +69,11 @@ DcmTransportLayer *makePduFilterLayer(DcmTransportLayer *inner, PduViolationRepo
 /// owns it and puts it inside the watchdog's layer. A violation is reported through
 /// `store_refused` (association 0, status 0: "none, association ended") with the peer and the reason.
 DcmTransportLayer *makeScpPduFilter(dk_scp *scp, DcmTransportLayer *inner);
+
+/// The raw Affected SOP Instance UID of the last command set read on `assoc`'s connection
+/// (see `PduStreamCheck::lastAffectedInstance`); false when there is none or the connection is
+/// not filtered.
+bool lastAffectedInstance(T_ASC_Association *assoc, std::string &bytes, uint32_t &length);
 
 }  // namespace dk_scp_detail
 

@@ -2,6 +2,7 @@
 // storescp, polls for commands, receives each dataset into a temp file and asks its owner for
 // the status. The negotiation worker (scp_negotiation.cpp) has read and checked the request.
 #include "scp_internal.h"
+#include "pdu_filter.h"
 #include "scp_store_file.h"
 
 namespace {
@@ -251,11 +252,21 @@ private:
                 return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand, std::string("cannot scan dataset: ") + scanned.text);
             return refuse(presID, req, scan.dimse_status, scan.reason);
         }
-        // The command's UID as DCMTK parsed it (the dataset's raw UIDs are checked above).
-        if (!dk_uid_is_valid(req.AffectedSOPInstanceUID)) {
+        // The command's Affected SOP Instance UID by the same rule, as the peer sent it: the PDU
+        // filter kept its bytes (DCMTK's parse trims it and drops spaces and what follows a NUL).
+        std::string commandUID;
+        uint32_t commandUIDLength = 0;
+        bool raw = lastAffectedInstance(assoc_, commandUID, commandUIDLength);
+        bool exact = raw ? commandUIDLength <= commandUID.size() &&
+                               dk_uid_bytes_exact((const uint8_t *)commandUID.data(), commandUIDLength)
+                         : dk_uid_is_valid(req.AffectedSOPInstanceUID);
+        if (!exact) {
             ::unlink(temp.c_str());
+            std::string shown = raw ? dk_shown_bytes((const uint8_t *)commandUID.data(), commandUID.size(),
+                                                     commandUIDLength > commandUID.size())
+                                    : std::string(req.AffectedSOPInstanceUID);
             return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
-                          std::string("Affected SOP Instance UID is not a valid UID: \"") + req.AffectedSOPInstanceUID + "\"");
+                          "Affected SOP Instance UID is not a valid UID: \"" + shown + "\"");
         }
 
         DcmFileFormat ff;

@@ -141,6 +141,9 @@ void runAssociation(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, std::sha
 /// The transport layer the network uses: wraps each connection DCMTK creates (plain TCP, or
 /// TLS through `tls`) so that the watchdog sees when its thread waits for the peer.
 DcmTransportLayer *makeWatchedLayer(dk_scp *scp, DcmTransportLayer *tls);
+
+/// The connection a watched connection wraps (nil for any other connection).
+DcmTransportConnection *watchedInner(DcmTransportConnection *connection);
 /// The link whose socket the calling worker hands to DCMTK next (the layer wraps its
 /// connection); nullptr when done.
 void setHandoffLink(std::shared_ptr<Link> link);

@@ -95,6 +95,9 @@ public:
         delete inner_;
     }
 
+    /// The connection this one watches (the PDU filter's, around TLS or plain TCP).
+    DcmTransportConnection *inner() const { return inner_; }
+
     OFCondition serverSideHandshake() override { return inner_->serverSideHandshake(); }
     OFCondition clientSideHandshake() override { return inner_->clientSideHandshake(); }
     OFCondition renegotiate(const char *suite) override { return inner_->renegotiate(suite); }
@@ -284,6 +287,11 @@ void watchdogLoop(dk_scp *scp) {
         }
         scp->changed.wait_for(lock, std::chrono::milliseconds(100));
     }
+}
+
+DcmTransportConnection *watchedInner(DcmTransportConnection *connection) {
+    auto *w = dynamic_cast<WatchedConnection *>(connection);
+    return w ? w->inner() : nullptr;
 }
 
 }  // namespace dk_scp_detail

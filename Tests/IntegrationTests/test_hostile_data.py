@@ -122,6 +122,18 @@ def test_uid_not_valid_as_received_refused(node, field, kind):
     assert_still_serving(node)
 
 
+@pytest.mark.parametrize("kind", ["embedded-space", "leading-space", "nul-then-path"])
+def test_command_uid_not_valid_as_sent_refused(node, kind):
+    """The same rule for the command's Affected SOP Instance UID: a valid dataset UID X sent
+    under a command UID that DCMTK's parser turns into X (spaces dropped, cut at the NUL)."""
+    ds = ct_dataset(seed=33)
+    ds.SOPInstanceUID = uid = short_uid()
+    status, comment = raw_store(node.port, encode_dataset(ds), BAD_UIDS[kind](uid))
+    refused(node, status, comment, CANNOT_UNDERSTAND, "Affected SOP Instance UID")
+    assert_nothing_stored(node, uid)
+    assert_still_serving(node)
+
+
 def test_instances_differing_only_in_uid_padding_never_collide(node):
     """An instance stored under UID X is never replaced by another whose raw UID is X with a
     space, a leading blank or a NUL and trailing bytes in it."""

@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -22,6 +24,17 @@
 
 static dk_scp *scp = nullptr;
 static int port = 0;
+static char incoming[] = "/dev/shm/fuzz-pdu-XXXXXX";
+
+/// At exit: the SCP's incoming folder goes (with any file a killed receive left).
+static void removeIncoming() {
+    if (DIR *d = opendir(incoming)) {
+        while (dirent *e = readdir(d))
+            if (e->d_name[0] != '.') unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    rmdir(incoming);
+}
 
 static int acceptAll(void *, const char *, const char *, const char *, char *, size_t) { return DK_ASSOC_ACCEPT; }
 static uint16_t noPrecheck(void *, const char *, char *, size_t) { return 0; }
@@ -35,10 +48,10 @@ static void ended(void *, const dk_association_summary *) {}
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     if (!dk_global_init(0).ok) abort();
-    char dir[] = "/dev/shm/fuzz-pdu-XXXXXX";
-    if (!mkdtemp(dir)) abort();
+    if (!mkdtemp(incoming)) abort();
+    atexit(removeIncoming);
     dk_scp_callbacks cb = {nullptr, acceptAll, noPrecheck, dropStore, refused, rejected, ended};
-    dk_scp_config config = {"AUTOSEG", 0, 4, 65536, 5, 2, dir, nullptr};
+    dk_scp_config config = {"AUTOSEG", 0, 4, 65536, 5, 2, incoming, nullptr};
     dk_status s = dk_scp_start(&config, cb, &scp);
     if (!s.ok) {
         fprintf(stderr, "dk_scp_start: %s\n", s.text);
