@@ -41,6 +41,7 @@ test: unit-test integration-test
 bench: build
 	bash bench/ingest.sh
 	bash bench/kernels/run.sh
+	bash bench/real/run.sh
 	bash bench/quality/run.sh
 	bash bench/e2e/run.sh
 	bash bench/soak.sh
