@@ -20,16 +20,13 @@ final class Outbox: Service, @unchecked Sendable {
     private let senders = NSCondition()
     private var busy: Set<Destination> = []
 
-    let processes: DeliveryProcesses
-
     init(config: NodeConfig, catalog: Catalog, dataDirectory: DataDirectory, deliveryTLS: TLSConfiguration?,
          deliveryHelper: URL?, shutdown: ShutdownDeadline, logger: Logger) {
         self.catalog = catalog
         self.shutdown = shutdown
         self.logger = logger
-        processes = DeliveryProcesses(helper: deliveryHelper)
         delivery = Delivery(config: config, catalog: catalog, dataDirectory: dataDirectory, credentials: deliveryTLS,
-                            processes: processes, logger: logger)
+                            processes: DeliveryProcesses(helper: deliveryHelper), logger: logger)
         for p in config.peers where p.tls && p.insecure {
             logger.warning("results go to this peer over TLS WITHOUT verifying its certificate (insecure = true)",
                            metadata: ["delivery.peer": "\(p.aeTitle)@\(p.host):\(p.port)"])
@@ -47,7 +44,7 @@ final class Outbox: Service, @unchecked Sendable {
                 if left > 0 {
                     // Their peers stall: end the delivery processes; what was not acknowledged
                     // stays pending and is sent after the next start.
-                    processes.terminateAll()
+                    delivery.processes.terminateAll()
                     left = waitForSenders(until: Date().addingTimeInterval(2))
                 }
                 c.resume(returning: left)

@@ -134,6 +134,6 @@ private func reconcile(_ catalog: Catalog, dataDirectory: DataDirectory, logger:
         "reconcile.scanned": "\(report.scanned)", "reconcile.added": "\(report.added)",
         "reconcile.missing": "\(report.markedMissing)", "reconcile.restored": "\(report.restored)",
         "reconcile.unreadable": "\(report.unreadable)", "reconcile.temp_removed": "\(report.tempFilesRemoved)",
-        "reconcile.seconds": "\(String(format: "%.3f", report.seconds))",
+        "reconcile.seconds": "\(secondsText(report.seconds))",
     ])
 }

@@ -37,7 +37,7 @@ public struct AnalysisExecutor: Sendable {
                                warnings: loaded.warnings, seconds: now() - t))
                 if primary == nil { primary = loaded }
                 // Only the liver analyzer checks the contrast phase: the others need no preflight here.
-                let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver)
+                let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
                 inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
             } catch {
                 outcome.loadSeconds = now() - t0

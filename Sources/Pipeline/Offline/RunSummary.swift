@@ -94,7 +94,7 @@ public struct RunSummary: Sendable, Encodable {
             output = o.output
             findings = (o.document?.findings ?? []).map {
                 Finding(number: $0.number, kind: $0.kind, category: $0.category,
-                        volumeML: $0.measurements.first { $0.name == "volume" }?.value, confidence: $0.confidence,
+                        volumeML: $0.measurements.first { $0.kind == .volume }?.value, confidence: $0.confidence,
                         site: $0.site, laterality: $0.laterality)
             }
             caseMeasurements = o.document?.caseMeasurements ?? []

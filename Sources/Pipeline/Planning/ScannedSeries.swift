@@ -38,14 +38,15 @@ public struct ScannedSeries: Sendable {
     /// SeriesInfo for the analyzer (units come from the loaded volume). With `measuredPhase`
     /// (an analyzer that checks contrast), a CT without ContrastBolusAgent carries the phase
     /// its pixels show.
-    public func info(units: String, measuredPhase: Bool = true) -> SeriesInfo {
+    /// `loaded`: the series' volume, already loaded, to probe from instead of decoding a sample.
+    public func info(units: String, measuredPhase: Bool = true, loaded: LoadedVolume? = nil) -> SeriesInfo {
         var info = SeriesInfo(seriesInstanceUID: seriesInstanceUID, modality: first.modality ?? "",
                               bodyPart: (first.bodyPartExamined ?? "").uppercased(),
                               seriesDescription: first.seriesDescription ?? "", sliceThicknessMM: first.sliceThickness,
                               imageType: first.imageType.map { $0.uppercased() },
                               contrastAgent: first.contrastBolusAgent ?? "", units: units)
         if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
-            let c = content
+            let c = loaded.map { l in cache.get { ContentProbe.probe(self, loaded: l) } } ?? content
             if let phase = c.phase {
                 info.contrastPhase = phase.rawValue
                 info.contrastEvidence = c.evidence.last ?? ""

@@ -24,6 +24,36 @@ public enum ContentProbe {
         return out
     }
 
+    /// Probes `s` from its volume already loaded (the executor's), picking the same images
+    /// `VolumeLoader.loadSample` would decode, so nothing is read twice. Multi-frame series
+    /// (whose sample decodes whole files) are probed from their files.
+    public static func probe(_ s: ScannedSeries, loaded: LoadedVolume) -> ContentFindings {
+        guard s.first.modality == "CT", s.files.count > maximumSlices, loaded.sources.count == s.files.count,
+              !loaded.sources.contains(where: \.isMultiFrame)
+        else { return probe(s) }
+        let t0 = now()
+        // loadSample's picks: sorted by depth along the normal of ImageOrientationPatient
+        // (row cosines × column cosines), evenly spaced from first to last.
+        let g = loaded.volume.geometry
+        let u = g.columnDirection, v = g.rowDirection
+        let normal = SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
+        let byDepth = loaded.sources.indices.sorted { (loaded.sources[$0].position * normal).sum() < (loaded.sources[$1].position * normal).sum() }
+        let n = min(maximumSlices, byDepth.count)
+        let picks = Set((0..<n).map { byDepth[$0 * (byDepth.count - 1) / max(1, n - 1)] }).sorted()
+        let d = loaded.volume.dimensions, size = d.sliceSize
+        var voxels: [Float] = []
+        voxels.reserveCapacity(picks.count * size)
+        for k in picks { voxels += loaded.volume.voxels[(k * size)..<((k + 1) * size)] }
+        let positions = picks.map { loaded.sources[$0].position }
+        var sample = g
+        sample.origin = positions[0]
+        let volume = Volume(dimensions: Dimensions(slices: picks.count, rows: d.rows, columns: d.columns),
+                            geometry: sample, voxels: voxels)
+        var out = ContentDecision.decide(measure(volume, positions: positions))
+        out.seconds = now() - t0
+        return out
+    }
+
     private static func untimed(_ s: ScannedSeries) -> ContentFindings {
         var out = ContentFindings()
         guard s.first.modality == "CT" else {
