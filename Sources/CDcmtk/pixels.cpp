@@ -311,23 +311,3 @@ extern "C" dk_status dk_image_decode_frames(const char *path, uint32_t first_fra
     }
 }
 
-extern "C" dk_status dk_image_decode(const char *path, float *out, size_t capacity) {
-    try {
-        dk_image_header h;
-        dk_status st = dk_image_header_read(path, &h);
-        if (!st.ok) return st;
-        const size_t frameLength = (size_t)h.rows * h.columns;
-        const uint32_t frames = h.number_of_frames;
-        dk_image_header_free(&h);
-        if (out == nullptr || capacity < frameLength * frames) return dk_error("output buffer too small");
-        std::vector<float *> destinations(frames);
-        for (uint32_t f = 0; f < frames; f++) destinations[f] = out + (size_t)f * frameLength;
-        return decodeFrames(path, 0, frames, destinations.data(), frameLength);
-    } catch (const std::bad_alloc &) {
-        return dk_error("out of memory decoding pixel data");
-    } catch (const std::exception &e) {
-        return dk_error(e.what());
-    } catch (...) {
-        return dk_error("unknown C++ exception in dk_image_decode");
-    }
-}

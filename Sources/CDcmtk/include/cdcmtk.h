@@ -207,10 +207,6 @@ void dk_image_header_free(dk_image_header *header);
 dk_status dk_image_decode_frames(const char *path, uint32_t first_frame, uint32_t frame_count,
                                  float *const *destinations, size_t frame_length);
 
-/// All frames of `path`, one after the other, into `out` (`capacity` floats; must be at
-/// least Rows × Columns × NumberOfFrames).
-dk_status dk_image_decode(const char *path, float *out, size_t capacity);
-
 // MARK: - Storage SCP
 
 /// What the SCP tells its owner about a received C-STORE, after the dataset was

@@ -65,8 +65,6 @@ struct BrainAnatomy: Sendable {
     }
 
     func parenchyma(_ q: SIMD3<Double>) -> Double { head(q) + csfThickness }
-    func whiteMatter(_ q: SIMD3<Double>) -> Double { head(q) + csfThickness + greyThickness }
-
     func ventricle(_ q: SIMD3<Double>) -> Double {
         var d = Double.infinity
         for v in ventricles {
@@ -82,10 +80,6 @@ struct BrainAnatomy: Sendable {
 
     func fissure(_ q: SIMD3<Double>) -> Double {
         max(abs(q.x) - fissureHalfWidth, fissureBottom - q.z, head(q))
-    }
-
-    func fissureLining(_ q: SIMD3<Double>) -> Double {
-        max(abs(q.x) - fissureHalfWidth - greyThickness, fissureBottom - greyThickness - q.z, parenchyma(q))
     }
 
     /// Negative inside parenchyma, by at least its magnitude away from any CSF.

@@ -22,33 +22,9 @@ enum LiverShapes {
         }
     }
 
-    /// Inside where `(p − point)·normal < 0` (normal normalised here).
-    static func halfspace(_ point: SIMD3<Double>, _ normal: SIMD3<Double>) -> SDF {
-        let n = normal / (normal * normal).sum().squareRoot()
-        return { p in ((p - point) * n).sum() }
-    }
-
-    /// Points inside every shape.
-    static func intersection(_ shapes: [SDF]) -> SDF {
-        { p in shapes.reduce(-Double.infinity) { max($0, $1(p)) } }
-    }
-
     /// Points inside `a` and outside `b`.
     static func subtract(_ a: @escaping SDF, _ b: @escaping SDF) -> SDF {
         { p in max(a(p), -b(p)) }
-    }
-
-    /// Smooth union (polynomial smooth minimum with blend width `k` mm; 1-Lipschitz).
-    static func smoothUnion(_ shapes: [SDF], k: Double) -> SDF {
-        { p in
-            var d = shapes[0](p)
-            for s in shapes.dropFirst() {
-                let b = s(p)
-                let h = max(k - abs(d - b), 0) / k
-                d = min(d, b) - h * h * k / 4
-            }
-            return d
-        }
     }
 
     /// Union (plain minimum).

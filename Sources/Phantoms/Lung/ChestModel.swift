@@ -167,17 +167,6 @@ struct ChestModel: Sendable {
         return out
     }
 
-    /// Height of the diaphragm at (x, y).
-    func diaphragmZ(x: Double, y: Double) -> Double {
-        var zd = zBase
-        for (xd, dome) in [(-0.42 * cavA, domeRight), (0.42 * cavA, domeLeft)] {
-            let ax = 0.62 * cavA, ay = 0.95 * cavB, yd = cavY - 0.1 * cavB
-            let u = (x - xd) / ax, v = (y - yd) / ay
-            zd = max(zd, zBase + dome * (1 - u * u - v * v))
-        }
-        return zd
-    }
-
     func apexSpans(side: Int, y: Double, z: Double) -> [Span] {
         let height = 75.0, z0 = zApex - height
         guard z > z0 else { return Spans.everything }
