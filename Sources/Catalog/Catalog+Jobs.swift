@@ -203,11 +203,12 @@ extension Catalog {
                 for f in findings {
                     _ = try c.run("""
                         INSERT INTO findings (job_ref, series_uid, study_uid, analyzer, version, number, kind, category,
-                                              site, laterality, confidence, measurements, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              site, laterality, confidence, measurements, assessments, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, [.integer(id), .text(f.seriesInstanceUID), .text(f.studyInstanceUID), .text(f.analyzer),
                               .text(f.version), .integer(f.number), .text(f.kind), .text(f.category), .text(f.site),
-                              .text(f.laterality), .real(f.confidence), .text(f.measurements), .real(now)])
+                              .text(f.laterality), .real(f.confidence), .text(f.measurements), .text(f.assessments),
+                              .real(now)])
                 }
             }
         }
@@ -306,7 +307,7 @@ extension Catalog {
         try withConnection { c in
             try c.query("""
                 SELECT f.series_uid, f.study_uid, f.analyzer, f.version, f.number, f.kind, f.category, f.site,
-                       f.laterality, f.confidence, f.measurements, f.created_at,
+                       f.laterality, f.confidence, f.measurements, f.created_at, f.assessments,
                        p.patient_id, p.patient_name, st.study_date, st.accession_number
                 FROM findings f
                 LEFT JOIN studies st ON st.study_uid = f.study_uid
@@ -316,12 +317,12 @@ extension Catalog {
                 var f = FindingRow(seriesInstanceUID: row.text(0), studyInstanceUID: row.text(1), analyzer: row.text(2),
                                    version: row.text(3), number: row.int(4), kind: row.text(5), category: row.text(6),
                                    site: row.text(7), laterality: row.optionalText(8), confidence: row.double(9),
-                                   measurements: row.text(10), createdAt: row.double(11))
+                                   measurements: row.text(10), assessments: row.text(12), createdAt: row.double(11))
                 if withPatient {
-                    f.patientID = row.optionalText(12)
-                    f.patientName = row.optionalText(13)
-                    f.studyDate = row.optionalText(14)
-                    f.accessionNumber = row.optionalText(15)
+                    f.patientID = row.optionalText(13)
+                    f.patientName = row.optionalText(14)
+                    f.studyDate = row.optionalText(15)
+                    f.accessionNumber = row.optionalText(16)
                 }
                 return f
             }

@@ -153,6 +153,8 @@ public struct FindingRow: Sendable, Equatable, Codable {
     public var confidence: Double
     /// JSON object: measurement name → {value, unit}.
     public var measurements: String
+    /// JSON object: assessment name → value (e.g. `{"lung_rads": "4A"}`).
+    public var assessments: String
     public var createdAt: Double
     /// Filled by `findings(since:withPatient:)` when asked for.
     public var patientID: String?
@@ -162,7 +164,7 @@ public struct FindingRow: Sendable, Equatable, Codable {
 
     public init(seriesInstanceUID: String, studyInstanceUID: String, analyzer: String, version: String, number: Int,
                 kind: String, category: String, site: String, laterality: String?, confidence: Double,
-                measurements: String, createdAt: Double) {
+                measurements: String, assessments: String = "{}", createdAt: Double) {
         self.seriesInstanceUID = seriesInstanceUID
         self.studyInstanceUID = studyInstanceUID
         self.analyzer = analyzer
@@ -174,6 +176,7 @@ public struct FindingRow: Sendable, Equatable, Codable {
         self.laterality = laterality
         self.confidence = confidence
         self.measurements = measurements
+        self.assessments = assessments
         self.createdAt = createdAt
     }
 }

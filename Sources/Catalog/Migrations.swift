@@ -163,6 +163,11 @@ enum Migrations {
             ALTER TABLE deliveries_new RENAME TO deliveries;
             CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
             """),
+        // Categorical assessments of a finding (Lung-RADS "4A"), name → value, beside its
+        // numeric measurements.
+        Migration(name: "0004_assessments", sql: """
+            ALTER TABLE findings ADD COLUMN assessments TEXT NOT NULL DEFAULT '{}';
+            """),
     ]
 
     static var names: [String] { all.map(\.name) }

@@ -69,7 +69,7 @@ public enum ResultWriter {
         guard options.keyImages else { return written }
         let orientation = KeyImageRenderer.patientOrientation(g)
         for f in result.findings where f.mask.voxelCount > 0 {
-            let slice = KeyImageRenderer.largestSection(f.mask)
+            let slice = KeyImageRenderer.keySlice(f.mask, spacing: g.spacing)
             let d = source.volume.dimensions
             let values = source.volume.voxels[(slice * d.sliceSize)..<((slice + 1) * d.sliceSize)]
             let window = KeyImageRenderer.window(analyzer: result.analyzer, units: source.units, slice: values)

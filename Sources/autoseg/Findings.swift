@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Catalog
 import Foundation
@@ -43,15 +44,18 @@ struct Findings: ParsableCommand {
             fail("\(error)", code: 1)
         }
         let measurements = rows.map { Self.decode($0.measurements) }
+        let assessments = rows.map { Self.decodeAssessments($0.assessments) }
         switch format {
         case .json:
-            let out: [[String: Any]] = zip(rows, measurements).map { r, m in
+            let out: [[String: Any]] = rows.indices.map { i in
+                let r = rows[i], m = measurements[i]
                 var o: [String: Any] = [
                     "study_uid": r.studyInstanceUID, "series_uid": r.seriesInstanceUID, "analyzer": r.analyzer,
                     "version": r.version, "number": r.number, "kind": r.kind, "category": r.category, "site": r.site,
                     "laterality": r.laterality ?? NSNull(), "confidence": r.confidence,
                     "recorded_at": Self.iso(r.createdAt),
                     "measurements": m.mapValues { ["value": $0.value, "unit": $0.unit] },
+                    "assessments": assessments[i],
                 ]
                 if withPatient {
                     o["patient_id"] = r.patientID ?? NSNull()
@@ -72,12 +76,15 @@ struct Findings: ParsableCommand {
                           "laterality", "confidence", "recorded_at"]
             if withPatient { header += ["patient_id", "patient_name", "study_date", "accession_number"] }
             header += names.map { "\($0) (\(units[$0]!))" }
+            // Assessments: one column each, always present (empty where it does not apply).
+            header += AssessmentName.allCases.map(\.rawValue)
             print(header.map(Self.csvField).joined(separator: ","))
-            for (r, m) in zip(rows, measurements) {
+            for (i, (r, m)) in zip(rows, measurements).enumerated() {
                 var fields = [r.studyInstanceUID, r.seriesInstanceUID, r.analyzer, r.version, String(r.number), r.kind,
                               r.category, r.site, r.laterality ?? "", String(format: "%.4f", r.confidence), Self.iso(r.createdAt)]
                 if withPatient { fields += [r.patientID ?? "", r.patientName ?? "", r.studyDate ?? "", r.accessionNumber ?? ""] }
                 fields += names.map { n in m[n].map { Self.number($0.value) } ?? "" }
+                fields += AssessmentName.allCases.map { assessments[i][$0.rawValue] ?? "" }
                 print(fields.map(Self.csvField).joined(separator: ","))
             }
         }
@@ -91,6 +98,10 @@ struct Findings: ParsableCommand {
             if let value = (v["value"] as? NSNumber)?.doubleValue { out[k] = (value, v["unit"] as? String ?? "") }
         }
         return out
+    }
+
+    static func decodeAssessments(_ json: String) -> [String: String] {
+        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]) ?? [:]
     }
 
     static func iso(_ t: Double) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: t)) }

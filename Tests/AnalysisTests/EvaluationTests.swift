@@ -60,6 +60,24 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(score.falsePositives, [])
     }
 
+    /// LIDC convention: a prediction on a reader's small mark (< 3 mm nodule, non-nodule) is
+    /// neither a true nor a false positive; one far from every mark stays a false positive.
+    func testPredictionsOnSmallMarksAreNotFalsePositives() {
+        let truth = Volume<UInt16>(dimensions: grid, repeating: 0)   // 1 mm voxels at the origin
+        var pred = Volume<UInt16>(dimensions: grid, repeating: 0)
+        box(&pred, 1, s: 0..<2, r: 0..<2, c: 0..<2)
+        box(&pred, 2, s: 8..<10, r: 18..<20, c: 18..<20)
+        let centres: [Int: SIMD3<Double>] = [1: [0.5, 0.5, 0.5], 2: [18.5, 18.5, 8.5]]
+        let mark = SmallMark(kind: "nodule<3mm", centerMM: [3, 2, 1])     // 3.2 mm from prediction 1
+        let score = Evaluation.score(name: "t", analyzer: .lung, truth: truth, truthLesions: [], truthVolumesML: [:],
+                                     predicted: pred, predictedLesions: [1, 2], predictedVolumesML: [:],
+                                     predictedCentres: centres, smallMarks: [mark])
+        XCTAssertEqual(score.onSmallMarks, [1])
+        XCTAssertEqual(score.falsePositives, [2])
+        XCTAssertFalse(Evaluation.onMark(centre: [20, 0, 0], radiusMM: 1, mark: mark))
+        XCTAssertTrue(Evaluation.onMark(centre: [20, 0, 0], radiusMM: 18, mark: mark), "a large prediction covers the mark")
+    }
+
     /// Truth labels that are not lesions (infarct: 2 = hypoperfused, not core) are background for
     /// matching and the case Dice: an exact core gives case Dice 1 whatever the hypoperfusion
     /// does, and a predicted lesion that lies only in the hypoperfused region is a false positive.

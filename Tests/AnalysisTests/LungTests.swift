@@ -183,8 +183,8 @@ final class LungTests: XCTestCase {
         XCTAssertEqual(r.dimensions, p.labels.dimensions)
         XCTAssertFalse(r.findings.isEmpty)
         let hu = "[hnsf'U]"
-        let units = ["volume": "mL", "diameter": "mm", "long_axis": "mm", "short_axis": "mm", "mean_hu": hu, "sd_hu": hu,
-                     "distance_to_pleura": "mm", "sphericity": "1", "lung_rads": "1"]
+        let units = ["volume": "mL", "equivalent_diameter": "mm", "long_axis": "mm", "short_axis": "mm",
+                     "mean_diameter": "mm", "mean_hu": hu, "sd_hu": hu, "distance_to_pleura": "mm", "sphericity": "1"]
         for (i, f) in r.findings.enumerated() {
             XCTAssertEqual(f.number, i + 1)
             XCTAssertEqual(f.kind, .nodule)
@@ -196,10 +196,12 @@ final class LungTests: XCTestCase {
             let long = f.measurement(.longAxis)!, short = f.measurement(.shortAxis)!
             XCTAssertGreaterThan(short, 0)
             XCTAssertLessThanOrEqual(short, long + 1e-9)
-            XCTAssertGreaterThanOrEqual(f.measurement(.diameter)!, NoduleSegmenter.minimumDiameter - 1e-9)
+            XCTAssertGreaterThanOrEqual(f.measurement(.equivalentDiameter)!, NoduleSegmenter.minimumDiameter - 1e-9)
+            // Lung-RADS mean diameter: the reported axes' mean, to 0.1 mm.
+            XCTAssertEqual(f.measurement(.meanDiameter)!, ((long + short) / 2 * 10).rounded() / 10, accuracy: 1e-9)
             XCTAssertGreaterThanOrEqual(f.measurement(.distanceToPleura)!, 0)
             XCTAssertTrue((0...1).contains(f.measurement(.sphericity)!))
-            XCTAssertTrue([2, 3, 4].contains(f.measurement(.lungRADS)!))
+            XCTAssertTrue(["2", "3", "4A", "4B"].contains(f.assessment(.lungRADS)!))
             let mean = f.measurement(.meanHU)!
             XCTAssertTrue((-900...200).contains(mean), "mean HU \(mean)")
             if f.category == "solid" { XCTAssertGreaterThan(mean, -600) }
@@ -240,16 +242,19 @@ final class LungTests: XCTestCase {
 
     /// Lung-RADS v2022 baseline size categories at their boundaries.
     func testLungRADSSizeCategories() {
-        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 5.9, solidDiameter: 0).1, "2")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 6, solidDiameter: 0).1, "3")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 8, solidDiameter: 0).1, "4A")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 15, solidDiameter: 0).1, "4B")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 5, solidDiameter: 3).1, "2")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 10, solidDiameter: 5).1, "3")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 10, solidDiameter: 7).1, "4A")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 12, solidDiameter: 8).1, "4B")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "ground-glass", meanDiameter: 29, solidDiameter: 0).1, "2")
-        XCTAssertEqual(NoduleReport.lungRADS(category: "ground-glass", meanDiameter: 30, solidDiameter: 0).1, "3")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 5.9, solidDiameter: 0), "2")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 6, solidDiameter: 0), "3")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 8, solidDiameter: 0), "4A")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 15, solidDiameter: 0), "4B")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 5, solidDiameter: 3), "2")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 10, solidDiameter: 5), "3")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 10, solidDiameter: 7), "4A")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "part-solid", meanDiameter: 12, solidDiameter: 8), "4B")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "ground-glass", meanDiameter: 29, solidDiameter: 0), "2")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "ground-glass", meanDiameter: 30, solidDiameter: 0), "3")
+        // Compared as reported, to 0.1 mm: 5.96 is reported 6.0, so category 3, not 2.
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 5.96, solidDiameter: 0), "3")
+        XCTAssertEqual(NoduleReport.lungRADS(category: "solid", meanDiameter: 5.94, solidDiameter: 0), "2")
     }
 
     // MARK: Refusals

@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 
 final class MigrationTests: XCTestCase {
-    static let all = ["0001_initial", "0002_pipeline", "0003_dead_letter"]
+    static let all = ["0001_initial", "0002_pipeline", "0003_dead_letter", "0004_assessments"]
 
     func testInMemoryCatalogAppliesEveryMigrationOnceInOrder() throws {
         let logs = LogCapture()

@@ -60,6 +60,9 @@ def test_storescu_in_storescp_out(node_factory, pacs, tmp_path_factory):
     csv = run_autoseg(node.binary, "findings", "--config", str(node.config_path), "--with-patient")
     assert csv.returncode == 0 and "patient_id" in csv.stdout.splitlines()[0]
     assert len(csv.stdout.splitlines()) == 1 + len(findings)
+    # Assessments are fixed columns, empty where they do not apply (a liver lesion has no Lung-RADS).
+    assert csv.stdout.splitlines()[0].split(",")[-1] == "lung_rads"
+    assert all(f["assessments"] == {} for f in findings)
     log = node.log_text()
     for stage in ("load", "analyze", "encode"):
         assert f"stage={stage}" in log, stage

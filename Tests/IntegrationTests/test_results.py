@@ -193,7 +193,11 @@ def test_sr_measurement_groups_equal_the_findings(cases, name):
         assert len(left) == 1 and left[0]["code"] == ("CONFIDENCE", "99AUTOSEG") \
             and math.isclose(left[0]["value"], f["confidence"], rel_tol=1e-9), left
         evaluations = g.get_qualitative_evaluations()
-        assert len(evaluations) == 1 and evaluations[0].name.value == "CATEGORY"
+        assert evaluations[0].name.value == "CATEGORY"
+        # One coded evaluation per assessment: Lung-RADS as its letter category, not a number.
+        coded = {e.name.value: e.value.value for e in evaluations[1:]}
+        assert coded == {k.upper().replace("_", "-"): f"{k.upper().replace('_', '-')}-{v}"
+                         for k, v in f.get("assessments", {}).items()}, coded
     organ_volume = [m for m in exp["case_measurements"] if m["name"] == f"{exp['organ']}_volume"]
     organ_segment = next((s for s in exp["segments"] if s.get("finding_number") is None), None)
     if organ_segment and organ_volume:

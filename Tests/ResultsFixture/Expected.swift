@@ -35,6 +35,8 @@ enum Expected {
         var segment: Int
         var trackingUID: String
         var measurements: [Item]
+        /// Assessment name → value (Lung-RADS).
+        var assessments: [String: String]
     }
 
     struct Document: Encodable {
@@ -80,7 +82,9 @@ enum Expected {
                                           laterality: f.laterality?.rawValue, site: f.site, reason: f.reason,
                                           confidence: f.confidence, segment: segments.count,
                                           trackingUID: uids.tracking(finding: f.number),
-                                          measurements: f.measurements.map { Item(name: $0.name, value: $0.value, unit: $0.unit) }))
+                                          measurements: f.measurements.map { Item(name: $0.name, value: $0.value, unit: $0.unit) },
+                                          assessments: Dictionary(f.assessments.map { ($0.kind.rawValue, $0.value) },
+                                                                  uniquingKeysWith: { a, _ in a })))
         }
         let d = loaded.volume.dimensions
         let doc = Document(caseName: caseName, analyzer: result.analyzer.rawValue, version: result.version,

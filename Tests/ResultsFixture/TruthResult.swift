@@ -30,7 +30,7 @@ enum TruthResult {
             let n = findings.count + 1
             let truth = lesions.first { $0.label == Int(p.label) }
             let diameter = cbrt(6 * p.volumeMM3 / Double.pi)
-            var measurements = [Measurement(.volume, p.volumeML, "mL"), Measurement(.diameter, diameter, "mm"),
+            var measurements = [Measurement(.volume, p.volumeML, "mL"), Measurement(.equivalentDiameter, diameter, "mm"),
                                 Measurement(.longAxis, p.longAxisAxial, "mm"), Measurement(.shortAxis, p.shortAxisAxial, "mm")]
             switch kind {
             case .lung, .liver:
@@ -44,6 +44,7 @@ enum TruthResult {
             findings.append(Finding(number: n, kind: kindOfFinding, category: truth?.type ?? "synthetic", mask: region,
                                     centroidMM: p.centroid, laterality: kind == .liver ? nil : side,
                                     site: truth?.site ?? "synthetic cube", measurements: measurements,
+                                    assessments: kind == .lung ? [Assessment(.lungRADS, ["2", "3", "4A", "4B"][n % 4])] : [],
                                     confidence: 0.5 + 0.05 * Double(n % 10), reason: "truth label \(p.label)"))
         }
         switch selection {

@@ -63,10 +63,15 @@ final class KeyImageTests: XCTestCase {
     func testCaptionAndOrientation() {
         let (_, mask) = finding()
         let f = Finding(number: 2, kind: .nodule, category: "solid", mask: mask, centroidMM: .zero,
-                        measurements: [Measurement(.diameter, 12.34, "mm"), Measurement(.volume, 0.987, "mL")],
-                        confidence: 0.9, reason: "")
+                        measurements: [Measurement(.longAxis, 12.3, "mm"), Measurement(.shortAxis, 8.1, "mm"),
+                                       Measurement(.meanDiameter, 10.2, "mm"), Measurement(.equivalentDiameter, 11.34, "mm"),
+                                       Measurement(.volume, 0.987, "mL")],
+                        assessments: [Assessment(.lungRADS, "4A")], confidence: 0.9, reason: "")
         XCTAssertEqual(KeyImageRenderer.caption(for: f, analyzer: .lung, version: "1.0.0"),
-                       ["NODULE 2 SOLID", "D 12.3 MM  V 0.99 ML", "AUTOSEG LUNG 1.0.0"])
+                       ["NODULE 2 SOLID  LUNG-RADS 4A", "LA 12.3 SA 8.1 MEAN 10.2 MM  V 0.99 ML", "AUTOSEG LUNG 1.0.0"])
+        let sphere = Finding(number: 1, kind: .lesion, category: "hypodense", mask: mask, centroidMM: .zero,
+                             measurements: [Measurement(.equivalentDiameter, 7.04, "mm")], confidence: 0.9, reason: "")
+        XCTAssertEqual(KeyImageRenderer.caption(for: sphere, analyzer: .liver, version: "1.0.0")[1], "EQ DIAM 7.0 MM")
         XCTAssertEqual(KeyImageRenderer.patientOrientation(Geometry()), "L\\P")
         let sagittal = Geometry(columnDirection: [0, 1, 0], rowDirection: [0, 0, -1], sliceDirection: [1, 0, 0])
         XCTAssertEqual(KeyImageRenderer.patientOrientation(sagittal), "P\\F")

@@ -84,9 +84,10 @@ struct TestSeries {
                     centroidMM: loaded.volume.geometry.point(slice: Double(centres[i].0), row: Double(centres[i].1),
                                                              column: Double(centres[i].2)),
                     laterality: i == 0 ? .right : .left, site: "test zone \(i + 1)",
-                    measurements: [Measurement(.volume, 0.123 * Double(i + 1), "mL"), Measurement(.diameter, 6.5, "mm"),
+                    measurements: [Measurement(.volume, 0.123 * Double(i + 1), "mL"), Measurement(.equivalentDiameter, 6.5, "mm"),
                                    Measurement(.meanHU, 41.25, "[hnsf'U]"), Measurement(.sdHU, 7.5, "[hnsf'U]"),
-                                   Measurement(.distanceToPleura, 3.25, "mm"), Measurement(.lungRADS, 3, "1")],
+                                   Measurement(.distanceToPleura, 3.25, "mm")],
+                    assessments: [Assessment(.lungRADS, "3")],
                     confidence: 0.8, reason: "test finding \(i + 1)")
         }
         return AnalysisResult(analyzer: .lung, version: "9.9.9", seriesInstanceUID: loaded.seriesInstanceUID,

@@ -33,12 +33,14 @@ public struct Finding: Sendable {
     /// Where, in words ("right upper zone", "liver segment edge", "left hemisphere").
     public var site: String
     public var measurements: [Measurement]
+    /// Categorical assessments (Lung-RADS), each at most once.
+    public var assessments: [Assessment]
     public var confidence: Double
     public var reason: String
 
     public init(number: Int, kind: FindingKind, category: String, mask: RegionMask,
                 centroidMM: SIMD3<Double>, laterality: Laterality? = nil, site: String = "",
-                measurements: [Measurement], confidence: Double, reason: String) {
+                measurements: [Measurement], assessments: [Assessment] = [], confidence: Double, reason: String) {
         self.number = number
         self.kind = kind
         self.category = category
@@ -47,12 +49,16 @@ public struct Finding: Sendable {
         self.laterality = laterality
         self.site = site
         self.measurements = measurements
+        self.assessments = assessments
         self.confidence = min(1, max(0, confidence))
         self.reason = reason
     }
 
     /// The value of measurement `kind`, if present.
     public func measurement(_ kind: MeasurementName) -> Double? { measurements.first { $0.kind == kind }?.value }
+
+    /// The value of assessment `kind`, if present.
+    public func assessment(_ kind: AssessmentName) -> String? { assessments.first { $0.kind == kind }?.value }
 }
 
 /// How long one stage of an analysis took.

@@ -6,12 +6,16 @@ public enum MeasurementName: String, Sendable, Codable, CaseIterable {
     // Of a finding: size and shape.
     /// Volume of the mask, mL.
     case volume
-    /// Equivalent-sphere diameter, mm.
-    case diameter
-    /// Longest diameter on the axial slice of largest extent (RECIST-like), mm.
+    /// Diameter of the sphere of the same volume, mm (not a caliper measurement: it can exceed
+    /// the long axis of a lesion elongated along the body axis).
+    case equivalentDiameter = "equivalent_diameter"
+    /// Longest in-plane diameter on the axial slice where it is greatest, caliper edge to edge
+    /// (Lung-RADS, Fleischner, RECIST), mm.
     case longAxis = "long_axis"
-    /// Longest diameter perpendicular to the long axis on that slice, mm.
+    /// Largest width perpendicular to the long axis on that slice, mm.
     case shortAxis = "short_axis"
+    /// Lung-RADS v2022 mean diameter: (long axis + short axis) / 2, to 0.1 mm.
+    case meanDiameter = "mean_diameter"
     /// Sphericity (1 for a ball).
     case sphericity
     /// Equivalent diameter of a part-solid nodule's largest solid component, mm.
@@ -32,8 +36,6 @@ public enum MeasurementName: String, Sendable, Codable, CaseIterable {
     case distanceToPleura = "distance_to_pleura"
     /// A liver lesion's mean HU minus the liver's.
     case contrastToLiver = "contrast_to_liver"
-    /// Lung-RADS v2022 size category (4A and 4B both 4).
-    case lungRADS = "lung_rads"
     /// A finding's confidence reported as a measurement.
     case confidence
 

@@ -46,8 +46,11 @@ public struct CaseScore: Sendable, Codable, Equatable {
     public var name: String
     public var analyzer: AnalyzerKind
     public var lesions: [LesionScore]
-    /// Predictions that matched no truth lesion.
+    /// Predictions that matched no truth lesion (and lie on no reader's small mark).
     public var falsePositives: [Int]
+    /// Predictions that matched no truth lesion but lie on a reader's small mark (LIDC nodule
+    /// < 3 mm or non-nodule): neither true nor false positives.
+    public var onSmallMarks: [Int]
     /// Dice of the union of all truth lesions with the union of all predicted lesions
     /// (1 when both are empty).
     public var caseDice: Double
@@ -55,6 +58,6 @@ public struct CaseScore: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, analyzer, lesions, volumes
-        case falsePositives = "false_positives", caseDice = "case_dice"
+        case falsePositives = "false_positives", caseDice = "case_dice", onSmallMarks = "on_small_marks"
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 
 /// Scores predictions against phantom truth: per-lesion matching (overlap-based, one-to-one),
@@ -23,9 +24,13 @@ public enum Evaluation {
 
     /// Scores label volumes on the same grid. `predictedLesions` lists the labels of
     /// `predicted` that are lesions (others, e.g. a hypoperfusion region, are ignored).
+    ///
+    /// A prediction that matches no lesion but lies on a reader's small mark (`smallMarks`, by
+    /// its centre in `predictedCentres`) is listed in `onSmallMarks`, not as a false positive.
     public static func score(name: String, analyzer: AnalyzerKind, truth: Volume<UInt16>, truthLesions: [TruthLesion],
                              truthVolumesML: [String: Double], predicted: Volume<UInt16>, predictedLesions: Set<Int>,
-                             predictedVolumesML: [String: Double]) -> CaseScore {
+                             predictedVolumesML: [String: Double], predictedCentres: [Int: SIMD3<Double>] = [:],
+                             smallMarks: [SmallMark] = []) -> CaseScore {
         precondition(truth.dimensions == predicted.dimensions, "truth and prediction grids differ")
         let voxelML = truth.geometry.spacing.voxelVolume / 1000
         var truthSize: [Int: Int] = [:], predSize: [Int: Int] = [:], overlap: [Pair: Int] = [:]
@@ -57,14 +62,33 @@ public enum Evaluation {
                                truthVolumeML: Double(truthSize[l.label, default: 0]) * voxelML,
                                predictedVolumeML: m.map { Double(predSize[$0.0, default: 0]) * voxelML } ?? 0)
         }
-        let fps = predSize.keys.filter { !matchedPredictions.contains($0) }.sorted()
+        let unmatched = predSize.keys.filter { !matchedPredictions.contains($0) }.sorted()
+        let voxelMM3 = truth.geometry.spacing.voxelVolume
+        let onMarks = unmatched.filter { p in
+            guard let c = predictedCentres[p] else { return false }
+            let radius = Foundation.pow(3 * Double(predSize[p, default: 0]) * voxelMM3 / (4 * Double.pi), 1.0 / 3)
+            return smallMarks.contains { onMark(centre: c, radiusMM: radius, mark: $0) }
+        }
+        let fps = unmatched.filter { !onMarks.contains($0) }
         let caseDice = unionTruth + unionPred == 0 ? 1 : 2 * Double(unionBoth) / Double(unionTruth + unionPred)
         let volumes = caseVolumeMeasurements.compactMap { t, _ -> VolumeComparison? in
             guard let truthML = truthVolumesML[t], let predML = predictedVolumesML[t] else { return nil }
             return VolumeComparison(name: t, truthML: truthML, predictedML: predML)
         }
-        return CaseScore(name: name, analyzer: analyzer, lesions: lesions, falsePositives: fps,
+        return CaseScore(name: name, analyzer: analyzer, lesions: lesions, falsePositives: fps, onSmallMarks: onMarks,
                          caseDice: caseDice, volumes: volumes)
+    }
+
+    /// How far from a reader's point mark a prediction's centre may lie and still be "on" it:
+    /// the prediction's own equivalent radius, at least 5 mm (the distance within which the
+    /// LIDC truth links one reader's nodule to another's: marks are single points placed by eye).
+    public static let markToleranceMM = 5.0
+
+    /// Whether a prediction centred at `centre` (LPS mm) with equivalent radius `radiusMM` is on `mark`.
+    public static func onMark(centre: SIMD3<Double>, radiusMM: Double, mark: SmallMark) -> Bool {
+        guard mark.centerMM.count == 3 else { return false }
+        let d = centre - SIMD3(mark.centerMM[0], mark.centerMM[1], mark.centerMM[2])
+        return (d * d).sum().squareRoot() <= max(markToleranceMM, radiusMM)
     }
 
     /// The per-case volumes a result predicts, keyed like the truth's `volumesML`.

@@ -31,6 +31,10 @@ public struct TruthDocument: Sendable, Codable, Equatable {
     public var spacingMM: [Double]
     public var lesions: [TruthLesion]
     public var volumesML: [String: Double]
+    /// Of reader truth (LIDC): the readers' point marks of nodules < 3 mm and non-nodules. By
+    /// LIDC convention they are neither targets nor false positives: a prediction on one is
+    /// not counted (`Evaluation.onMark`). `nil` for phantoms.
+    public var smallMarks: [SmallMark]?
 
     public init(kind: AnalyzerKind, seed: UInt64, size: Int, studyInstanceUID: String, series: [Series],
                 dimensions: [Int], spacingMM: [Double], lesions: [TruthLesion], volumesML: [String: Double]) {
@@ -48,5 +52,25 @@ public struct TruthDocument: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case kind, seed, size, series, dimensions, lesions
         case studyInstanceUID = "study_instance_uid", spacingMM = "spacing_mm", volumesML = "volumes_ml"
+        case smallMarks = "small_marks"
+    }
+}
+
+/// A reader's point mark that is neither a target nor a false positive (LIDC: a nodule < 3 mm
+/// or a non-nodule).
+public struct SmallMark: Sendable, Codable, Equatable {
+    /// "nodule<3mm" or "non-nodule".
+    public var kind: String
+    /// Centre in patient coordinates (LPS, mm).
+    public var centerMM: [Double]
+
+    public init(kind: String, centerMM: [Double]) {
+        self.kind = kind
+        self.centerMM = centerMM
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case centerMM = "center_mm"
     }
 }

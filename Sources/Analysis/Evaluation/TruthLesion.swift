@@ -18,6 +18,9 @@ public struct TruthLesion: Sendable, Codable, Equatable {
     public var target: Bool
     /// Where, in words ("right upper zone, juxtapleural", "liver edge", …).
     public var site: String
+    /// Of reader truth (LIDC): how many readers marked it; `nil` for phantoms. `autoseg eval
+    /// --min-readers N` makes only lesions with at least N readers targets.
+    public var readers: Int?
 
     public init(label: Int, type: String, centerMM: [Double], diametersMM: [Double], diameterMM: Double,
                 volumeML: Double, target: Bool = true, site: String = "") {
@@ -32,7 +35,7 @@ public struct TruthLesion: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case label, type, site, target
+        case label, type, site, target, readers
         case centerMM = "center_mm", diametersMM = "diameters_mm", diameterMM = "diameter_mm", volumeML = "volume_ml"
     }
 }

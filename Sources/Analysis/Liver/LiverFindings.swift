@@ -58,7 +58,7 @@ enum LiverFindings {
             let (confidence, reason) = confidence(l, contrast: contrast, diameter: diameter, field: f)
             return Finding(number: i + 1, kind: .lesion, category: category, mask: mask, centroidMM: p.centroid,
                            site: site,
-                           measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.diameter, diameter, "mm"),
+                           measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.equivalentDiameter, diameter, "mm"),
                                           Measurement(.longAxis, p.longAxisAxial, "mm"),
                                           Measurement(.shortAxis, p.shortAxisAxial, "mm"),
                                           Measurement(.meanHU, p.mean, "[hnsf'U]"),

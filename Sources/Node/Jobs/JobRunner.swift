@@ -139,7 +139,8 @@ struct JobRunner: Sendable {
             FindingRow(seriesInstanceUID: job.seriesInstanceUID, studyInstanceUID: job.studyInstanceUID,
                        analyzer: kind.rawValue, version: analysis.version, number: f.number, kind: f.kind.rawValue,
                        category: f.category, site: f.site, laterality: f.laterality?.rawValue, confidence: f.confidence,
-                       measurements: Self.measurementsJSON(f.measurements), createdAt: Date().timeIntervalSince1970)
+                       measurements: Self.measurementsJSON(f.measurements),
+                       assessments: Self.assessmentsJSON(f.assessments), createdAt: Date().timeIntervalSince1970)
         }
         return (result, records, findings)
     }
@@ -178,6 +179,14 @@ struct JobRunner: Sendable {
     static func measurementsJSON(_ ms: [Analysis.Measurement]) -> String {
         var object: [String: [String: Any]] = [:]
         for m in ms where m.value.isFinite { object[m.name] = ["value": m.value, "unit": m.unit] }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `{"lung_rads": "4A"}`, keys sorted.
+    static func assessmentsJSON(_ assessments: [Assessment]) -> String {
+        var object: [String: String] = [:]
+        for a in assessments { object[a.kind.rawValue] = a.value }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

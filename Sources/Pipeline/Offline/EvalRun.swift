@@ -69,7 +69,10 @@ public enum EvalRun {
         return byPath.keys.sorted().map { byPath[$0]! }
     }
 
-    public static func run(truth: URL, predictions: URL) throws -> Report {
+    /// `minReaders`: of reader truth, only lesions marked by at least this many readers are
+    /// targets (LIDC's usual reference is 3 of 4); the others are neither missed when not found
+    /// nor false positives when found. Phantom lesions (no reader count) are unaffected.
+    public static func run(truth: URL, predictions: URL, minReaders: Int = 1) throws -> Report {
         let decoder = JSONDecoder()
         let truthFiles = find("truth.json", under: truth)
         guard !truthFiles.isEmpty else { throw Failure(description: "no truth.json under \(truth.path)") }
@@ -85,10 +88,12 @@ public enum EvalRun {
         var cases: [CaseScore] = [], unmatchedTruths: [String] = [], used = Set<String>()
         var byTag: [String: (AnalyzerKind, [CaseScore])] = [:], tagOrder: [String] = []
         for tURL in truthFiles {
-            let doc: TruthDocument
+            var doc: TruthDocument
             do { doc = try decoder.decode(TruthDocument.self, from: Data(contentsOf: tURL)) } catch {
                 throw Failure(description: "\(tURL.path): not an autoseg truth.json (\(error))")
             }
+            for i in doc.lesions.indices where (doc.lesions[i].readers ?? Int.max) < minReaders { doc.lesions[i].target = false }
+            let marks = doc.smallMarks ?? []
             let labels = try NIfTI.read(tURL.deletingLastPathComponent().appendingPathComponent("truth.nii"))
             let uids = Set(doc.series.map(\.seriesInstanceUID))
             let mine = preds.filter { !uids.isDisjoint(with: $0.doc.sourceSeries) }
@@ -114,7 +119,11 @@ public enum EvalRun {
                     name: base + (tag.isEmpty ? "" : "-\(tag)"), analyzer: doc.kind, truth: labels,
                     truthLesions: doc.lesions, truthVolumesML: doc.volumesML, predicted: predLabels,
                     predictedLesions: lesionNumbers,
-                    predictedVolumesML: Evaluation.predictedVolumes(p.doc.caseMeasurements))))
+                    predictedVolumesML: Evaluation.predictedVolumes(p.doc.caseMeasurements),
+                    predictedCentres: Dictionary(p.doc.findings.filter { $0.centroidMM.count == 3 }.map {
+                        ($0.number, SIMD3($0.centroidMM[0], $0.centroidMM[1], $0.centroidMM[2]))
+                    }, uniquingKeysWith: { a, _ in a }),
+                    smallMarks: marks)))
             }
             for (tag, score) in scored {
                 cases.append(score)

@@ -15,13 +15,47 @@ public struct FindingsDocument: Sendable, Codable {
         public var laterality: Laterality?
         public var site: String
         public var measurements: [Analysis.Measurement]
+        /// Categorical assessments by name, e.g. `{"lung_rads": "4A"}`.
+        public var assessments: [String: String]
         public var confidence: Double
         public var reason: String
         public var voxels: Int
 
         enum CodingKeys: String, CodingKey {
-            case number, kind, category, laterality, site, measurements, confidence, reason, voxels
+            case number, kind, category, laterality, site, measurements, assessments, confidence, reason, voxels
             case centroidMM = "centroid_mm"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            number = try c.decode(Int.self, forKey: .number)
+            kind = try c.decode(FindingKind.self, forKey: .kind)
+            category = try c.decode(String.self, forKey: .category)
+            centroidMM = try c.decode([Double].self, forKey: .centroidMM)
+            laterality = try c.decodeIfPresent(Laterality.self, forKey: .laterality)
+            site = try c.decode(String.self, forKey: .site)
+            measurements = try c.decode([Analysis.Measurement].self, forKey: .measurements)
+            // Absent in findings written before assessments existed.
+            assessments = try c.decodeIfPresent([String: String].self, forKey: .assessments) ?? [:]
+            confidence = try c.decode(Double.self, forKey: .confidence)
+            reason = try c.decode(String.self, forKey: .reason)
+            voxels = try c.decode(Int.self, forKey: .voxels)
+        }
+
+        public init(number: Int, kind: FindingKind, category: String, centroidMM: [Double], laterality: Laterality?,
+                    site: String, measurements: [Analysis.Measurement], assessments: [String: String],
+                    confidence: Double, reason: String, voxels: Int) {
+            self.number = number
+            self.kind = kind
+            self.category = category
+            self.centroidMM = centroidMM
+            self.laterality = laterality
+            self.site = site
+            self.measurements = measurements
+            self.assessments = assessments
+            self.confidence = confidence
+            self.reason = reason
+            self.voxels = voxels
         }
     }
 
@@ -50,7 +84,9 @@ public struct FindingsDocument: Sendable, Codable {
         findings = r.findings.map {
             Item(number: $0.number, kind: $0.kind, category: $0.category,
                  centroidMM: [$0.centroidMM.x, $0.centroidMM.y, $0.centroidMM.z], laterality: $0.laterality,
-                 site: $0.site, measurements: $0.measurements, confidence: $0.confidence, reason: $0.reason,
+                 site: $0.site, measurements: $0.measurements,
+                 assessments: Dictionary($0.assessments.map { ($0.kind.rawValue, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                 confidence: $0.confidence, reason: $0.reason,
                  voxels: $0.mask.voxelCount)
         }
         timings = r.timings

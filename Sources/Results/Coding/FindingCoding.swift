@@ -60,6 +60,16 @@ public enum FindingCoding {
         }
     }
 
+    /// An assessment as a coded SR evaluation: its concept and its value as a code, e.g.
+    /// (Lung-RADS v2022 category, Lung-RADS 4A). No standard scheme codes Lung-RADS categories,
+    /// so both are private codes whose meanings read as a radiologist writes them.
+    public static func assessment(_ a: Assessment) -> (concept: Code, value: Code) {
+        switch a.kind {
+        case .lungRADS:
+            (.autoseg("LUNG-RADS", a.kind.title), .autoseg("LUNG-RADS-\(a.value)", "Lung-RADS \(a.value)"))
+        }
+    }
+
     /// The analyzer in words, for series descriptions and SEG/SR labels.
     public static func title(of analyzer: AnalyzerKind) -> String {
         switch analyzer {

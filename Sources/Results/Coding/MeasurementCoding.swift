@@ -26,9 +26,12 @@ public enum MeasurementCoding {
     public static func concept(for kind: MeasurementName) -> MeasurementConcept {
         switch kind {
         case .volume: .init(Codes.volume)
-        case .diameter: .init(Codes.diameter)
+        // The sphere of the same volume: not a caliper diameter, so not SNOMED's "Diameter".
+        case .equivalentDiameter: .init(.autoseg("EQ-DIAMETER", "Equivalent sphere diameter"))
         case .longAxis: .init(Codes.longAxis)
         case .shortAxis: .init(Codes.shortAxis)
+        // Lung-RADS v2022's size: (long + short axis) / 2; no standard code.
+        case .meanDiameter: .init(.autoseg("MEAN-DIAMETER", "Mean diameter (Lung-RADS)"))
         case .sphericity: .init(Codes.sphericity)
         // No standard code for the solid part of a part-solid nodule (Lung-RADS sizes it apart).
         case .solidDiameter: .init(.autoseg("SOLID-DIAMETER", "Solid component diameter"))
@@ -40,7 +43,6 @@ public enum MeasurementCoding {
         case .meanTmax: .init(Codes.tmax, derivation: Codes.mean)
         case .distanceToPleura: .init(.autoseg("DIST-PLEURA", "Distance to pleura"))
         case .contrastToLiver: .init(.autoseg("CONTRAST-LIVER", "Contrast to liver"))
-        case .lungRADS: .init(.autoseg("LUNG-RADS", "Lung-RADS v2022 category"))
         case .confidence: .init(Codes.confidence)
         // An organ's volume: its group's finding (or the case summary's site) says which organ.
         case .lungVolume, .liverVolume, .brainVolume: .init(Codes.volume)

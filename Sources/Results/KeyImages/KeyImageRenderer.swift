@@ -33,6 +33,17 @@ public enum KeyImageRenderer {
         return mask.box.lower.slice + best
     }
 
+    /// The slice a key image shows: where the caliper long axis is greatest (the slice the
+    /// long and short axis are measured on, `AxialDiameters`), so the outline and the caption's
+    /// axes agree; the largest section when the mask has no extent in plane.
+    public static func keySlice(_ mask: RegionMask, spacing: Spacing) -> Int {
+        var box = Mask(dimensions: mask.box.dimensions,
+                       geometry: Geometry(origin: .zero, spacing: spacing), repeating: 0)
+        box.voxels = mask.mask
+        guard let axes = AxialDiameters.measure(box) else { return largestSection(mask) }
+        return mask.box.lower.slice + axes.slice
+    }
+
     /// Display window (low, high): the usual CT windows in HU (lung −1350…150, soft tissue
     /// −140…260), otherwise the 1st…99th percentile of the slice's non-zero values (maps).
     public static func window(analyzer: AnalyzerKind, units: String, slice values: ArraySlice<Float>) -> (Float, Float) {
@@ -78,15 +89,22 @@ public enum KeyImageRenderer {
         return KeyImage(slice: slice, rows: d.rows, columns: d.columns, pixels: pixels, caption: caption)
     }
 
-    /// The caption of a finding: what it is, its size and volume, and who found it.
+    /// The caption of a finding: what it is and its assessments, its caliper axes (long, short
+    /// and, for nodules, the Lung-RADS mean diameter) and volume, and who found it — the same
+    /// numbers, rounded the same way, as the SR and findings.json.
     public static func caption(for f: Finding, analyzer: AnalyzerKind, version: String) -> [String] {
         var first = "\(FindingCoding.noun(of: f.kind)) \(f.number)"
         if !f.category.isEmpty && f.category.lowercased() != f.kind.rawValue { first += " \(f.category)" }
+        if let rads = f.assessment(.lungRADS) { first += "  LUNG-RADS \(rads)" }
+        let mm = { (x: Double) in String(format: "%.1f", x) }
         var size: [String] = []
-        if let d = f.measurement(.diameter) {
-            size.append("D \(String(format: "%.1f", d)) MM")
-        } else if let l = f.measurement(.longAxis) {
-            size.append("LA \(String(format: "%.1f", l)) MM")
+        if let l = f.measurement(.longAxis) {
+            var axes = "LA \(mm(l))"
+            if let s = f.measurement(.shortAxis) { axes += " SA \(mm(s))" }
+            if let m = f.measurement(.meanDiameter) { axes += " MEAN \(mm(m))" }
+            size.append(axes + " MM")
+        } else if let d = f.measurement(.equivalentDiameter) {
+            size.append("EQ DIAM \(mm(d)) MM")
         }
         if let v = f.measurement(.volume) {
             size.append("V \(String(format: v < 10 ? "%.2f" : "%.1f", v)) ML")

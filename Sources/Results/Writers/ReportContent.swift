@@ -29,6 +29,10 @@ struct ReportContent {
             items.append(NumericItem(concept: Codes.confidence, derivation: nil, value: f.confidence,
                                      unit: MeasurementCoding.unit("1")))
             var evaluations = [Evaluation(concept: Codes.category, code: FindingCoding.category(f.category), text: "")]
+            for a in f.assessments {
+                let coded = FindingCoding.assessment(a)
+                evaluations.append(Evaluation(concept: coded.concept, code: coded.value, text: ""))
+            }
             if !f.site.isEmpty { evaluations.append(Evaluation(concept: Codes.siteDescription, code: nil, text: f.site)) }
             if !f.reason.isEmpty { evaluations.append(Evaluation(concept: Codes.comment, code: nil, text: f.reason)) }
             groups.append(Group(trackingID: segment.trackingID, trackingUID: segment.trackingUID,

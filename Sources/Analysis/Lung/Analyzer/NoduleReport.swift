@@ -11,22 +11,29 @@ enum NoduleReport {
         return n.solidDiameter >= 1.5 ? "part-solid" : "ground-glass"
     }
 
-    /// Lung-RADS v2022 baseline size category from the mean axial diameter (and, for part-solid
-    /// nodules, the solid component's diameter): (numeric, text).
-    static func lungRADS(category: String, meanDiameter: Double, solidDiameter: Double) -> (Double, String) {
+    /// Lung-RADS v2022 baseline category from the size rules: solid by mean diameter (< 6 → 2,
+    /// < 8 → 3, < 15 → 4A, else 4B); part-solid by mean diameter (< 6 → 2) then by the solid
+    /// component (< 6 → 3, < 8 → 4A, else 4B); ground glass < 30 → 2, else 3. Diameters are
+    /// compared as reported, to 0.1 mm. "4X" needs features AutoSeg does not judge (spiculation,
+    /// lymphadenopathy), so it is never assigned.
+    static func lungRADS(category: String, meanDiameter: Double, solidDiameter: Double) -> String {
+        let mean = tenth(meanDiameter), solid = tenth(solidDiameter)
         switch category {
         case "solid":
-            if meanDiameter < 6 { return (2, "2") }
-            if meanDiameter < 8 { return (3, "3") }
-            return meanDiameter < 15 ? (4, "4A") : (4, "4B")
+            if mean < 6 { return "2" }
+            if mean < 8 { return "3" }
+            return mean < 15 ? "4A" : "4B"
         case "part-solid":
-            if meanDiameter < 6 { return (2, "2") }
-            if solidDiameter < 6 { return (3, "3") }
-            return solidDiameter < 8 ? (4, "4A") : (4, "4B")
+            if mean < 6 { return "2" }
+            if solid < 6 { return "3" }
+            return solid < 8 ? "4A" : "4B"
         default:
-            return meanDiameter < 30 ? (2, "2") : (3, "3")
+            return mean < 30 ? "2" : "3"
         }
     }
+
+    /// `x` rounded to 0.1 (how Lung-RADS reports and compares diameters).
+    static func tenth(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 
     static func finding(_ n: SegmentedNodule, number: Int, grid: Dimensions, lungs: LungMaskResult,
                         pleuraDistance: Double) -> Finding {
@@ -40,9 +47,16 @@ enum NoduleReport {
                                         column: n.box.lower.column + bb.upper.column))
         let mask = regionMask(grid: grid, box: box, bytes: local.mask)
         let diameter = Foundation.pow(6 * p.volumeMM3 / Double.pi, 1.0 / 3)
-        let mean = (p.longAxisAxial + p.shortAxisAxial) / 2
+        // Caliper axes on the axial slice of greatest extent, to 0.1 mm as reported; the mean
+        // diameter and the category are computed from the reported numbers, so nothing shown
+        // contradicts anything else.
+        var cropped = Mask(dimensions: local.box.dimensions, geometry: n.mask.geometry, repeating: 0)
+        cropped.voxels = local.mask
+        let axes = AxialDiameters.measure(cropped) ?? .init(slice: 0, long: 0, short: 0)
+        let long = tenth(axes.long), short = tenth(axes.short)
+        let mean = tenth((long + short) / 2)
         let cat = category(n)
-        let (rads, radsText) = lungRADS(category: cat, meanDiameter: mean, solidDiameter: n.solidDiameter)
+        let radsText = lungRADS(category: cat, meanDiameter: mean, solidDiameter: n.solidDiameter)
         let side: Laterality = p.centroid.x < lungs.midlineX ? .right : .left
         let range = lungs.zRange[side == .right ? 0 : 1]
         let third = (range.upperBound - range.lowerBound) / 3
@@ -50,16 +64,16 @@ enum NoduleReport {
         let juxta = pleuraDistance < 1
         var measurements = [
             Measurement(.volume, p.volumeML, "mL"),
-            Measurement(.diameter, diameter, "mm"),
-            Measurement(.longAxis, p.longAxisAxial, "mm"),
-            Measurement(.shortAxis, p.shortAxisAxial, "mm"),
+            Measurement(.longAxis, long, "mm"),
+            Measurement(.shortAxis, short, "mm"),
+            Measurement(.meanDiameter, mean, "mm"),
+            Measurement(.equivalentDiameter, diameter, "mm"),
             Measurement(.meanHU, p.mean, hu),
             Measurement(.sdHU, p.standardDeviation, hu),
             Measurement(.distanceToPleura, pleuraDistance, "mm"),
             Measurement(.sphericity, n.sphericity, "1"),
-            Measurement(.lungRADS, rads, "1"),
         ]
-        if cat == "part-solid" { measurements.append(Measurement(.solidDiameter, n.solidDiameter, "mm")) }
+        if cat == "part-solid" { measurements.append(Measurement(.solidDiameter, tenth(n.solidDiameter), "mm")) }
 
         // Confidence: blob strength, separation from attached vessels, shape, contrast.
         let blob = clamp(Double(n.candidate.score - 1) / 2)
@@ -74,11 +88,12 @@ enum NoduleReport {
             : "inscribed radius \(f(n.innerRadius)) mm vs thickest attached vessel \(f(n.tubeRadius)) mm; "
         why += "axis ratio \(String(format: "%.2f", n.elongation)), sphericity \(String(format: "%.2f", n.sphericity)); "
         why += "\(Int((n.plateau - n.background).rounded())) HU above the parenchyma; "
-        why += "Lung-RADS \(radsText) (\(cat), mean diameter \(f(mean)) mm"
-        why += cat == "part-solid" ? ", solid component \(f(n.solidDiameter)) mm)" : ")"
+        why += "Lung-RADS \(radsText) (\(cat), mean diameter \(String(format: "%.1f", mean)) mm"
+        why += cat == "part-solid" ? ", solid component \(String(format: "%.1f", tenth(n.solidDiameter))) mm)" : ")"
         return Finding(number: number, kind: .nodule, category: cat, mask: mask, centroidMM: p.centroid,
                        laterality: side, site: "\(side.rawValue) \(zone) zone" + (juxta ? ", juxtapleural" : ""),
-                       measurements: measurements, confidence: confidence, reason: why)
+                       measurements: measurements, assessments: [Assessment(.lungRADS, radsText)],
+                       confidence: confidence, reason: why)
     }
 
     static func clamp(_ x: Double) -> Double { min(1, max(0, x)) }
