@@ -6,10 +6,10 @@
 #   bash bench/real/run.sh            # release build; REALDATA (../shared/realdata), AUTOSEG, CONFIG
 #
 # Output, one line per case:
-#   REAL <case> analyzer=… status=… findings=… [targets=… detected=… fp=… fp_near_small_marks=…
-#        dice=… vol_err_pct=…] [liver_ml=… truth_liver_ml=…] seconds=…
-# LIDC targets are the consensus nodules (readers ≥ 1, all of them); a finding within 10 mm of
-# a reader's small mark (<3 mm nodule or non-nodule) is counted apart: LIDC calls those neither
+#   REAL <case> analyzer=… status=… findings=… [targets=… detected=… fp=… on_small_marks=…
+#        types=truth->found,… dice=… vol_err_pct=…] [liver_ml=… truth_liver_ml=…] seconds=…
+# LIDC targets are the consensus nodules (readers ≥ 1, all of them); `autoseg eval` counts a
+# finding on a reader's small mark (<3 mm nodule or non-nodule) apart: LIDC calls those neither
 # targets nor false positives. totalseg-abdomen's truth is a model's output, not an expert's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

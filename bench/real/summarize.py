@@ -2,7 +2,6 @@
 """One REAL line for bench/real/run.sh: what `autoseg run --json` found and how `autoseg eval`
 scored it against the case's truth (argv: case, run json, eval json or "", case folder, seconds)."""
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -14,7 +13,11 @@ except (OSError, ValueError):
     sys.exit(0)
 truth_path = Path(case_dir) / "truth.json"
 truth = json.loads(truth_path.read_text()) if truth_path.exists() else {}
-marks = [m["center_mm"] for m in truth.get("small_marks", [])]
+
+
+def predicted_type(analysis, number):
+    """The category AutoSeg gave finding `number` (solid / part-solid / ground-glass)."""
+    return next((f["category"] for f in analysis["findings"] if f.get("number") == number), "?")
 
 for a in run.get("analyses", []):
     parts = [f"analyzer={a['analyzer']}", f"status={a['status']}", f"findings={len(a['findings'])}"]
@@ -35,14 +38,13 @@ for a in run.get("analyses", []):
             lesions = c["lesions"]
             detected = [x for x in lesions if x["matched_prediction"] is not None]
             parts += [f"targets={len(lesions)}", f"detected={len(detected)}", f"fp={len(c['false_positives'])}"]
-            if marks and a.get("output"):
-                doc = json.loads((Path(a["output"]) / "findings.json").read_text())
-                near = 0
-                for f in doc["findings"]:
-                    if f["number"] in c["false_positives"]:
-                        if any(math.dist(f["centroid_mm"], m) <= 10 for m in marks):
-                            near += 1
-                parts.append(f"fp_near_small_marks={near}")
+            # `autoseg eval` sets apart predictions on readers' small marks (LIDC: neither
+            # targets nor false positives).
+            if "on_small_marks" in c:
+                parts.append(f"on_small_marks={len(c['on_small_marks'])}")
+            types = [f"{x['type']}->{predicted_type(a, x['matched_prediction'])}" for x in detected]
+            if types:
+                parts.append("types=" + ",".join(types))
             if detected:
                 parts.append(f"dice={sum(x['dice'] for x in detected) / len(detected):.2f}")
                 errs = [abs(x["predicted_volume_ml"] - x["truth_volume_ml"]) / x["truth_volume_ml"] * 100
