@@ -9,6 +9,8 @@
 #include "dcmtk/dcmnet/dul.h"
 
 #include <cerrno>
+#include <cstring>
+#include <netdb.h>
 #include <poll.h>
 
 using namespace dk_scp_detail;
@@ -113,6 +115,47 @@ void useListeningSocket(dk_scp *scp) {
     }
 }
 
+/// Re-binds DCMTK's listening socket to `host` (DCMTK 3.6.7 always binds every interface): a
+/// new socket bound to host:port replaces it under the same descriptor number (dup2), so that
+/// ASC_dropNetwork closes ours. The port stays the one DCMTK bound (port 0: the kernel's choice).
+dk_status bindToHost(dk_scp *scp, const std::string &host) {
+    PRIVATE_NETWORKKEY *key = reinterpret_cast<PRIVATE_NETWORKKEY *>(scp->net->network);
+    if (!key) return dk_error(("no listening socket to bind to " + host).c_str());
+    int fd = key->networkSpecific.TCP.listenSocket;
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) return dk_error((std::string("getsockname: ") + strerror(errno)).c_str());
+    int port = addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&addr)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)&addr)->sin_port);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    struct addrinfo *found = nullptr;
+    int gai = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+    if (gai != 0 || !found) return dk_error(("node.host \"" + host + "\" is not an address of this machine: " + gai_strerror(gai)).c_str());
+    int s = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s >= 0) setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ::close(fd);  // frees the port for the socket bound to host
+    int err = 0;
+    if (s < 0 || bind(s, found->ai_addr, found->ai_addrlen) != 0 || listen(s, SOMAXCONN) != 0) err = errno;
+    freeaddrinfo(found);
+    if (err != 0 || s < 0) {
+        if (s >= 0) ::close(s);
+        // Keep the descriptor number valid for ASC_dropNetwork.
+        int placeholder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (placeholder >= 0 && placeholder != fd) { dup2(placeholder, fd); ::close(placeholder); }
+        return dk_error(("cannot listen on " + host + ":" + std::to_string(port) + ": " + strerror(err)).c_str());
+    }
+    if (s != fd) {
+        dup2(s, fd);
+        ::close(s);
+    }
+    return dk_ok();
+}
+
 /// The network, its listening socket and its transport layer (TLS when configured).
 dk_status openNetwork(dk_scp *scp, const dk_scp_config *config) {
     OFCondition cond;
@@ -134,6 +177,10 @@ dk_status openNetwork(dk_scp *scp, const dk_scp_config *config) {
     cond = ASC_setTransportLayer(scp->net, scp->layer, OFFalse);
     if (cond.bad()) return dk_from_condition(cond);
     scp->port = config->port;
+    if (config->host && config->host[0] != 0) {
+        dk_status st = bindToHost(scp, config->host);
+        if (!st.ok) return st;
+    }
     useListeningSocket(scp);
     return dk_ok();
 }

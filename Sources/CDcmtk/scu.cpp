@@ -2,6 +2,8 @@
 #include "internal.h"
 
 #include "dcmtk/dcmnet/scu.h"
+#include "dcmtk/dcmnet/assoc.h"
+#include "dcmtk/dcmnet/dimse.h"
 #include "dcmtk/dcmnet/dstorscu.h"
 #include "dcmtk/dcmnet/diutil.h"
 #include "dcmtk/dcmdata/dcuid.h"
@@ -40,12 +42,6 @@ dk_status makeClientTLS(const dk_scu_target *t, std::unique_ptr<DcmTLSTransportL
 template <class SCU> OFCondition useTLS(SCU &scu, DcmTLSTransportLayer *layer) {
     return layer ? scu.useSecureConnection(layer) : EC_Normal;
 }
-
-// DcmSCU::useSecureConnection is protected in 3.6.7.
-class EchoSCU : public DcmSCU {
-public:
-    using DcmSCU::useSecureConnection;
-};
 
 class ReportingStorageSCU : public DcmStorageSCU {
 public:
@@ -92,30 +88,81 @@ private:
 
 } // namespace
 
-extern "C" dk_status dk_echo(const dk_scu_target *target, uint16_t *dimse_status) {
+/// The reason a peer gave for rejecting an association, as DCMTK words it ("Rejected
+/// Permanent, Service User, Called AE Title Not Recognized").
+static std::string rejectionText(T_ASC_Parameters *params) {
+    T_ASC_RejectParameters rej;
+    ASC_getRejectParameters(params, &rej);
+    OFString text;
+    ASC_printRejectParameters(text, &rej);
+    std::string out;
+    for (char c : std::string(text.c_str())) out += (c == '\n') ? std::string(", ") : std::string(1, c);
+    return "association rejected by the peer: " + out;
+}
+
+extern "C" dk_status dk_echo(const dk_scu_target *t, uint16_t *dimse_status) {
+    // The association is negotiated with the ASC API itself (not DcmSCU, which keeps the
+    // A-ASSOCIATE-RJ parameters private), so that a rejection says why.
+    T_ASC_Network *net = nullptr;
+    T_ASC_Association *assoc = nullptr;
+    std::unique_ptr<DcmTLSTransportLayer> tls;
+    auto finish = [&](dk_status st) {
+        if (assoc) {
+            ASC_destroyAssociation(&assoc);
+        }
+        if (net) ASC_dropNetwork(&net);
+        return st;
+    };
     try {
-        std::unique_ptr<DcmTLSTransportLayer> tls;
-        dk_status st = makeClientTLS(target, tls);
+        dk_status st = makeClientTLS(t, tls);
         if (!st.ok) return st;
-        EchoSCU scu;
-        configure(scu, target);
-        OFList<OFString> ts;
-        ts.push_back(UID_LittleEndianExplicitTransferSyntax);
-        ts.push_back(UID_LittleEndianImplicitTransferSyntax);
-        OFCondition cond = scu.addPresentationContext(UID_VerificationSOPClass, ts);
-        if (cond.good()) cond = scu.initNetwork();
-        if (cond.good()) cond = useTLS(scu, tls.get());
-        if (cond.good()) cond = scu.negotiateAssociation();
-        if (cond.bad()) return dk_from_condition(cond);
-        T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_VerificationSOPClass, "");
-        cond = scu.sendECHORequest(pc);
-        *dimse_status = cond.good() ? 0 : 0xffff;
-        scu.releaseAssociation();
-        return dk_from_condition(cond);
+        const int acse = t->acse_timeout > 0 ? t->acse_timeout : 30;
+        OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, acse, &net);
+        if (cond.bad()) return finish(dk_from_condition(cond));
+        if (tls) {
+            cond = ASC_setTransportLayer(net, tls.get(), 0);
+            if (cond.bad()) return finish(dk_from_condition(cond));
+        }
+        T_ASC_Parameters *params = nullptr;
+        cond = ASC_createAssociationParameters(&params, t->max_pdu ? t->max_pdu : 131072);
+        if (cond.bad()) return finish(dk_from_condition(cond));
+        ASC_setAPTitles(params, t->calling_ae && t->calling_ae[0] ? t->calling_ae : "AUTOSEG", t->peer_ae, nullptr);
+        std::string peer = std::string(t->host) + ":" + std::to_string(t->port);
+        ASC_setPresentationAddresses(params, OFStandard::getHostName().c_str(), peer.c_str());
+        if (tls) ASC_setTransportLayerType(params, OFTrue);
+        const char *syntaxes[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
+        cond = ASC_addPresentationContext(params, 1, UID_VerificationSOPClass, syntaxes, 2);
+        if (cond.bad()) {
+            ASC_destroyAssociationParameters(&params);
+            return finish(dk_from_condition(cond));
+        }
+        cond = ASC_requestAssociation(net, params, &assoc);
+        if (cond.bad()) {
+            if (cond == DUL_ASSOCIATIONREJECTED) {
+                std::string why = rejectionText(assoc ? assoc->params : params);
+                if (!assoc) ASC_destroyAssociationParameters(&params);
+                return finish(dk_error(why.c_str()));
+            }
+            if (!assoc) ASC_destroyAssociationParameters(&params);
+            return finish(dk_from_condition(cond));
+        }
+        if (ASC_countAcceptedPresentationContexts(assoc->params) == 0) {
+            ASC_abortAssociation(assoc);
+            return finish(dk_error("the peer accepted the association but not the Verification SOP Class"));
+        }
+        DIC_US status = 0;
+        DcmDataset *detail = nullptr;
+        cond = DIMSE_echoUser(assoc, assoc->nextMsgID++, DIMSE_BLOCKING, t->dimse_timeout > 0 ? t->dimse_timeout : 60,
+                              &status, &detail);
+        delete detail;
+        *dimse_status = cond.good() ? status : 0xffff;
+        if (cond.good()) ASC_releaseAssociation(assoc);
+        else ASC_abortAssociation(assoc);
+        return finish(dk_from_condition(cond));
     } catch (const std::exception &e) {
-        return dk_error(e.what());
+        return finish(dk_error(e.what()));
     } catch (...) {
-        return dk_error("unknown C++ exception in dk_echo");
+        return finish(dk_error("unknown C++ exception in dk_echo"));
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Node
 
 /// `autoseg`: the root command only lists subcommands (DESIGN §3).
 @main
@@ -7,6 +8,7 @@ struct AutoSeg: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autoseg",
         abstract: "AutoSeg: a durable DICOM node that segments what it receives.",
+        version: "autoseg \(AutoSegVersion.current)",
         subcommands: [Serve.self, Run.self, Send.self, Echo.self, PhantomCommand.self, Eval.self, Rules.self, Status.self,
                       Findings.self, Redeliver.self, DeliverBatch.self]
     )

@@ -9,10 +9,10 @@ struct Eval: ParsableCommand {
         discussion: """
             Finds every truth.json (+ truth.nii) under --truth and every findings.json (+ labels.nii) under \
             --pred, pairs them by source series and scores each pair. A truth no prediction refers to is \
-            scored as all lesions missed. Reader truth (LIDC): --min-readers N makes only lesions marked by \
+            scored as all lesions missed; when no prediction pairs with any truth there is nothing to score. Reader truth (LIDC): --min-readers N makes only lesions marked by \
             at least N readers targets; a prediction on a reader's small mark (nodule < 3 mm, non-nodule) is \
-            neither a true nor a false positive and is listed apart. Exit 0 when scored, 1 when there is nothing to score (no truth or \
-            no prediction) or a file cannot be read, 2 on bad usage.
+            neither a true nor a false positive and is listed apart. Exit 0 when scored, 1 when there is nothing to score (no truth, no \
+            prediction, or none paired) or a file cannot be read, 2 on bad usage.
             """)
 
     @Option(help: "Folder with phantom truth (`autoseg phantom` output), searched recursively.") var truth: String

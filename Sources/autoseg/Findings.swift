@@ -68,14 +68,13 @@ struct Findings: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         case .csv:
-            // One column per measurement name seen, headed "name (unit)".
-            var units: [String: String] = [:]
-            for m in measurements { for (k, v) in m where units[k] == nil { units[k] = v.unit } }
-            let names = units.keys.sorted()
+            // A fixed set of columns, whatever the analyzers seen: every finding measurement, named
+            // with its unit (`volume_ml`), then every assessment.
+            let columns = MeasurementName.allCases.compactMap { k in Self.column(k).map { (k.rawValue, $0) } }
             var header = ["study_uid", "series_uid", "analyzer", "version", "number", "kind", "category", "site",
                           "laterality", "confidence", "recorded_at"]
             if withPatient { header += ["patient_id", "patient_name", "study_date", "accession_number"] }
-            header += names.map { "\($0) (\(units[$0]!))" }
+            header += columns.map(\.1)
             // Assessments: one column each, always present (empty where it does not apply).
             header += AssessmentName.allCases.map(\.rawValue)
             print(header.map(Self.csvField).joined(separator: ","))
@@ -83,12 +82,38 @@ struct Findings: ParsableCommand {
                 var fields = [r.studyInstanceUID, r.seriesInstanceUID, r.analyzer, r.version, String(r.number), r.kind,
                               r.category, r.site, r.laterality ?? "", String(format: "%.4f", r.confidence), Self.iso(r.createdAt)]
                 if withPatient { fields += [r.patientID ?? "", r.patientName ?? "", r.studyDate ?? "", r.accessionNumber ?? ""] }
-                fields += names.map { n in m[n].map { Self.number($0.value) } ?? "" }
+                fields += columns.map { n, _ in m[n].map { Self.number($0.value) } ?? "" }
                 fields += AssessmentName.allCases.map { assessments[i][$0.rawValue] ?? "" }
                 print(fields.map(Self.csvField).joined(separator: ","))
             }
         }
         FileHandle.standardError.write(Data("autoseg: \(rows.count) finding(s)\n".utf8))
+    }
+
+    /// The CSV column of a finding's measurement, its unit in the name as the analyzers report
+    /// it (mL, mm, s, %; HU and 10⁻⁶ mm²/s where the name says it); nil for case measurements,
+    /// which findings do not carry. Exhaustive: a new measurement needs its column.
+    static func column(_ k: MeasurementName) -> String? {
+        switch k {
+        case .volume: "volume_ml"
+        case .equivalentDiameter: "equivalent_diameter_mm"
+        case .longAxis: "long_axis_mm"
+        case .shortAxis: "short_axis_mm"
+        case .meanDiameter: "mean_diameter_mm"
+        case .solidDiameter: "solid_diameter_mm"
+        case .sphericity: "sphericity"
+        case .meanHU: "mean_hu"
+        case .sdHU: "sd_hu"
+        case .contrastToLiver: "contrast_to_liver_hu"
+        case .meanADC: "mean_adc"
+        case .sdADC: "sd_adc"
+        case .meanRCBFRatio: "mean_rcbf_ratio_pct"
+        case .meanTmax: "mean_tmax_s"
+        case .distanceToPleura: "distance_to_pleura_mm"
+        case .confidence, .lungVolume, .liverVolume, .brainVolume, .rightLungVolume, .leftLungVolume, .tumourBurden,
+             .lesionCount, .coreVolume, .tmax6Volume, .mismatchVolume, .mismatchRatio:
+            nil
+        }
     }
 
     static func decode(_ json: String) -> [String: (value: Double, unit: String)] {

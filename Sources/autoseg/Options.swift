@@ -9,11 +9,15 @@ struct ConfigOptions: ParsableArguments {
     var config: String?
 
     /// Loads and validates; exits 2 naming the bad key on any configuration error.
-    func load() -> NodeConfig {
+    func load() -> NodeConfig { Self.load(path: path) }
+
+    /// The file `load()` reads (nil: built-in defaults), as an absolute path so that a reload
+    /// reads the same file whatever the current directory is then.
+    var path: String? {
         var path = config
         if path == nil, let env = ProcessInfo.processInfo.environment["AUTOSEG_CONFIG"] { path = env }
         if path == nil, FileManager.default.fileExists(atPath: "conf/autoseg.toml") { path = "conf/autoseg.toml" }
-        return Self.load(path: path)
+        return path.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
 
     /// Loads and validates `path` (nil: built-in defaults); exits 2 naming the bad key.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Node
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,14 @@ struct Serve: AsyncParsableCommand {
             logger.info("HTTP status API", metadata: [
                 "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/health /status /metrics"])
         }
+        // SIGHUP re-reads the rules and peers of the same file (an invalid file changes nothing).
+        let configPath = options.path
+        logger.info("configuration", metadata: ["config.path": "\(configPath ?? "(built-in defaults)")",
+                                                "autoseg.version": "\(AutoSegVersion.current)"])
+        let reloads = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { node.reload(from: configPath) }
+        }
+        defer { reloads.cancel() }
         let group = node.serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

@@ -13,7 +13,8 @@ struct Status: ParsableCommand {
     @Option(help: "How many recent studies to list.") var limit = 20
 
     func run() throws {
-        let dataDirectory = options.load().existingDataDirectory()
+        let config = options.load()
+        let dataDirectory = config.existingDataDirectory()
         let logger = Logger(label: "autoseg.status")
         do {
             let catalog = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
@@ -24,23 +25,14 @@ struct Status: ParsableCommand {
             let pending = try catalog.deliveries(pendingOnly: true, limit: limit)
             let now = Date().timeIntervalSince1970
             if json {
-                let payload: [String: Any] = [
-                    "data_dir": dataDirectory.root.path,
-                    "patients": counts.patients, "studies": counts.studies, "series": counts.series,
-                    "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes,
-                    "recent_studies": studies.map { s -> [String: Any] in
-                        ["study_uid": s.studyInstanceUID, "patient_id": s.patientID, "study_date": s.studyDate ?? "",
-                         "description": s.studyDescription ?? "", "series": s.seriesCount, "instances": s.instanceCount]
-                    },
-                    "jobs": work.jobs,
-                    "deliveries": StatusReport.deliveryCounts(work),
-                    "findings": work.findings,
-                    "recent_jobs": StatusReport.jobs(jobs),
-                    "pending_deliveries": StatusReport.pendingDeliveries(pending),
-                ]
+                // The same document as GET /status (README "Status document"); what only a
+                // running node knows is null here.
+                let payload = try StatusReport.document(catalog: catalog, config: config, dataDirectory: dataDirectory,
+                                                        live: nil, limit: limit)
                 let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
+                print("autoseg    \(AutoSegVersion.current)")
                 print("data_dir   \(dataDirectory.root.path)")
                 print("patients   \(counts.patients)")
                 print("studies    \(counts.studies)")
@@ -50,13 +42,15 @@ struct Status: ParsableCommand {
                 if !studies.isEmpty {
                     print("\nrecent studies:")
                     for s in studies {
-                        print("  \(s.studyInstanceUID)  patient=\(s.patientID)  date=\(s.studyDate ?? "-")  series=\(s.seriesCount)  instances=\(s.instanceCount)  \(s.studyDescription ?? "")")
+                        print("  \(s.studyInstanceUID)  patient=\(s.patientID)  date=\(s.studyDate ?? "-")  series=\(s.seriesCount)  instances=\(s.instanceCount)"
+                              + "  received \(StatusReport.iso(s.lastReceivedAt.timeIntervalSince1970))  \(s.studyDescription ?? "")")
                     }
                 }
                 let states = JobState.allCases.map { "\($0.rawValue)=\(work.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
                 print("\njobs       \(states)")
+                let undelivered = try catalog.undeliveredResults(limit: limit)
                 print("deliveries pending=\(work.deliveriesPending) (retrying \(work.deliveriesRetrying))  failed=\(work.deliveriesFailed)"
-                      + "  sent=\(work.deliveriesSent)")
+                      + "  sent=\(work.deliveriesSent)  undelivered=\(undelivered.count) (no peer)")
                 print("findings   \(work.findings)")
                 if !jobs.isEmpty {
                     print("\nrecent jobs:")
@@ -64,6 +58,7 @@ struct Status: ParsableCommand {
                         let t = [("load", j.loadSeconds), ("analyze", j.analyzeSeconds), ("encode", j.encodeSeconds)]
                             .compactMap { n, v in v.map { "\(n) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", ")
                         print("  #\(j.id) \(j.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(j.analyzer) \(j.seriesInstanceUID)  from \(j.callingAE)  attempts=\(j.attempts)"
+                              + "  queued \(StatusReport.iso(j.createdAt))" + (j.finishedAt.map { "  finished \(StatusReport.iso($0))" } ?? "")
                               + (j.findings.map { "  findings=\($0)" } ?? "") + (t.isEmpty ? "" : "  (\(t))")
                               + (j.reason.map { "  — \($0)" } ?? ""))
                     }
@@ -77,6 +72,13 @@ struct Status: ParsableCommand {
                         print("  #\(d.id) \(d.kind) \(d.resultUID) -> \(d.peerAE)@\(d.host):\(d.port)  attempts=\(d.attempts)  \(when)"
                               + (d.lastError.map { "  — \($0)" } ?? ""))
                     }
+                }
+                if !undelivered.results.isEmpty {
+                    print("\nresults kept in the outbox (no peer to send them to):")
+                    for u in undelivered.results {
+                        print("  \(u.kind) \(u.resultUID)  study \(u.studyInstanceUID)  from \(u.callingAE)  \(StatusReport.iso(u.createdAt))")
+                    }
+                    print("  (\(StatusReport.noPeerReason("<calling AE>")); add a [[peers]] entry and run autoseg redeliver)")
                 }
             }
         } catch {

@@ -41,17 +41,17 @@ def test_status_json_counts(node, autoseg_bin):
     expected = {"patients": 2, "studies": 2, "series": 2, "instances": 5, "missing": 0}
     got = _status_json(autoseg_bin, node)  # while the node runs (WAL readers)
     assert isinstance(got, dict), got
-    assert {k: got.get(k) for k in expected} == expected, f"status --json: {got}"
+    assert {k: got["catalog"].get(k) for k in expected} == expected, f"status --json: {got}"
     plain = run_autoseg(autoseg_bin, "status", "--config", str(node.config_path), timeout=60)
     assert plain.returncode == 0 and plain.stdout.strip(), \
         f"`autoseg status` exited {plain.returncode}, stdout {plain.stdout!r}, stderr {plain.stderr!r}"
     assert node.stop() == 0
     got = _status_json(autoseg_bin, node)  # and with the node stopped
-    assert {k: got.get(k) for k in expected} == expected, f"status --json (node stopped): {got}"
+    assert {k: got["catalog"].get(k) for k in expected} == expected, f"status --json (node stopped): {got}"
 
 
 def test_status_reports_missing_after_reconcile(node, autoseg_bin):
-    """Contract-implied (instances.status 'missing', status key 'missing'): a catalogued
+    """Contract-implied (instances.status 'missing', status key catalog.missing): a catalogued
     file that disappeared from the spool is marked missing by the start-up reconcile."""
     ct, mr = _two_patients()
     _store_all(node.port, ct + mr)
@@ -66,7 +66,7 @@ def test_status_reports_missing_after_reconcile(node, autoseg_bin):
     rows = cat.instance_rows(str(victim.SOPInstanceUID))
     assert rows and rows[0]["status"] == "missing", f"catalog row after reconcile: {rows}"
     got = _status_json(autoseg_bin, node)
-    assert got.get("missing") == 1, f"status --json after a file vanished: {got}"
+    assert got["catalog"].get("missing") == 1, f"status --json after a file vanished: {got}"
 
 
 @pytest.mark.parametrize("snippet,name", [

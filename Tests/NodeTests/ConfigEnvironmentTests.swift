@@ -42,7 +42,7 @@ final class ConfigEnvironmentTests: XCTestCase {
             "AUTOSEG_NODE_MAX_ASSOCIATIONS": "3", "AUTOSEG_NODE_MAX_PDU": "16384", "AUTOSEG_NODE_MIN_FREE_MB": "1_000",
             "AUTOSEG_NODE_ACSE_TIMEOUT": "5", "AUTOSEG_NODE_IDLE_TIMEOUT": "6", "AUTOSEG_NODE_SHUTDOWN_GRACE": "7",
             "AUTOSEG_NODE_MAX_NEGOTIATING": "9", "AUTOSEG_NODE_MAX_NEGOTIATING_PER_HOST": "8",
-            "AUTOSEG_SECURITY_ALLOWED_CALLERS": "CT01", "AUTOSEG_SECURITY_TLS": "TRUE",
+            "AUTOSEG_NODE_HOST": "127.0.0.1", "AUTOSEG_SECURITY_ALLOWED_CALLERS": "CT01", "AUTOSEG_SECURITY_TLS": "TRUE",
             "AUTOSEG_SECURITY_CERT_FILE": "c.pem", "AUTOSEG_SECURITY_KEY_FILE": "k.pem", "AUTOSEG_SECURITY_CA_FILE": "ca.pem",
             "AUTOSEG_PIPELINE_STABLE_SECONDS": "0.25", "AUTOSEG_PIPELINE_WORKERS": "2", "AUTOSEG_HTTP_PORT": "8081",
             "AUTOSEG_PIPELINE_MEMORY_MB": "4096", "AUTOSEG_PIPELINE_KEY_IMAGES": "false",
@@ -52,7 +52,8 @@ final class ConfigEnvironmentTests: XCTestCase {
         let c = try parse("", env: env)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "ENV AE", port: 1234, dataDir: "/data", maxAssociations: 3,
                                            maxPDU: 16384, minFreeMB: 1000, acseTimeout: 5, idleTimeout: 6,
-                                           maxNegotiating: 9, maxNegotiatingPerHost: 8, shutdownGrace: 7))
+                                           maxNegotiating: 9, maxNegotiatingPerHost: 8, shutdownGrace: 7,
+                                           host: "127.0.0.1"))
         XCTAssertEqual(c.security, SecuritySection(allowedCallers: [AllowedCaller(aeTitle: "CT01")], tls: true,
                                                    certFile: "c.pem", keyFile: "k.pem", caFile: "ca.pem"))
         var pipeline = PipelineSection(stableSeconds: 0.25, workers: 2, memoryMB: 4096, keyImages: false, retryMaxSeconds: 30)

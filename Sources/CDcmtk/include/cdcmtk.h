@@ -301,6 +301,7 @@ typedef struct dk_scp_config {
     const dk_tls_config *tls;       // NULL: plain TCP; else every association is DICOM TLS
     int max_negotiating;            // connections still negotiating at once (0: 16); more are closed
     int max_negotiating_per_host;   // the same per peer address (0: 4)
+    const char *host;               // address to listen on (NULL or "": every interface)
 } dk_scp_config;
 
 typedef struct dk_scp dk_scp;

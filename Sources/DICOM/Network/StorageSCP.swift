@@ -129,6 +129,8 @@ private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?
 public final class StorageSCP: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var aeTitle: String
+        /// The address to listen on ("" or "0.0.0.0": every interface).
+        public var host: String
         public var port: Int
         public var maxAssociations: Int
         public var maxPDU: Int
@@ -150,8 +152,10 @@ public final class StorageSCP: @unchecked Sendable {
 
         public init(aeTitle: String, port: Int, maxAssociations: Int = 16, maxPDU: Int = 131072,
                     acseTimeout: Int = 30, idleTimeout: Int = 60, maxNegotiating: Int = 16,
-                    maxNegotiatingPerHost: Int = 4, incomingDirectory: String, tls: TLSConfiguration? = nil) {
+                    maxNegotiatingPerHost: Int = 4, incomingDirectory: String, tls: TLSConfiguration? = nil,
+                    host: String = "") {
             self.aeTitle = aeTitle
+            self.host = host
             self.port = port
             self.maxAssociations = maxAssociations
             self.maxPDU = maxPDU
@@ -183,18 +187,24 @@ public final class StorageSCP: @unchecked Sendable {
         let start = { (tls: UnsafePointer<dk_tls_config>?) -> dk_status in
             c.aeTitle.withCString { ae in
                 c.incomingDirectory.withCString { dir in
-                    var config = dk_scp_config(
-                        ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
-                        max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
-                        idle_timeout: Int32(c.idleTimeout), incoming_dir: dir, tls: tls,
-                        max_negotiating: Int32(c.maxNegotiating), max_negotiating_per_host: Int32(c.maxNegotiatingPerHost))
-                    return dk_scp_start(&config, callbacks, &out)
+                    // Every interface: DCMTK's own socket as bound, no re-bind.
+                    let host = c.host == "0.0.0.0" ? "" : c.host
+                    return host.withCString { hostText in
+                        var config = dk_scp_config(
+                            ae_title: ae, port: Int32(c.port), max_associations: Int32(c.maxAssociations),
+                            max_pdu: UInt32(c.maxPDU), acse_timeout: Int32(c.acseTimeout),
+                            idle_timeout: Int32(c.idleTimeout), incoming_dir: dir, tls: tls,
+                            max_negotiating: Int32(c.maxNegotiating), max_negotiating_per_host: Int32(c.maxNegotiatingPerHost),
+                            host: hostText)
+                        return dk_scp_start(&config, callbacks, &out)
+                    }
                 }
             }
         }
         do throws(DICOMError) {
             // A TLS set-up failure names its file; anything else is about the port.
-            try withDCMTK(kind: .setup, context: { $0.hasPrefix("TLS ") ? "cannot set up DICOM TLS" : "cannot listen on port \(c.port)" }) {
+            let address = c.host.isEmpty ? "port \(c.port)" : "\(c.host) port \(c.port)"
+            try withDCMTK(kind: .setup, context: { $0.hasPrefix("TLS ") ? "cannot set up DICOM TLS" : "DICOM: cannot listen on \(address)" }) {
                 c.tls.map { $0.withBridgeConfig { start($0) } } ?? start(nil)
             }
         } catch {
@@ -203,7 +213,7 @@ public final class StorageSCP: @unchecked Sendable {
         }
         guard let handle = out else {
             box.release()
-            throw DICOMError(.setup, "cannot listen on port \(c.port): no SCP was started")
+            throw DICOMError(.setup, "DICOM: cannot listen on port \(c.port): no SCP was started")
         }
         self.handle = handle
         self.box = box

@@ -6,6 +6,9 @@ public struct NodeSection: Sendable, Equatable {
     public var aeTitle = "AUTOSEG"
     /// `port`: DICOM listening port; 0 picks a free port (tests).
     public var port = 11112
+    /// `host`: the address the DICOM port listens on; "0.0.0.0" (default) every interface,
+    /// e.g. "127.0.0.1" for loopback only or one interface's address.
+    public var host = "0.0.0.0"
     /// `data_dir`: spool/, outbox/ and autoseg.sqlite live here; relative to the current directory.
     public var dataDir = "var"
     /// `max_associations`: concurrent associations accepted.
@@ -31,9 +34,11 @@ public struct NodeSection: Sendable, Equatable {
 
     public init(aeTitle: String = "AUTOSEG", port: Int = 11112, dataDir: String = "var", maxAssociations: Int = 16,
                 maxPDU: Int = 131072, minFreeMB: Int = 2048, acseTimeout: Int = 30, idleTimeout: Int = 60,
-                maxNegotiating: Int = 16, maxNegotiatingPerHost: Int = 4, shutdownGrace: Int = 30)
+                maxNegotiating: Int = 16, maxNegotiatingPerHost: Int = 4, shutdownGrace: Int = 30,
+                host: String = "0.0.0.0")
     {
         self.aeTitle = aeTitle
+        self.host = host
         self.port = port
         self.dataDir = dataDir
         self.maxAssociations = maxAssociations
@@ -53,13 +58,14 @@ public struct NodeSection: Sendable, Equatable {
         return URL(fileURLWithPath: dataDir, isDirectory: true, relativeTo: base).absoluteURL.standardizedFileURL
     }
 
-    static let keys = ["ae_title", "port", "data_dir", "max_associations", "max_pdu", "min_free_mb",
+    static let keys = ["ae_title", "port", "host", "data_dir", "max_associations", "max_pdu", "min_free_mb",
                        "acse_timeout", "idle_timeout", "max_negotiating", "max_negotiating_per_host", "shutdown_grace"]
 
     init(reading r: ConfigReader) throws(ConfigError) {
         try r.rejectUnknownKeys(Self.keys)
         aeTitle = try r.string("ae_title", ConfigCheck.aeTitle) ?? aeTitle
         port = try r.int("port", ConfigCheck.port) ?? port
+        host = try r.string("host", ConfigCheck.host) ?? host
         dataDir = try r.string("data_dir", ConfigCheck.nonEmpty) ?? dataDir
         maxAssociations = try r.int("max_associations", ConfigCheck.maxAssociations) ?? maxAssociations
         maxPDU = try r.int("max_pdu", ConfigCheck.maxPDU) ?? maxPDU
@@ -74,6 +80,7 @@ public struct NodeSection: Sendable, Equatable {
     func validate() throws(ConfigError) {
         try ConfigCheck.aeTitle.validate(aeTitle, key: "node.ae_title")
         try ConfigCheck.port.validate(port, key: "node.port")
+        try ConfigCheck.host.validate(host, key: "node.host")
         try ConfigCheck.nonEmpty.validate(dataDir, key: "node.data_dir")
         try ConfigCheck.maxAssociations.validate(maxAssociations, key: "node.max_associations")
         try ConfigCheck.maxPDU.validate(maxPDU, key: "node.max_pdu")

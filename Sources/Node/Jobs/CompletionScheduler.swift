@@ -12,18 +12,19 @@ import ServiceLifecycle
 final class CompletionScheduler: Service, @unchecked Sendable {
     let catalog: Catalog
     let series: CatalogSeries
-    let planner: AnalysisPlanner
+    /// Rules (and so the planner) as last (re)loaded.
+    let settings: LiveSettings
     let stableSeconds: Double
     let logger: Logger
     /// Rung when jobs are queued.
     let workers: ServiceThreads
     let threads = ServiceThreads(name: "autoseg-scheduler")
 
-    init(catalog: Catalog, series: CatalogSeries, rules: [Rule], stableSeconds: Double, workers: ServiceThreads,
+    init(catalog: Catalog, series: CatalogSeries, settings: LiveSettings, stableSeconds: Double, workers: ServiceThreads,
          logger: Logger) {
         self.catalog = catalog
         self.series = series
-        planner = AnalysisPlanner(rules: rules)
+        self.settings = settings
         self.stableSeconds = stableSeconds
         self.workers = workers
         self.logger = logger
@@ -64,7 +65,7 @@ final class CompletionScheduler: Service, @unchecked Sendable {
             return 0
         }
         let quietSince = Date().addingTimeInterval(-stableSeconds)
-        let (decision, steps) = planner.steps(
+        let (decision, steps) = settings.planner.steps(
             for: s, study: { (try? series.study(q.studyInstanceUID)) ?? [] },
             isComplete: { p in ((try? catalog.lastReceived(seriesInstanceUID: p.seriesInstanceUID)) ?? nil).map { $0 < quietSince } ?? true })
         meta["route.rule"] = "\(decision.rule)"

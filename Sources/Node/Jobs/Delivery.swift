@@ -15,6 +15,8 @@ struct Delivery: Sendable {
     let dataDirectory: DataDirectory
     /// `security.cert_file`/`key_file` (and `ca_file`) for peers with `tls = true`.
     let credentials: TLSConfiguration?
+    /// Peers as last (re)loaded (their TLS settings).
+    let settings: LiveSettings
     let processes: DeliveryProcesses
     let logger: Logger
 
@@ -75,21 +77,11 @@ struct Delivery: Sendable {
     /// credentials, the peer verified against `security.ca_file` or the system's CAs, unless
     /// the peer says `insecure = true`.
     func tls(for dest: Destination) -> TLSConfiguration? {
-        guard let credentials,
-              let peer = config.peers.first(where: {
+        guard let peer = settings.peers.first(where: {
                   $0.tls && $0.aeTitle == dest.aeTitle && $0.host == dest.host && $0.port == dest.port
               })
         else { return nil }
-        var t = credentials
-        if peer.insecure {
-            t.caFile = nil
-            t.caDirectory = nil
-            t.requirePeerCertificate = false
-        } else if t.caFile == nil && t.caDirectory == nil {
-            t.caDirectory = Self.systemCADirectory
-            t.requirePeerCertificate = true
-        }
-        return t
+        return PeerTLS.client(peer: peer, credentials: credentials)
     }
 
     /// A refusal that no retry can change (PS3.4 C.4.2.1.4, PS3.7 C): the SOP class is not
@@ -125,5 +117,23 @@ struct Delivery: Sendable {
         } catch {
             logger.error("cannot record a delivery failure", metadata: ["delivery.id": "\(d.id)", "error": "\(error)"])
         }
+    }
+}
+
+/// How the node talks TLS to a configured peer (deliveries, `autoseg echo PEER`).
+public enum PeerTLS {
+    /// The TLS settings for talking to `peer` as a client (nil: plain TCP, or no credentials).
+    public static func client(peer: Peer, credentials: TLSConfiguration?) -> TLSConfiguration? {
+        guard peer.tls, let credentials else { return nil }
+        var t = credentials
+        if peer.insecure {
+            t.caFile = nil
+            t.caDirectory = nil
+            t.requirePeerCertificate = false
+        } else if t.caFile == nil && t.caDirectory == nil {
+            t.caDirectory = Delivery.systemCADirectory
+            t.requirePeerCertificate = true
+        }
+        return t
     }
 }

@@ -16,7 +16,8 @@ struct JobRunner: Sendable {
     let series: CatalogSeries
     let dataDirectory: DataDirectory
     let executor: AnalysisExecutor
-    let peers: [Peer]
+    /// Peers as last (re)loaded.
+    let settings: LiveSettings
     let logger: Logger
 
 
@@ -51,7 +52,7 @@ struct JobRunner: Sendable {
     /// `send_all` peer.
     func destinations(for job: JobRecord) -> [Destination] {
         var out: [Destination] = []
-        for p in peers where p.aeTitle == job.callingAE || p.sendAll {
+        for p in settings.peers where p.aeTitle == job.callingAE || p.sendAll {
             let d = Destination(aeTitle: p.aeTitle, host: p.host, port: p.port)
             if !out.contains(d) { out.append(d) }
         }

@@ -20,12 +20,13 @@ final class Outbox: Service, @unchecked Sendable {
     private let senders = NSCondition()
     private var busy: Set<Destination> = []
 
-    init(config: NodeConfig, catalog: Catalog, dataDirectory: DataDirectory, deliveryTLS: TLSConfiguration?,
-         deliveryHelper: URL?, shutdown: ShutdownDeadline, logger: Logger) {
+    init(config: NodeConfig, settings: LiveSettings, catalog: Catalog, dataDirectory: DataDirectory,
+         deliveryTLS: TLSConfiguration?, deliveryHelper: URL?, shutdown: ShutdownDeadline, logger: Logger) {
         self.catalog = catalog
         self.shutdown = shutdown
         self.logger = logger
         delivery = Delivery(config: config, catalog: catalog, dataDirectory: dataDirectory, credentials: deliveryTLS,
+                            settings: settings,
                             processes: DeliveryProcesses(helper: deliveryHelper), logger: logger)
         for p in config.peers where p.tls && p.insecure {
             logger.warning("results go to this peer over TLS WITHOUT verifying its certificate (insecure = true)",

@@ -24,27 +24,40 @@ public final class AutoSegNode: Sendable {
     /// The HTTP status server (nil when `http.port` is 0); it reads through its own
     /// read-only catalog connection, so `/status` never waits behind the group committer.
     let http: (any Service)?
+    /// The exclusive lock on `data_dir`, held as long as the node exists.
+    let lock: DataDirectoryLock
+    /// Rules and peers as last (re)loaded (`reload(from:)`); `config` keeps the start's.
+    public let settings: LiveSettings
+    /// TLS client credentials loaded at start (nil when no peer needed them then).
+    let deliveryTLS: TLSConfiguration?
+    let logger: Logger
 
     /// Every service, in start order.
     public var services: [any Service] { [outbox, workers, scheduler, dicom] + (http.map { [$0] } ?? []) }
 
     init(config: NodeConfig, dataDirectory: DataDirectory, catalog: Catalog, ingest: IngestService, committer: GroupCommitter,
-         tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, deliveryHelper: URL?, logger: Logger) throws {
+         tls: TLSConfiguration?, deliveryTLS: TLSConfiguration?, deliveryHelper: URL?, lock: DataDirectoryLock,
+         logger: Logger) throws {
         self.config = config
+        self.lock = lock
+        self.deliveryTLS = deliveryTLS
+        self.logger = logger
+        let settings = LiveSettings(rules: config.rules, peers: config.peers)
+        self.settings = settings
         self.dataDirectory = dataDirectory
         self.catalog = catalog
         self.ingest = ingest
         let shutdown = ShutdownDeadline(grace: Double(config.node.shutdownGrace))
         dicom = DICOMService(config: config, dataDirectory: dataDirectory, ingest: ingest, committer: committer, tls: tls,
                              shutdown: shutdown, logger: logger)
-        outbox = Outbox(config: config, catalog: catalog, dataDirectory: dataDirectory, deliveryTLS: deliveryTLS,
+        outbox = Outbox(config: config, settings: settings, catalog: catalog, dataDirectory: dataDirectory, deliveryTLS: deliveryTLS,
                         deliveryHelper: deliveryHelper, shutdown: shutdown, logger: logger)
         let series = CatalogSeries(catalog: catalog, dataDirectory: dataDirectory)
         let runner = JobRunner(catalog: catalog, series: series, dataDirectory: dataDirectory,
                                executor: AnalysisExecutor(resultOptions: ResultOptions(keyImages: config.pipeline.keyImages)),
-                               peers: config.peers, logger: logger)
+                               settings: settings, logger: logger)
         workers = WorkerPool(config: config, catalog: catalog, runner: runner, outbox: outbox.threads, logger: logger)
-        scheduler = CompletionScheduler(catalog: catalog, series: series, rules: config.rules,
+        scheduler = CompletionScheduler(catalog: catalog, series: series, settings: settings,
                                         stableSeconds: config.pipeline.stableSeconds, workers: workers.threads, logger: logger)
         if config.http.port != 0 {
             let reader = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
@@ -102,6 +115,12 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, deliveryHel
     do { try dataDirectory.prepare() } catch {
         throw NodeError.startup("cannot create data_dir folders: \(error)")
     }
+    if config.http.port != 0, let why = PortProbe.problem(host: config.http.host, port: config.http.port) {
+        throw NodeError.startup("HTTP: cannot listen on \(config.http.host) port \(config.http.port): \(why)")
+    }
+    // Before the catalog is opened: a second node on the same data_dir stops here, naming the first.
+    let lock = try DataDirectoryLock(dataDirectory, holder: "AE \(config.node.aeTitle), DICOM port \(config.node.port), "
+                                     + "HTTP port \(config.http.port)")
     let catalog = try Catalog(path: dataDirectory.catalogPath, logger: logger)
     try reconcile(catalog, dataDirectory: dataDirectory, logger: logger)
     let committer = GroupCommitter(catalog: catalog, logger: logger)
@@ -112,7 +131,7 @@ public func buildNode(config: NodeConfig, baseDirectory: URL? = nil, deliveryHel
         committer: committer, logger: logger)
     do {
         return try AutoSegNode(config: config, dataDirectory: dataDirectory, catalog: catalog, ingest: ingest, committer: committer,
-                               tls: tls, deliveryTLS: deliveryTLS, deliveryHelper: deliveryHelper, logger: logger)
+                               tls: tls, deliveryTLS: deliveryTLS, deliveryHelper: deliveryHelper, lock: lock, logger: logger)
     } catch {
         committer.stop()
         throw error

@@ -48,7 +48,7 @@ public final class DICOMService: Service, @unchecked Sendable {
                     maxAssociations: config.node.maxAssociations, maxPDU: config.node.maxPDU,
                     acseTimeout: config.node.acseTimeout, idleTimeout: config.node.idleTimeout,
                     maxNegotiating: config.node.maxNegotiating, maxNegotiatingPerHost: config.node.maxNegotiatingPerHost,
-                    incomingDirectory: dataDirectory.incomingDirectory.path, tls: tls),
+                    incomingDirectory: dataDirectory.incomingDirectory.path, tls: tls, host: config.node.host),
                 delegate: ingest)
         } catch {
             committer.stop()
@@ -57,7 +57,8 @@ public final class DICOMService: Service, @unchecked Sendable {
         portBox.value = scp.port
         started.signal()
         logger.info("AutoSeg listening", metadata: [
-            "dicom.ae_title": "\(config.node.aeTitle)", "dicom.port": "\(scp.port)",
+            "autoseg.version": "\(AutoSegVersion.current)",
+            "dicom.ae_title": "\(config.node.aeTitle)", "dicom.host": "\(config.node.host)", "dicom.port": "\(scp.port)",
             "node.data_dir": "\(dataDirectory.root.path)", "dicom.max_associations": "\(config.node.maxAssociations)",
             "dicom.max_pdu": "\(config.node.maxPDU)", "node.min_free_mb": "\(config.node.minFreeMB)",
             "dicom.tls": "\(tls == nil ? "off" : (tls?.caFile == nil ? "on" : "on, peer certificate required"))",

@@ -14,7 +14,7 @@ public enum StatusServer {
         let router = Hummingbird.Router()
         let started = Date()
         router.get("health") { _, _ -> Response in
-            json(["status": "ok", "uptime_s": Date().timeIntervalSince(started)])
+            json(["status": "ok", "version": AutoSegVersion.current, "uptime_s": Date().timeIntervalSince(started)])
         }
         router.get("status") { _, _ -> Response in
             do {
@@ -50,25 +50,15 @@ public enum StatusServer {
     }
 
     static func statusDocument(node: StatusSource, started: Date) throws -> [String: Any] {
-        let c = node.catalog
-        let counts = try c.counts()
-        let work = try c.workCounts()
         let ingest = node.ingest.snapshot
-        return [
-            "ae_title": node.config.node.aeTitle,
-            "dicom_port": node.dicom.waitUntilListening(timeout: 0) ?? node.config.node.port,
-            "uptime_s": Date().timeIntervalSince(started),
-            "catalog": ["patients": counts.patients, "studies": counts.studies, "series": counts.series,
-                        "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
-            "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
-                       "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations,
-                       "connections_refused": ingest.refusedConnections],
-            "jobs": work.jobs,
-            "deliveries": StatusReport.deliveryCounts(work),
-            "findings": work.findings,
-            "recent_jobs": StatusReport.jobs(try c.jobs(limit: 20)),
-            "pending_deliveries": StatusReport.pendingDeliveries(try c.deliveries(pendingOnly: true, limit: 50)),
-        ]
+        let live = StatusReport.Live(
+            uptimeSeconds: Date().timeIntervalSince(started),
+            dicomPort: node.dicom.waitUntilListening(timeout: 0) ?? node.config.node.port,
+            ingest: ["stored": ingest.stored, "refused": ingest.refused, "bytes": Int(ingest.bytes),
+                     "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations,
+                     "connections_refused": ingest.refusedConnections])
+        return try StatusReport.document(catalog: node.catalog, config: node.config, dataDirectory: node.dataDirectory,
+                                         live: live)
     }
 
     /// Prometheus text exposition format 0.0.4.
@@ -82,6 +72,7 @@ public enum StatusServer {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, v) in samples { out += "\(name)\(labels) \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))\n" }
         }
+        metric("autoseg_build_info", "gauge", "AutoSeg's version (always 1).", [("{version=\"\(AutoSegVersion.current)\"}", 1)])
         metric("autoseg_uptime_seconds", "gauge", "Seconds since the node started.", [("", Date().timeIntervalSince(started))])
         metric("autoseg_instances_stored_total", "counter", "Instances stored durably since start.", [("", Double(ingest.stored))])
         metric("autoseg_instances_refused_total", "counter", "C-STOREs answered with a failure since start.",

@@ -132,6 +132,10 @@ public enum EvalRun {
                 byTag[key]!.1.append(score)
             }
         }
+        guard !used.isEmpty else {
+            throw Failure(description: "none of the \(preds.count) findings.json under \(predictions.path) is about a series "
+                          + "of the \(truthFiles.count) truth(s) under \(truth.path): nothing paired")
+        }
         let summaries = tagOrder.map { EvaluationSummary(analyzer: byTag[$0]!.0, scores: byTag[$0]!.1) }
         let unmatchedPreds = preds.map(\.url.path).filter { !used.contains($0) }
         return Report(cases: cases, summaries: summaries, groups: tagOrder, unmatchedTruths: unmatchedTruths,
