@@ -122,7 +122,7 @@ final class LiverTests: XCTestCase {
         XCTAssertEqual(r.organName, "liver")
         XCTAssertNotNil(r.organ)
         XCTAssertEqual(r.dimensions, p.labels.dimensions)
-        let units = ["volume": "mL", "diameter": "mm", "long_axis": "mm", "short_axis": "mm", "mean_hu": "[hnsf'U]",
+        let units = ["volume": "mL", "equivalent_diameter": "mm", "long_axis": "mm", "short_axis": "mm", "mean_hu": "[hnsf'U]",
                      "sd_hu": "[hnsf'U]", "contrast_to_liver": "[hnsf'U]"]
         for (i, f) in r.findings.enumerated() {
             XCTAssertEqual(f.number, i + 1)
