@@ -92,6 +92,7 @@ protected:
             refuseAssociation(DCMSCP_INTERNAL_ERROR);  // an RJ rather than silence, if it still can
             return cond;
         }
+        realSyntax_ = relabelUnknownSyntaxes(assoc_);  // HTJ2K, after the AC: see scp_store_file.h
         handleAssociation();
         return EC_Normal;
     }
@@ -216,6 +217,8 @@ private:
         // rebuilt from the spool still knows where each instance came from.
         StoreTarget target{temp, Provenance{callingAE_, calledAE_, peer_}, getDIMSEBlockingMode(),
                            (int)getDIMSETimeout(), &StoreSCP::receiveProgress, this};
+        auto relabeled = realSyntax_.find(presID);
+        if (relabeled != realSyntax_.end()) target.transferSyntax = relabeled->second;
         T_ASC_PresentationContextID datasetPresID = presID;
         OFCondition cond = receiveIntoFile(assoc_, req, presID, target, datasetPresID);
         if (progressFd_ >= 0) {
@@ -321,6 +324,7 @@ private:
     uint64_t id_;
     std::shared_ptr<Link> link_;
     std::string callingAE_, calledAE_, peer_, endReason_;
+    std::map<T_ASC_PresentationContextID, std::string> realSyntax_;  // relabeled contexts' real syntaxes
     std::string currentTemp_;
     int progressFd_ = -1;
     unsigned long lastSync_ = 0;

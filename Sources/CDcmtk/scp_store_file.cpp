@@ -6,7 +6,7 @@
 #include "dcmtk/dcmdata/dcmetinf.h"
 #include "dcmtk/dcmdata/dcostrmf.h"
 #include "dcmtk/dcmdata/dcxfer.h"
-#include "dcmtk/dcmnet/dul.h"
+#include "dcmtk/dcmnet/lst.h"
 
 namespace dk_scp_detail {
 
@@ -54,51 +54,27 @@ OFCondition discard(T_ASC_Association *assoc, const StoreTarget &t, const std::s
     return makeDcmnetCondition(DIMSEC_OUTOFRESOURCES, OF_error, why.c_str());
 }
 
-/// The next PDV of the association: what DCMTK's (private) DIMSE_readNextPDV does.
-OFCondition nextPDV(T_ASC_Association *assoc, T_DIMSE_BlockingMode blocking, int timeout, DUL_PDV &pdv) {
-    if (blocking == DIMSE_NONBLOCKING && !ASC_dataWaiting(assoc, timeout)) return DIMSE_NODATAAVAILABLE;
-    OFCondition cond = DUL_NextPDV(&assoc->DULassociation, &pdv);
-    if (cond.good()) return cond;
-    if (cond != DUL_NOPDVS) return cond;
-    cond = DUL_ReadPDVs(&assoc->DULassociation, NULL, blocking == DIMSE_BLOCKING ? DUL_BLOCK : DUL_NOBLOCK, timeout);
-    if (cond != DUL_PDATAPDUARRIVED) {
-        if (cond == DUL_NOPDVS || cond == DUL_READTIMEOUT) return DIMSE_NODATAAVAILABLE;
-        if (cond == DUL_PEERREQUESTEDRELEASE || cond == DUL_PEERABORTEDASSOCIATION) return cond;
-        return makeDcmnetSubCondition(DIMSEC_READPDVFAILED, OF_error, "DIMSE Read PDV failed", cond);
-    }
-    cond = DUL_NextPDV(&assoc->DULassociation, &pdv);
-    if (cond.bad()) return makeDcmnetSubCondition(DIMSEC_READPDVFAILED, OF_error, "DIMSE Read PDV failed", cond);
-    return cond;
-}
-
-/// DIMSE_receiveDataSetInFile for a transfer syntax DCMTK 3.6.7 does not know (HTJ2K,
-/// 1.2.840.10008.1.2.4.201-203), which it refuses before reading a byte: the dataset PDVs
-/// copied to the file as they come, the same checks (data PDVs only, one context), with progress.
-OFCondition receiveUnknownSyntax(T_ASC_Association *assoc, const StoreTarget &t, T_ASC_PresentationContextID &presID,
-                                 DcmOutputStream &out) {
-    T_ASC_PresentationContextID pid = 0;
-    unsigned long bytes = 0;
-    for (bool last = false; !last;) {
-        DUL_PDV pdv;
-        OFCondition cond = nextPDV(assoc, t.blocking, t.timeout, pdv);
-        if (cond.bad()) return cond;
-        if (pdv.pdvType != DUL_DATASETPDV)
-            return makeDcmnetCondition(DIMSEC_UNEXPECTEDPDVTYPE, OF_error, "DIMSE: command PDV where dataset expected");
-        if (pid == 0) pid = pdv.presentationContextID;
-        if (pdv.presentationContextID != pid)
-            return makeDcmnetCondition(DIMSEC_INVALIDPRESENTATIONCONTEXTID, OF_error,
-                                       "DIMSE: presentation context changed inside a dataset");
-        if (pdv.fragmentLength > 0 && out.write(pdv.data, pdv.fragmentLength) != pdv.fragmentLength)
-            return makeDcmnetCondition(DIMSEC_OUTOFRESOURCES, OF_error, "DIMSE: cannot write the dataset to the file");
-        bytes += pdv.fragmentLength;
-        last = pdv.lastPDV;
-        if (t.progress) t.progress(t.progressContext, bytes);
-    }
-    presID = pid;
-    return out.status();
-}
-
 }  // namespace
+
+std::map<T_ASC_PresentationContextID, std::string> relabelUnknownSyntaxes(T_ASC_Association *assoc) {
+    std::map<T_ASC_PresentationContextID, std::string> real;
+    // DCMTK keeps the outcome in both lists (the acceptor's accepted list is copied back into
+    // the requested one, which ASC_findAcceptedPresentationContext reads): relabel in both.
+    for (LST_HEAD **list : {&assoc->params->DULparams.acceptedPresentationContext,
+                            &assoc->params->DULparams.requestedPresentationContext}) {
+        if (*list == NULL) continue;
+        void *first = LST_Head(list);
+        if (first != NULL) (void)LST_Position(list, first);  // as DCMTK walks it: LST_Next follows the position
+        for (void *node = first; node != NULL; node = LST_Next(list)) {
+            auto *pc = static_cast<DUL_PRESENTATIONCONTEXT *>(node);
+            if (pc->result != DUL_PRESENTATION_ACCEPT || pc->acceptedTransferSyntax[0] == 0) continue;
+            if (DcmXfer(pc->acceptedTransferSyntax).getXfer() != EXS_Unknown) continue;
+            real[pc->presentationContextID] = pc->acceptedTransferSyntax;
+            OFStandard::strlcpy(pc->acceptedTransferSyntax, UID_JPEG2000TransferSyntax, sizeof(pc->acceptedTransferSyntax));
+        }
+    }
+    return real;
+}
 
 std::string presentationAddress(const std::string &host) {
     if (host.empty()) return "";
@@ -115,7 +91,8 @@ OFCondition receiveIntoFile(T_ASC_Association *assoc, const T_DIMSE_C_StoreRQ &r
     if (cond.bad()) return cond;
 
     DcmMetaInfo meta;
-    cond = makeMeta(meta, req, context.acceptedTransferSyntax, target.provenance);
+    const char *syntax = target.transferSyntax.empty() ? context.acceptedTransferSyntax : target.transferSyntax.c_str();
+    cond = makeMeta(meta, req, syntax, target.provenance);
     if (cond.bad()) return discard(assoc, target, std::string("cannot make the file meta: ") + cond.text());
     DcmOutputFileStream stream(target.path.c_str());
     if (!stream.good()) return discard(assoc, target, "cannot create " + target.path + ": " + stream.status().text());
@@ -126,12 +103,8 @@ OFCondition receiveIntoFile(T_ASC_Association *assoc, const T_DIMSE_C_StoreRQ &r
         ::unlink(target.path.c_str());
         return discard(assoc, target, "cannot write the file meta to " + target.path + ": " + cond.text());
     }
-    if (DcmXfer(context.acceptedTransferSyntax).getXfer() == EXS_Unknown) {
-        cond = receiveUnknownSyntax(assoc, target, receivedPresID, stream);
-    } else {
-        cond = DIMSE_receiveDataSetInFile(assoc, target.blocking, target.timeout, &receivedPresID, &stream,
-                                          target.progress, target.progressContext);
-    }
+    cond = DIMSE_receiveDataSetInFile(assoc, target.blocking, target.timeout, &receivedPresID, &stream,
+                                      target.progress, target.progressContext);
     if (cond.bad()) {
         ::unlink(target.path.c_str());
         return cond;
