@@ -116,4 +116,45 @@ extension VolumeLoaderTests {
             }
         }
     }
+
+    /// Random corruption of real codestreams (bytes overwritten inside the codestream, the
+    /// DICOM structure intact): each load ends in a volume or a `VolumeError`, never a crash.
+    /// A fixed-seed SplitMix64 makes the same 200 files on every run.
+    func testRandomlyCorruptedCodestreamsNeverCrash() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("j2k-corrupt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var errors = 0, loaded = 0
+        for name in ["j2k_ct_j2k", "j2k_ct_htj2k"] {
+            let paths = try files(name)
+            let original = try Data(contentsOf: URL(fileURLWithPath: paths[0]))
+            let soc = original.firstRange(of: Data([0xFF, 0x4F, 0xFF, 0x51]))!.lowerBound
+            for trial in 0..<100 {
+                var bytes = original
+                for _ in 0..<(1 + Int(next() % 8)) {
+                    let at = soc + Int(next() % UInt64(bytes.count - soc))
+                    bytes[at] = UInt8(truncatingIfNeeded: next())
+                }
+                let damaged = dir.appendingPathComponent("\(name)-\(trial).dcm")
+                try bytes.write(to: damaged)
+                do {
+                    _ = try VolumeLoader.load(files: [damaged.path] + paths.dropFirst())
+                    loaded += 1
+                } catch {
+                    errors += 1
+                }
+            }
+        }
+        print("corrupted codestreams: \(errors) errors, \(loaded) loaded")
+        XCTAssertEqual(errors + loaded, 200)
+        XCTAssertGreaterThan(errors, 0, "corruption never detected")
+    }
 }
