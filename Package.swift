@@ -28,10 +28,14 @@ let package = Package(
         // The only code that includes DCMTK. Not API: use `DICOM`.
         .target(
             name: "CDcmtk",
+            // OpenJPEG (Debian libopenjp2-7-dev): JPEG 2000 and HTJ2K, which DCMTK 3.6.7 cannot
+            // decode (j2k*.cpp); its header directory comes from pkg-config, like SQLite's below.
+            dependencies: ["COpenJPEG"],
             exclude: ["README.md"],
             // zlib: the pre-scan inflates deflated datasets itself (dataset_scan_sources.h).
             linkerSettings: dcmtkLibraries + [.linkedLibrary("z"), .linkedLibrary("stdc++")]
         ),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         // libsqlite3 from Debian's libsqlite3-dev. Not API: use `Catalog`.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DICOM", dependencies: [

@@ -21,7 +21,10 @@ the keys). The conventions the Swift test relies on:
   intercept_k = intercept + 10 * (k % 3) when per_frame_rescale else intercept.
 
 Transfer syntaxes other than explicit/implicit little endian are made with Debian's DCMTK
-tools at absolute paths (/usr/bin/dcmconv, dcmcjpeg, dcmcjpls, dcmcrle).
+tools at absolute paths (/usr/bin/dcmconv, dcmcjpeg, dcmcjpls, dcmcrle); JPEG 2000 and HTJ2K
+(j2k, j2k-any, j2k-lossy, htj2k, htj2k-rpcl, htj2k-lossy) with OpenJPEG's opj_compress and
+OpenJPH's ojph_compress through j2k_encode.py, `j2k_fragments` fragments per frame, with a
+Basic Offset Table unless `j2k_bot` is false.
 """
 import copy
 import json
@@ -32,6 +35,8 @@ import sys
 
 import numpy as np
 import pydicom
+
+import j2k_encode
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
@@ -59,6 +64,9 @@ DEFAULTS = {
     "dirty_high_bits": False,
     "transfer_syntax": "explicit",       # implicit explicit big deflate jpeg-lossless(-sv1) jpeg-baseline
                                          # jpegls jpegls-near rle
+    "j2k_fragments": 1,                  # JPEG 2000 / HTJ2K: fragments per frame
+    "j2k_bot": True,                     # JPEG 2000 / HTJ2K: with a Basic Offset Table
+    "j2k_damage": None,                  # JPEG 2000 / HTJ2K error injection (j2k_encode.damaged)
     "enhanced": False,
     "series_uid": "1.2.826.0.1.3680043.8.498.77.1",
     # error injection, keyed by slice index
@@ -195,7 +203,7 @@ def write_classic(case, out):
             ds.RescaleType = case["rescale_type"]
         set_pixels(ds, stored_values(case, k, rows, case["columns"]).tobytes())
         path = os.path.join(out, f"{perm(k, n):04d}.dcm")
-        save(ds, path, case["transfer_syntax"])
+        save(ds, path, case["transfer_syntax"], case)
         paths.append(path)
     return paths
 
@@ -255,13 +263,17 @@ def write_enhanced(case, out):
     ds.PerFrameFunctionalGroupsSequence = Sequence(frames)
     set_pixels(ds, b"".join(pixels))
     path = os.path.join(out, "0000.dcm")
-    save(ds, path, case["transfer_syntax"])
+    save(ds, path, case["transfer_syntax"], case)
     return [path]
 
 
-def save(ds, path, syntax):
+def save(ds, path, syntax, case):
     if syntax == "implicit":
         ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    if syntax in j2k_encode.SYNTAXES:
+        j2k_encode.encode_dataset(ds, syntax, case["j2k_fragments"], case["j2k_bot"], case["j2k_damage"])
+        ds.save_as(path, enforce_file_format=True)
+        return
     ds.save_as(path, enforce_file_format=True)
     if syntax in ("implicit", "explicit"):
         return

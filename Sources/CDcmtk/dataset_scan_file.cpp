@@ -3,6 +3,7 @@
 // whole dataset: encapsulated Pixel Data complete, native Pixel Data as long as the image
 // needs, identifying UIDs valid as stored. Runs before any DCMTK parse of the file.
 #include "dataset_scan.h"
+#include "j2k.h"
 
 #include "dcmtk/dcmdata/dcxfer.h"
 
@@ -201,7 +202,9 @@ void scan(Input &in, const dk_scan_options &o, dk_scan_report *report) {
                 syntax = Syntax::ExplicitBE;
             }
             in.walk(datasetStart, syntax, false, o, facts, out);
-            if (out.problem == DK_SCAN_OK && known && xfer.isEncapsulated() && facts.nativePixelData) {
+            // DCMTK 3.6.7 does not know HTJ2K (.201-.203): compressed all the same.
+            bool encapsulated = (known && xfer.isEncapsulated()) || dk_j2k_is_transfer_syntax(ts.c_str());
+            if (out.problem == DK_SCAN_OK && encapsulated && facts.nativePixelData) {
                 out.problem = DK_SCAN_MALFORMED;
                 out.reason = "Pixel Data of a compressed transfer syntax is not encapsulated";
             }

@@ -1,5 +1,6 @@
 // Image geometry (classic and enhanced multi-frame) and pixel decoding to float32.
 #include "internal.h"
+#include "j2k.h"
 
 #include "dcmtk/dcmdata/dcdeftag.h"
 #include "dcmtk/dcmdata/dcfcache.h"
@@ -103,7 +104,9 @@ dk_status fillHeader(DcmFileFormat &ff, dk_image_header *out) {
     if (out->transfer_syntax_uid[0] == 0) {
         dk_copy(out->transfer_syntax_uid, sizeof(out->transfer_syntax_uid), xfer.getXferID());
     }
-    out->encapsulated = xfer.isEncapsulated() ? 1 : 0;
+    // DCMTK 3.6.7 does not know the HTJ2K syntaxes (it reads their datasets as explicit VR
+    // little endian): they are encapsulated all the same.
+    out->encapsulated = xfer.isEncapsulated() || dk_j2k_is_transfer_syntax(out->transfer_syntax_uid) ? 1 : 0;
     dk_get_string(ds, DCM_Modality, out->modality, sizeof(out->modality));
     dk_get_string(ds, DCM_Units, out->units, sizeof(out->units));
     dk_get_string(ds, DCM_PhotometricInterpretation, out->photometric_interpretation,
@@ -230,18 +233,33 @@ dk_status decodeFrames(const char *path, uint32_t first, uint32_t count, float *
     std::vector<uint8_t> buffer((frameSize + 1) & ~1u);
     DcmFileCache cache;
     Uint32 startFragment = 0;
+    // JPEG 2000 and HTJ2K: OpenJPEG (j2k*.cpp), DCMTK has no codec for them.
+    const bool j2k = dk_j2k_is_transfer_syntax(h.transfer_syntax_uid);
+    DkJ2KFrames j2kFrames;
+    if (j2k) {
+        st = j2kFrames.open(pixelData, h.number_of_frames);
+        if (!st.ok) return st;
+    }
     for (uint32_t i = 0; i < count; i++) {
         if (destinations[i] == nullptr) {
             startFragment = 0;  // unknown again: let DCMTK find the next frame's fragment
             continue;
         }
         const uint32_t frame = first + i;
-        OFString colorModel;
-        cond = pixelData->getUncompressedFrame(ds, frame, startFragment, buffer.data(), (Uint32)buffer.size(),
-                                               colorModel, &cache);
-        if (cond.bad()) {
-            snprintf(text, sizeof(text), "frame %u: %s", frame + 1, cond.text());
-            return dk_error(text);
+        if (j2k) {
+            st = j2kFrames.decode(frame, h.rows, h.columns, h.bits_allocated, buffer.data(), buffer.size());
+            if (!st.ok) {
+                snprintf(text, sizeof(text), "frame %u: %s", frame + 1, st.text);
+                return dk_error(text);
+            }
+        } else {
+            OFString colorModel;
+            cond = pixelData->getUncompressedFrame(ds, frame, startFragment, buffer.data(), (Uint32)buffer.size(),
+                                                   colorModel, &cache);
+            if (cond.bad()) {
+                snprintf(text, sizeof(text), "frame %u: %s", frame + 1, cond.text());
+                return dk_error(text);
+            }
         }
         const dk_frame_geometry &g = h.frames[frame];
         switch (h.bits_allocated) {

@@ -8,7 +8,8 @@
 namespace {
 
 // Transfer syntaxes of DESIGN §6, uncompressed first so that a sender offering both
-// never has to compress for us; compressed data that arrives compressed is kept as is.
+// never has to compress for us, then lossless before lossy; compressed data that arrives
+// compressed is kept as is. JPEG 2000 and HTJ2K are decoded through OpenJPEG (j2k*.cpp).
 const char *kStorageTransferSyntaxes[] = {
     UID_LittleEndianExplicitTransferSyntax,
     UID_LittleEndianImplicitTransferSyntax,
@@ -18,9 +19,14 @@ const char *kStorageTransferSyntaxes[] = {
     UID_JPEGProcess14TransferSyntax,
     UID_JPEGLSLosslessTransferSyntax,
     UID_RLELosslessTransferSyntax,
+    UID_JPEG2000LosslessOnlyTransferSyntax,
+    "1.2.840.10008.1.2.4.201",  // HTJ2K lossless only (DCMTK 3.6.7 has no name for it)
+    "1.2.840.10008.1.2.4.202",  // HTJ2K RPCL lossless only
     UID_JPEGLSLossyTransferSyntax,
     UID_JPEGProcess1TransferSyntax,
     UID_JPEGProcess2_4TransferSyntax,
+    UID_JPEG2000TransferSyntax,  // lossless or lossy
+    "1.2.840.10008.1.2.4.203",  // HTJ2K, lossless or lossy
 };
 
 const char *kVerificationSOPClasses[] = {UID_VerificationSOPClass};
@@ -86,6 +92,7 @@ protected:
             refuseAssociation(DCMSCP_INTERNAL_ERROR);  // an RJ rather than silence, if it still can
             return cond;
         }
+        realSyntax_ = relabelUnknownSyntaxes(assoc_);  // HTJ2K, after the AC: see scp_store_file.h
         handleAssociation();
         return EC_Normal;
     }
@@ -210,6 +217,8 @@ private:
         // rebuilt from the spool still knows where each instance came from.
         StoreTarget target{temp, Provenance{callingAE_, calledAE_, peer_}, getDIMSEBlockingMode(),
                            (int)getDIMSETimeout(), &StoreSCP::receiveProgress, this};
+        auto relabeled = realSyntax_.find(presID);
+        if (relabeled != realSyntax_.end()) target.transferSyntax = relabeled->second;
         T_ASC_PresentationContextID datasetPresID = presID;
         OFCondition cond = receiveIntoFile(assoc_, req, presID, target, datasetPresID);
         if (progressFd_ >= 0) {
@@ -315,6 +324,7 @@ private:
     uint64_t id_;
     std::shared_ptr<Link> link_;
     std::string callingAE_, calledAE_, peer_, endReason_;
+    std::map<T_ASC_PresentationContextID, std::string> realSyntax_;  // relabeled contexts' real syntaxes
     std::string currentTemp_;
     int progressFd_ = -1;
     unsigned long lastSync_ = 0;

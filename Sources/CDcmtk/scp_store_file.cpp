@@ -5,6 +5,8 @@
 
 #include "dcmtk/dcmdata/dcmetinf.h"
 #include "dcmtk/dcmdata/dcostrmf.h"
+#include "dcmtk/dcmdata/dcxfer.h"
+#include "dcmtk/dcmnet/lst.h"
 
 namespace dk_scp_detail {
 
@@ -54,6 +56,26 @@ OFCondition discard(T_ASC_Association *assoc, const StoreTarget &t, const std::s
 
 }  // namespace
 
+std::map<T_ASC_PresentationContextID, std::string> relabelUnknownSyntaxes(T_ASC_Association *assoc) {
+    std::map<T_ASC_PresentationContextID, std::string> real;
+    // DCMTK keeps the outcome in both lists (the acceptor's accepted list is copied back into
+    // the requested one, which ASC_findAcceptedPresentationContext reads): relabel in both.
+    for (LST_HEAD **list : {&assoc->params->DULparams.acceptedPresentationContext,
+                            &assoc->params->DULparams.requestedPresentationContext}) {
+        if (*list == NULL) continue;
+        void *first = LST_Head(list);
+        if (first != NULL) (void)LST_Position(list, first);  // as DCMTK walks it: LST_Next follows the position
+        for (void *node = first; node != NULL; node = LST_Next(list)) {
+            auto *pc = static_cast<DUL_PRESENTATIONCONTEXT *>(node);
+            if (pc->result != DUL_PRESENTATION_ACCEPT || pc->acceptedTransferSyntax[0] == 0) continue;
+            if (DcmXfer(pc->acceptedTransferSyntax).getXfer() != EXS_Unknown) continue;
+            real[pc->presentationContextID] = pc->acceptedTransferSyntax;
+            OFStandard::strlcpy(pc->acceptedTransferSyntax, UID_JPEG2000TransferSyntax, sizeof(pc->acceptedTransferSyntax));
+        }
+    }
+    return real;
+}
+
 std::string presentationAddress(const std::string &host) {
     if (host.empty()) return "";
     if (host.find(':') != std::string::npos) return "dicom://[" + host + "]";
@@ -69,7 +91,8 @@ OFCondition receiveIntoFile(T_ASC_Association *assoc, const T_DIMSE_C_StoreRQ &r
     if (cond.bad()) return cond;
 
     DcmMetaInfo meta;
-    cond = makeMeta(meta, req, context.acceptedTransferSyntax, target.provenance);
+    const char *syntax = target.transferSyntax.empty() ? context.acceptedTransferSyntax : target.transferSyntax.c_str();
+    cond = makeMeta(meta, req, syntax, target.provenance);
     if (cond.bad()) return discard(assoc, target, std::string("cannot make the file meta: ") + cond.text());
     DcmOutputFileStream stream(target.path.c_str());
     if (!stream.good()) return discard(assoc, target, "cannot create " + target.path + ": " + stream.status().text());

@@ -5,6 +5,8 @@
 
 #include "scp_internal.h"
 
+#include <map>
+
 namespace dk_scp_detail {
 
 /// Who sent an instance to whom (PS3.10 7.1 File Meta Information).
@@ -22,7 +24,17 @@ struct StoreTarget {
     int timeout;
     DIMSE_ProgressCallback progress;  // may be NULL
     void *progressContext;
+    std::string transferSyntax = "";  // for the file meta when the context was relabeled, else ""
 };
+
+/// DCMTK 3.6.7 refuses every DIMSE message on a presentation context whose transfer syntax
+/// it does not know (dimse.cc, getTransferSyntax: "Unsupported transfer syntax"), and it does
+/// not know HTJ2K (1.2.840.10008.1.2.4.201-203). Once the A-ASSOCIATE-AC has gone out (the
+/// peer saw the real UID), each accepted context with such a syntax is relabeled, in this
+/// association's own copy of the parameters only, as JPEG 2000 (.91: the same encapsulation
+/// in explicit VR little endian, known to DCMTK; datasets are received as bytes, never parsed
+/// on the way). Returns the real UID by context, for the file meta (`StoreTarget.transferSyntax`).
+std::map<T_ASC_PresentationContextID, std::string> relabelUnknownSyntaxes(T_ASC_Association *assoc);
 
 /// Receives the dataset of the C-STORE `req` (announced on `presID`) into `target.path`:
 /// preamble and File Meta Information (explicit VR little endian: version, Media Storage SOP

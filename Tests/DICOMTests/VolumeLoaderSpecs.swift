@@ -26,6 +26,9 @@ extension VolumeLoaderTests {
         var pattern = "hash"
         var dirtyHighBits = false
         var transferSyntax = "explicit"
+        var j2kFragments = 1
+        var j2kBot = true
+        var j2kDamage: String?
         var enhanced = false
         var seriesUID = "1.2.826.0.1.3680043.8.498.77.1"
         var dropIpp: [Int] = []
@@ -120,6 +123,6 @@ extension VolumeLoaderTests {
                 $0.transferSyntax = ts
             })
         }
-        return s
+        return s + j2kSpecs
     }
 }

@@ -62,7 +62,7 @@ struct ImageHeader: Sendable {
         }
     }
 
-    /// Transfer syntaxes whose pixel data DCMTK decodes here (DESIGN §6).
+    /// Transfer syntaxes whose pixel data the bridge decodes (DESIGN §6).
     static let decodableTransferSyntaxes: [String: String] = [
         "1.2.840.10008.1.2": "implicit VR little endian",
         "1.2.840.10008.1.2.1": "explicit VR little endian",
@@ -75,6 +75,12 @@ struct ImageHeader: Sendable {
         "1.2.840.10008.1.2.4.80": "JPEG-LS lossless",
         "1.2.840.10008.1.2.4.81": "JPEG-LS near-lossless",
         "1.2.840.10008.1.2.5": "RLE lossless",
+        // OpenJPEG, not DCMTK (CDcmtk's j2k*.cpp).
+        "1.2.840.10008.1.2.4.90": "JPEG 2000 lossless",
+        "1.2.840.10008.1.2.4.91": "JPEG 2000",
+        "1.2.840.10008.1.2.4.201": "HTJ2K lossless",
+        "1.2.840.10008.1.2.4.202": "HTJ2K RPCL lossless",
+        "1.2.840.10008.1.2.4.203": "HTJ2K",
     ]
 
     /// Why this loader cannot decode the pixel data, or nil when it can.
