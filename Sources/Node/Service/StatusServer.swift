@@ -62,6 +62,7 @@ public enum StatusServer {
                         "instances": counts.instances, "missing": counts.missingInstances, "bytes": counts.bytes],
             "ingest": ["stored": ingest.stored, "refused": ingest.refused, "bytes": ingest.bytes,
                        "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations,
+                       "associations_aborted": ingest.abortedAssociations, "contexts_rejected": ingest.rejectedContexts,
                        "connections_refused": ingest.refusedConnections],
             "jobs": work.jobs,
             "deliveries": StatusReport.deliveryCounts(work),
@@ -90,6 +91,11 @@ public enum StatusServer {
         metric("autoseg_associations_total", "counter", "Associations accepted since start.", [("", Double(ingest.associations))])
         metric("autoseg_associations_rejected_total", "counter", "Associations rejected since start.",
                [("", Double(ingest.rejectedAssociations))])
+        metric("autoseg_associations_aborted_total", "counter", "Accepted associations that ended without a release since start.",
+               [("", Double(ingest.abortedAssociations))])
+        metric("autoseg_presentation_contexts_rejected_total", "counter",
+               "Proposed presentation contexts rejected in accepted associations since start.",
+               [("", Double(ingest.rejectedContexts))])
         metric("autoseg_connections_refused_total", "counter",
                "Connections closed unread since start: too many still negotiating (max_negotiating, per host).",
                [("", Double(ingest.refusedConnections))])
