@@ -203,6 +203,9 @@ std::string contextRejection(const T_ASC_PresentationContext &pc) {
     std::string what = named(pc.abstractSyntax) + ": ";
     switch (pc.resultReason) {
     case ASC_P_ABSTRACTSYNTAXNOTSUPPORTED:
+        // A DICOMDIR is for media only (PS3.10 7.2, PS3.4 Annex F): no network storage for it.
+        if (strcmp(pc.abstractSyntax, UID_MediaStorageDirectoryStorage) == 0)
+            return what + "SOP class not supported (a DICOMDIR is not sent over the network: send its images)";
         return what + "SOP class not supported (not a storage SOP class we accept)";
     case ASC_P_TRANSFERSYNTAXESNOTSUPPORTED: {
         std::string proposed;
@@ -221,7 +224,7 @@ void reportRejectedContexts(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, 
                             const std::string &peer) {
     if (!scp->cb.contexts_rejected || !assoc || !assoc->params) return;
     std::string reasons;
-    int accepted = 0;
+    int accepted = 0, rejected = 0;
     int count = ASC_countPresentationContexts(assoc->params);
     for (int i = 0; i < count; i++) {
         T_ASC_PresentationContext pc;
@@ -230,10 +233,11 @@ void reportRejectedContexts(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, 
             accepted++;
             continue;
         }
+        rejected++;
         reasons += (reasons.empty() ? "" : "; ") + contextRejection(pc);
     }
     if (reasons.empty()) return;
-    scp->cb.contexts_rejected(scp->cb.context, id, calling.c_str(), peer.c_str(), reasons.c_str(), accepted);
+    scp->cb.contexts_rejected(scp->cb.context, id, calling.c_str(), peer.c_str(), reasons.c_str(), accepted, rejected);
 }
 
 void negotiateAndServe(dk_scp *scp, std::shared_ptr<Link> link) {

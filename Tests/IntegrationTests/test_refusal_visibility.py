@@ -34,7 +34,15 @@ def watched(node_factory):
     node.config["http"] = {"port": http, "host": "127.0.0.1"}
     node.start()
     node.http = http
+    assert wait_until(lambda: _answers(node), 10), f"no /metrics on port {http}:\n{node.log_tail()}"
     return node
+
+
+def _answers(node) -> bool:
+    try:
+        return bool(metrics(node))
+    except OSError:
+        return False
 
 
 def metrics(node) -> dict[str, float]:
@@ -49,7 +57,7 @@ def _warning_with(node, *words: str) -> bool:
 
 @pytest.mark.parametrize("abstract,syntax,words", [
     (PRIVATE, EXPLICIT_LE, ["SOP class not supported", PRIVATE]),
-    (DICOMDIR, EXPLICIT_LE, ["SOP class not supported", "Media Storage Directory Storage", DICOMDIR]),
+    (DICOMDIR, EXPLICIT_LE, ["SOP class not supported", "MediaStorageDirectoryStorage", DICOMDIR, "DICOMDIR"]),
     (CT, UNKNOWN_TS, ["none of the proposed transfer syntaxes is supported", UNKNOWN_TS]),
 ], ids=["private-sop-class", "dicomdir", "unknown-transfer-syntax"])
 def test_association_without_a_usable_context_is_a_counted_warning(watched, abstract, syntax, words):

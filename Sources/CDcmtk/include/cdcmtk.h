@@ -291,9 +291,10 @@ typedef struct dk_scp_callbacks {
     void (*connections_refused)(void *context, const char *peer_host, uint64_t count, const char *reason);
     /// An association was accepted with some proposed presentation contexts rejected
     /// (`reasons`: one "<SOP class name or UID>: <why>" per context, "; "-separated); with
-    /// `accepted` = 0 none is usable, and the association is as good as rejected. May be NULL.
+    /// `accepted` = 0 none is usable, and the association is as good as rejected; `rejected`
+    /// contexts were refused. May be NULL.
     void (*contexts_rejected)(void *context, uint64_t association_id, const char *calling_ae,
-                              const char *peer_host, const char *reasons, int accepted);
+                              const char *peer_host, const char *reasons, int accepted, int rejected);
 } dk_scp_callbacks;
 
 /// DICOM TLS settings (BCP 195 profile). Files are PEM; the private key must not be

@@ -70,13 +70,14 @@ public protocol StorageSCPDelegate: AnyObject, Sendable {
     func connectionsRefused(peerHost: String, count: Int, reason: String)
     /// An association was accepted with some proposed presentation contexts rejected
     /// (`reasons`: "<SOP class>: <why>" per context, "; "-separated); `accepted` contexts
-    /// remain (0: the peer can store nothing on it).
-    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int)
+    /// remain (0: the peer can store nothing on it), `rejected` were refused.
+    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int,
+                          rejected: Int)
 }
 
 extension StorageSCPDelegate {
     public func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String,
-                                 accepted: Int) {}
+                                 accepted: Int, rejected: Int) {}
 }
 
 /// DICOM TLS settings (DCMTK, BCP 195 profile). Files are PEM; the private key must not be
@@ -340,8 +341,8 @@ private let scpConnectionsRefused: @convention(c) (
 }
 
 private let scpContextsRejected: @convention(c) (
-    UnsafeMutableRawPointer?, UInt64, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32
-) -> Void = { ctx, id, calling, peer, reasons, accepted in
+    UnsafeMutableRawPointer?, UInt64, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32, Int32
+) -> Void = { ctx, id, calling, peer, reasons, accepted, rejected in
     delegate(ctx).contextsRejected(associationID: id, callingAE: str(calling), peerHost: str(peer),
-                                   reasons: str(reasons), accepted: Int(accepted))
+                                   reasons: str(reasons), accepted: Int(accepted), rejected: Int(rejected))
 }

@@ -172,10 +172,10 @@ final class IngestService: StorageSCPDelegate {
         ])
     }
 
-    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int) {
-        let count = reasons.split(separator: ";").count
+    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int,
+                          rejected: Int) {
         counters.withLock {
-            $0.rejectedContexts += count
+            $0.rejectedContexts += rejected
             if accepted == 0 {
                 $0.rejectedAssociations += 1
                 $0.unusable.insert(associationID)
