@@ -152,7 +152,7 @@ std::string encodeSequence(DcmElement &e) {
 
 /// The sequence element encoded by `encodeSequence`, inserted into `into` (replacing).
 OFCondition decodeSequence(const char *bytes, size_t length, DcmItem &into) {
-    DcmItem parsed;
+    DcmDataset parsed;  // reads to the end of the stream (a bare DcmItem reads its length: 0)
     DcmInputBufferStream stream;
     stream.setBuffer(bytes, OFstatic_cast(offile_off_t, length));
     stream.setEos();
