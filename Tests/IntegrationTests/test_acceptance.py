@@ -21,7 +21,7 @@ from conftest import CANNOT_UNDERSTAND, DATASET_MISMATCH, SUCCESS, encode_datase
 from harness import STORESCP, dcmtk_env, free_port
 from hostile_data import (ct_dataset, instance_identity_rows, element, raw_store, spool_relative, text, uid_identity, uid_path_component,
                           with_raw_uid, with_un_uid)
-from peers import run_storescu
+from peers import run_autoseg, run_storescu
 from test_refusals import assert_nothing_stored, assert_still_serving
 
 
@@ -213,3 +213,17 @@ def test_equal_uids_never_called_different(node):
         status, comment = raw_store(node.port, data, uid.encode() + command_pad)
         assert status == SUCCESS, f"command +{command_pad!r}, dataset +{dataset_pad!r}: {status:04X} {comment!r}"
         assert node.catalog().instance_rows(uid)
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["absent", "empty"])
+def test_autoseg_run_names_the_missing_series_uid(autoseg_bin, tmp_path, blank):
+    """`autoseg run` on a file without a SeriesInstanceUID says so, not "not readable as DICOM"."""
+    ds = ct_dataset(seed=40)
+    if blank:
+        ds.SeriesInstanceUID = ""
+    else:
+        del ds.SeriesInstanceUID
+    ds.save_as(tmp_path / "one.dcm", enforce_file_format=True)
+    res = run_autoseg(autoseg_bin, "run", tmp_path / "one.dcm", "--out", tmp_path / "out")
+    assert res.returncode == 1, res.stderr
+    assert "no SeriesInstanceUID" in res.stderr and "readable" not in res.stderr, res.stderr
