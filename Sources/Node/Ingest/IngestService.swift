@@ -97,15 +97,8 @@ final class IngestService: StorageSCPDelegate {
             try? FileManager.default.removeItem(atPath: r.tempPath)
             return refuse(r, .cannotUnderstand, "no \(name)")
         }
-        if !UID.isValid(info.sopInstanceUID) || !UID.isValid(info.seriesInstanceUID) || !UID.isValid(info.studyInstanceUID)
-            || !UID.isValid(info.sopClassUID)
-        {
-            logger.info("stored with a non-conformant UID", metadata: [
-                "dicom.association": "\(r.associationID)", "dicom.calling_ae": "\(r.callingAE)",
-                "dicom.sop_instance_uid": "\(info.sopInstanceUID)", "dicom.sop_class_uid": "\(info.sopClassUID)",
-                "dicom.study_uid": "\(info.studyInstanceUID)", "dicom.series_uid": "\(info.seriesInstanceUID)",
-            ])
-        }
+        let conformant = [info.sopInstanceUID, info.seriesInstanceUID, info.studyInstanceUID, info.sopClassUID]
+            .allSatisfy(UID.isValid)
         let relative = DataDirectory.instancePath(
             study: info.studyInstanceUID, series: info.seriesInstanceUID, instance: info.sopInstanceUID)
         let destination = dataDirectory.url(of: relative).path
@@ -131,6 +124,14 @@ final class IngestService: StorageSCPDelegate {
             counters.withLock {
                 $0.stored += 1
                 $0.bytes += UInt64(max(0, info.fileSize))
+            }
+            if !conformant {
+                logger.info("stored with a non-conformant UID", metadata: [
+                    "dicom.association": "\(r.associationID)", "dicom.calling_ae": "\(r.callingAE)",
+                    "dicom.sop_instance_uid": "\(info.sopInstanceUID)", "dicom.sop_class_uid": "\(info.sopClassUID)",
+                    "dicom.study_uid": "\(info.studyInstanceUID)", "dicom.series_uid": "\(info.seriesInstanceUID)",
+                    "ingest.file": "\(relative)",
+                ])
             }
             onStored(record)
             return .success
