@@ -108,14 +108,6 @@ extern "C" int dk_uid_is_valid(const char *uid) {
     return 1;
 }
 
-bool dk_uid_bytes_exact(const uint8_t *bytes, size_t length) {
-    if (length > 65) return false;
-    size_t n = length;
-    if (n > 0 && bytes[n - 1] == 0) n--;
-    std::string v((const char *)bytes, n);
-    return dk_uid_is_valid(v.c_str()) && strlen(v.c_str()) == n;
-}
-
 std::string dk_shown_bytes(const uint8_t *bytes, size_t count, bool more) {
     std::string out;
     for (size_t i = 0; i < count && out.size() < 40; i++) {
@@ -157,6 +149,51 @@ static int32_t getInt(DcmItem *item, const DcmTagKey &tag) {
     return INT32_MIN;
 }
 
+/// The text of element `low` of the private block `creator` reserved in `group` (PS3.5 7.8.1:
+/// creator at (group,00xx), its elements at (group,xxyy)), "" when absent. Vendors' data
+/// often arrives as UN (implicit VR without their dictionary): the value bytes are its text.
+static std::string privateText(DcmItem *item, uint16_t group, const char *creator, uint8_t low) {
+    for (uint16_t block = 0x10; block <= 0xFF; block++) {
+        OFString name;
+        if (item->findAndGetOFString(DcmTagKey(group, block), name).bad()) continue;
+        while (!name.empty() && (name.back() == ' ' || name.back() == 0)) name.erase(name.size() - 1);
+        if (name != creator) continue;
+        DcmElement *e = nullptr;
+        if (item->findAndGetElement(DcmTagKey(group, (uint16_t)(block << 8 | low)), e).bad() || !e) return "";
+        DcmEVR vr = e->getTag().getEVR();
+        if (vr == EVR_UN || vr == EVR_OB || vr == EVR_UNKNOWN) {
+            Uint8 *bytes = nullptr;
+            if (e->getUint8Array(bytes).bad() || !bytes) return "";
+            return std::string((const char *)bytes, strnlen((const char *)bytes, e->getLength()));
+        }
+        OFString value;
+        return e->getOFStringArray(value).good() ? std::string(value.c_str()) : "";
+    }
+    return "";
+}
+
+/// The b-value of `dk_file_info.diffusion_b_value`; NaN when no attribute says.
+static double diffusionBValue(DcmItem *ds) {
+    Float64 b = 0;
+    if (ds->findAndGetFloat64(DCM_DiffusionBValue, b).good()) return b;
+    OFString modality;  // the vendor blocks are MR's: other images skip their search
+    if (ds->findAndGetOFString(DCM_Modality, modality).bad() || modality != "MR") return NAN;
+    std::string text = privateText(ds, 0x0043, "GEMS_PARM_01", 0x39);
+    // GE: "b\\x\\y\\z"; some releases add 10^9 as a flag to the first value (as dcm2niix reads it).
+    if (!text.empty()) {
+        char *end = nullptr;
+        double v = strtod(text.c_str(), &end);
+        if (end != text.c_str()) return std::fmod(v, 1e9);
+    }
+    text = privateText(ds, 0x0019, "SIEMENS MR HEADER", 0x0C);
+    if (!text.empty()) {
+        char *end = nullptr;
+        double v = strtod(text.c_str(), &end);
+        if (end != text.c_str()) return v;
+    }
+    return NAN;
+}
+
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out) {
     memset(out, 0, sizeof(*out));
     DcmDataset *ds = ff.getDataset();
@@ -195,6 +232,7 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
                   sizeof(out->source_presentation_address));
     dk_get_string(meta, DCM_SendingPresentationAddress, out->sending_presentation_address,
                   sizeof(out->sending_presentation_address));
+    out->diffusion_b_value = diffusionBValue(ds);
     out->modified_time = NAN;
     struct stat st;
     if (path && ::stat(path, &st) == 0) {
@@ -206,13 +244,17 @@ dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *o
 
 extern "C" dk_status dk_read_file_info(const char *path, dk_file_info *out) {
     try {
-        dk_status scanned = dk_scan_before_parse(path);
+        dk_scan_report scan;
+        dk_status scanned = dk_scan_file(path, nullptr, &scan);
         if (!scanned.ok) return scanned;
+        if (scan.problem != DK_SCAN_OK) return dk_error((std::string("refused before parsing: ") + scan.reason).c_str());
         DcmFileFormat ff;
         OFCondition cond = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                ERM_autoDetect, DCM_PixelData);
         if (cond.bad()) return dk_from_condition(cond);
-        return dk_fill_file_info(ff, path, out);
+        dk_status filled = dk_fill_file_info(ff, path, out);
+        if (filled.ok) dk_use_scan_identity(scan, out);  // the identity as stored, as the SCP names it
+        return filled;
     } catch (const std::exception &e) {
         return dk_error(e.what());
     } catch (...) {

@@ -1,7 +1,8 @@
 // The bounded pre-scan of a file: where the dataset starts and how it is encoded (file meta,
 // or detected for a raw dataset), the walk (dataset_scan.cpp), then the checks that need the
 // whole dataset: encapsulated Pixel Data complete, native Pixel Data as long as the image
-// needs, identifying UIDs valid as stored. Runs before any DCMTK parse of the file.
+// needs; and the identifying UIDs as stored (the instance's identity, conformant or not).
+// Runs before any DCMTK parse of the file.
 #include "dataset_scan.h"
 #include "j2k.h"
 
@@ -48,10 +49,19 @@ uint32_t us(const Captured &c) { return c.present && c.stored() >= 2 ? (uint32_t
 /// A captured raw value shown safely (`dk_shown_bytes`).
 std::string shown(const Captured &c) { return dk_shown_bytes(c.bytes, c.stored(), c.length > c.stored()); }
 
-/// A UI value is the UID itself, padded to even length with one trailing NUL; anything else in
-/// the stored bytes (spaces, newlines, embedded NULs) makes it another identity than the one
-/// DCMTK would report, so it is refused rather than normalised.
-bool uidIsExact(const Captured &c) { return c.length <= c.stored() && dk_uid_bytes_exact(c.bytes, c.length); }
+/// The longest identity kept (`dk_scan_report`): twice the 64 characters PS3.5 9.1 allows, so
+/// that non-conformant UIDs real devices send (over-long, padded) still fit, while a value
+/// that is no UID at all (kilobytes of text) is refused rather than cut to a false identity.
+const size_t kMaxIdentity = 128;
+
+/// The identity of a captured UI value; false when it does not fit `kMaxIdentity`.
+bool identity(const Captured &c, std::string &out) {
+    out.clear();
+    if (!c.present || c.length == 0) return true;
+    if (c.length > c.stored()) return false;
+    out = dk_uid_identity(c.bytes, c.length);
+    return out.size() <= kMaxIdentity;
+}
 
 /// Native Pixel Data must hold Rows × Columns × SamplesPerPixel × NumberOfFrames samples of
 /// BitsAllocated bits (PS3.5 8.1.1, PS3.3 C.7.6.3); YBR_*_422 stores two samples per pixel.
@@ -98,11 +108,14 @@ bool checkFacts(const Facts &f, const dk_scan_options &o, Outcome &out, uint16_t
         {&f.sopInstance, "SOP Instance UID"}, {&f.sopClass, "SOP Class UID"},
         {&f.study, "Study Instance UID"}, {&f.series, "Series Instance UID"},
     };
+    std::string kept;
     for (const auto &u : uids) {
-        if (!u.value->present || u.value->length == 0 || uidIsExact(*u.value)) continue;
+        if (identity(*u.value, kept)) continue;
         status = 0xC000;
         out.problem = DK_SCAN_UID;
-        out.reason = std::string(u.name) + " is not a valid UID: \"" + shown(*u.value) + "\"";
+        out.reason = std::string(u.name) + " of " + std::to_string(u.value->length) +
+                     " bytes is longer than the " + std::to_string(kMaxIdentity) + " characters kept: \"" +
+                     shown(*u.value) + "\"";
         return false;
     }
     return true;
@@ -219,6 +232,13 @@ void scan(Input &in, const dk_scan_options &o, dk_scan_report *report) {
     report->items = out.items;
     report->depth = out.depth;
     report->dataset_offset = datasetStart;
+    const struct { const Captured *value; char *to; } ids[] = {
+        {&facts.sopClass, report->sop_class_uid}, {&facts.sopInstance, report->sop_instance_uid},
+        {&facts.study, report->study_instance_uid}, {&facts.series, report->series_instance_uid},
+    };
+    std::string kept;
+    for (const auto &id : ids)
+        if (identity(*id.value, kept)) dk_copy(id.to, sizeof(report->sop_class_uid), kept.c_str());
 }
 
 }  // namespace
@@ -265,6 +285,31 @@ extern "C" dk_status dk_scan_file(const char *path, const dk_scan_options *optio
     }
     ::close(fd);
     return result;
+}
+
+std::string dk_uid_identity(const uint8_t *bytes, size_t length) {
+    size_t n = length;
+    while (n > 0 && (bytes[n - 1] == 0 || bytes[n - 1] == ' ')) n--;
+    std::string out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = bytes[i];
+        if (b >= 0x20 && b < 0x7F && b != '%' && b != '\\') {
+            out += (char)b;
+        } else {
+            char hex[4];
+            snprintf(hex, sizeof(hex), "%%%02X", b);
+            out += hex;
+        }
+    }
+    return out;
+}
+
+void dk_use_scan_identity(const dk_scan_report &scan, dk_file_info *info) {
+    dk_copy(info->sop_class_uid, sizeof(info->sop_class_uid), scan.sop_class_uid);
+    dk_copy(info->sop_instance_uid, sizeof(info->sop_instance_uid), scan.sop_instance_uid);
+    dk_copy(info->study_instance_uid, sizeof(info->study_instance_uid), scan.study_instance_uid);
+    dk_copy(info->series_instance_uid, sizeof(info->series_instance_uid), scan.series_instance_uid);
 }
 
 dk_status dk_scan_before_parse(const char *path) {

@@ -16,12 +16,17 @@ void dk_copy(char *dst, size_t cap, const char *src);
 /// A string attribute with DICOM padding (spaces, NULs) trimmed; "" when absent.
 void dk_get_string(DcmItem *item, const DcmTagKey &tag, char *dst, size_t cap);
 dk_status dk_fill_file_info(DcmFileFormat &ff, const char *path, dk_file_info *out);
-/// PS3.5 6.2 / 9.1: whether the stored bytes of a UI value are a valid UID, padded to even
-/// length with at most one trailing NUL and nothing else (no spaces, newlines, embedded NULs).
-bool dk_uid_bytes_exact(const uint8_t *bytes, size_t length);
 /// Raw bytes shown safely in a log line or an ErrorComment (LO: no backslash): printable ASCII
 /// as is, everything else as %XX; at most 40 characters, "..." when cut or `more` follows.
 std::string dk_shown_bytes(const uint8_t *bytes, size_t count, bool more);
+/// The identity of a UI value as stored (`dk_scan_report`): trailing NULs and spaces (the
+/// padding) dropped, bytes outside printable ASCII and '%' as %XX, so that different values
+/// never share an identity and it is a C string. Conformant UIDs come out unchanged.
+std::string dk_uid_identity(const uint8_t *bytes, size_t length);
+/// Replaces the UIDs DCMTK read into `info` by the pre-scan's identity (DCMTK drops spaces,
+/// cuts at a NUL and cannot read a UID encoded as UN), so that every reader of a file (the
+/// SCP, reconcile, `autoseg run`) names an instance the same way.
+void dk_use_scan_identity(const dk_scan_report &scan, dk_file_info *info);
 /// The bounded pre-scan with default limits (dataset_scan_file.cpp): every DCMTK parse of a
 /// file goes after it, so that no file can exhaust the stack or memory of DCMTK's recursive
 /// parser. An error status (text "refused before parsing: <reason>") when the file is refused.

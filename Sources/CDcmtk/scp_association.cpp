@@ -86,6 +86,7 @@ protected:
     OFCondition processAssociationRQ() override {
         ASC_setAPTitles(assoc_->params, NULL, NULL, owner_->aeTitle.c_str());
         OFCondition cond = negotiateAssociation();
+        if (cond.good()) reportRejectedContexts(owner_, assoc_, id_, callingAE_, peer_);
         if (cond.good()) cond = ASC_acknowledgeAssociation(assoc_);
         if (cond.bad()) {
             endReason_ = std::string("error: cannot accept: ") + cond.text();
@@ -249,7 +250,9 @@ private:
         }
 
         // Bounded, non-recursive walk of the file before DCMTK parses it: nesting, counts,
-        // lengths, completeness of Pixel Data, UIDs exactly as stored (dataset_scan*.cpp).
+        // lengths, completeness of Pixel Data, and the identity of the instance as stored
+        // (dataset_scan*.cpp). Non-conformant UIDs are stored (DESIGN §6); only a dataset
+        // without SOP UIDs or naming another instance than its command is refused.
         dk_scan_options limits;
         dk_scan_default_options(&limits);
         limits.check_uids = 1;
@@ -261,21 +264,16 @@ private:
                 return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand, std::string("cannot scan dataset: ") + scanned.text);
             return refuse(presID, req, scan.dimse_status, scan.reason);
         }
-        // The command's Affected SOP Instance UID by the same rule, as the peer sent it: the PDU
-        // filter kept its bytes (DCMTK's parse trims it and drops spaces and what follows a NUL).
-        std::string commandUID;
-        uint32_t commandUIDLength = 0;
-        bool raw = lastAffectedInstance(assoc_, commandUID, commandUIDLength);
-        bool exact = raw ? commandUIDLength <= commandUID.size() &&
-                               dk_uid_bytes_exact((const uint8_t *)commandUID.data(), commandUIDLength)
-                         : dk_uid_is_valid(req.AffectedSOPInstanceUID);
-        if (!exact) {
+        // The command's Affected SOP Instance UID as the peer sent it: the PDU filter kept its
+        // bytes (DCMTK's parse trims it and drops spaces and what follows a NUL).
+        CommandIdentity command;
+        command.sopClass = trimmed(req.AffectedSOPClassUID);
+        command.sopInstanceParsed = trimmed(req.AffectedSOPInstanceUID);
+        command.haveRaw = lastAffectedInstance(assoc_, command.sopInstanceRaw, command.sopInstanceRawLength);
+        std::string why;
+        if (uint16_t status = checkIdentity(scan, command, why)) {
             ::unlink(temp.c_str());
-            std::string shown = raw ? dk_shown_bytes((const uint8_t *)commandUID.data(), commandUID.size(),
-                                                     commandUIDLength > commandUID.size())
-                                    : std::string(req.AffectedSOPInstanceUID);
-            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
-                          "Affected SOP Instance UID is not a valid UID: \"" + shown + "\"");
+            return refuse(presID, req, status, why);
         }
 
         DcmFileFormat ff;
@@ -288,17 +286,7 @@ private:
         }
         dk_file_info info;
         dk_fill_file_info(ff, temp.c_str(), &info);
-        if (info.sop_instance_uid[0] == 0 || info.sop_class_uid[0] == 0) {
-            ::unlink(temp.c_str());
-            return refuse(presID, req, STATUS_STORE_Error_CannotUnderstand,
-                          "dataset has no SOP Class or SOP Instance UID");
-        }
-        if (strcmp(info.sop_class_uid, trimmed(req.AffectedSOPClassUID).c_str()) != 0 ||
-            strcmp(info.sop_instance_uid, trimmed(req.AffectedSOPInstanceUID).c_str()) != 0) {
-            ::unlink(temp.c_str());
-            return refuse(presID, req, STATUS_STORE_Error_DataSetDoesNotMatchSOPClass,
-                          "dataset SOP Class/Instance UID differs from the command");
-        }
+        dk_use_scan_identity(scan, &info);
 
         dk_store_request sr;
         sr.temp_path = temp.c_str();

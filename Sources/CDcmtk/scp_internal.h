@@ -168,6 +168,11 @@ void watchdogLoop(dk_scp *scp);
 void noteRefusalLocked(dk_scp *scp, const std::string &host, const std::string &reason,
                        std::vector<RefusalReport> &out);
 void reportRefusals(dk_scp *scp, const std::vector<RefusalReport> &reports);
+/// After the contexts of an accepted association were negotiated: tells the owner which were
+/// rejected and why (`contexts_rejected`), so that a sender that cannot store anything (a
+/// private SOP class, a DICOMDIR, a transfer syntax we do not take) is seen (scp_negotiation.cpp).
+void reportRejectedContexts(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, const std::string &calling,
+                            const std::string &peer);
 
 }  // namespace dk_scp_detail
 

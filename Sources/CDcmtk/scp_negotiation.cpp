@@ -191,7 +191,54 @@ void endNegotiation(dk_scp *scp, Link &link) {
     scp->changed.notify_all();
 }
 
+/// A SOP class or transfer syntax by DCMTK's name for it, with the UID ("" for none).
+std::string named(const char *uid) {
+    if (!uid || !uid[0]) return "(none)";
+    const char *name = dcmFindNameOfUID(uid, nullptr);
+    return name ? std::string(name) + " (" + uid + ")" : std::string(uid);
+}
+
+/// Why a proposed context was not accepted, in words.
+std::string contextRejection(const T_ASC_PresentationContext &pc) {
+    std::string what = named(pc.abstractSyntax) + ": ";
+    switch (pc.resultReason) {
+    case ASC_P_ABSTRACTSYNTAXNOTSUPPORTED:
+        // A DICOMDIR is for media only (PS3.10 7.2, PS3.4 Annex F): no network storage for it.
+        if (strcmp(pc.abstractSyntax, UID_MediaStorageDirectoryStorage) == 0)
+            return what + "SOP class not supported (a DICOMDIR is not sent over the network: send its images)";
+        return what + "SOP class not supported (not a storage SOP class we accept)";
+    case ASC_P_TRANSFERSYNTAXESNOTSUPPORTED: {
+        std::string proposed;
+        for (int i = 0; i < pc.transferSyntaxCount; i++)
+            proposed += (i ? ", " : "") + named(pc.proposedTransferSyntaxes[i]);
+        return what + "none of the proposed transfer syntaxes is supported (" + proposed + ")";
+    }
+    case ASC_P_USERREJECTION: return what + "rejected by us";
+    default: return what + "rejected, no reason given";
+    }
+}
+
 }  // namespace
+
+void reportRejectedContexts(dk_scp *scp, T_ASC_Association *assoc, uint64_t id, const std::string &calling,
+                            const std::string &peer) {
+    if (!scp->cb.contexts_rejected || !assoc || !assoc->params) return;
+    std::string reasons;
+    int accepted = 0, rejected = 0;
+    int count = ASC_countPresentationContexts(assoc->params);
+    for (int i = 0; i < count; i++) {
+        T_ASC_PresentationContext pc;
+        if (ASC_getPresentationContext(assoc->params, i, &pc).bad()) continue;
+        if (pc.resultReason == ASC_P_ACCEPTANCE) {
+            accepted++;
+            continue;
+        }
+        rejected++;
+        reasons += (reasons.empty() ? "" : "; ") + contextRejection(pc);
+    }
+    if (reasons.empty()) return;
+    scp->cb.contexts_rejected(scp->cb.context, id, calling.c_str(), peer.c_str(), reasons.c_str(), accepted, rejected);
+}
 
 void negotiateAndServe(dk_scp *scp, std::shared_ptr<Link> link) {
     T_ASC_Association *assoc = nullptr;

@@ -76,6 +76,30 @@ std::map<T_ASC_PresentationContextID, std::string> relabelUnknownSyntaxes(T_ASC_
     return real;
 }
 
+uint16_t checkIdentity(const dk_scan_report &scan, const CommandIdentity &command, std::string &why) {
+    if (scan.sop_class_uid[0] == 0 || scan.sop_instance_uid[0] == 0) {
+        why = std::string("dataset has no ") + (scan.sop_class_uid[0] == 0 ? "SOP Class UID (0008,0016)" : "") +
+              (scan.sop_class_uid[0] == 0 && scan.sop_instance_uid[0] == 0 ? " and no " : "") +
+              (scan.sop_instance_uid[0] == 0 ? "SOP Instance UID (0008,0018)" : "");
+        return STATUS_STORE_Error_CannotUnderstand;
+    }
+    std::string commandClass = dk_uid_identity((const uint8_t *)command.sopClass.data(), command.sopClass.size());
+    std::string commandInstance =
+        command.haveRaw && command.sopInstanceRawLength <= command.sopInstanceRaw.size()
+            ? dk_uid_identity((const uint8_t *)command.sopInstanceRaw.data(), command.sopInstanceRawLength)
+            : dk_uid_identity((const uint8_t *)command.sopInstanceParsed.data(), command.sopInstanceParsed.size());
+    if (commandClass != scan.sop_class_uid) {
+        why = std::string("SOP Class UID differs: dataset ") + scan.sop_class_uid + ", command " + commandClass;
+        return STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
+    }
+    if (commandInstance != scan.sop_instance_uid) {
+        why = std::string("SOP Instance UID differs: dataset ") + scan.sop_instance_uid + ", command " +
+              commandInstance;
+        return STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
+    }
+    return 0;
+}
+
 std::string presentationAddress(const std::string &host) {
     if (host.empty()) return "";
     if (host.find(':') != std::string::npos) return "dicom://[" + host + "]";

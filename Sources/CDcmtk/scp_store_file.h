@@ -49,6 +49,26 @@ std::map<T_ASC_PresentationContextID, std::string> relabelUnknownSyntaxes(T_ASC_
 OFCondition receiveIntoFile(T_ASC_Association *assoc, const T_DIMSE_C_StoreRQ &req, T_ASC_PresentationContextID presID,
                             const StoreTarget &target, T_ASC_PresentationContextID &receivedPresID);
 
+/// What decides whether a received dataset can be stored as what its command says (DESIGN §6,
+/// liberal acceptance): the pre-scan's identity of the dataset (`dk_scan_report`), the
+/// command's SOP Class UID as DCMTK parsed it and its Affected SOP Instance UID as the peer
+/// sent it (the PDU filter's bytes, when it kept them).
+struct CommandIdentity {
+    std::string sopClass;           // as DCMTK parsed it (printable, padding trimmed)
+    std::string sopInstanceParsed;  // as DCMTK parsed it
+    bool haveRaw = false;           // the PDU filter kept the bytes as sent
+    std::string sopInstanceRaw;
+    uint32_t sopInstanceRawLength = 0;
+};
+
+/// 0 when the dataset can be stored; else the DIMSE status and the true reason in `why`:
+/// C000 when the dataset has no SOP Class UID or no SOP Instance UID (naming which),
+/// A900 when command and dataset name different SOP classes or instances (both values in
+/// `why`). Non-conformant UIDs are not refused: each side's identity is its bytes without
+/// the trailing padding (`dk_uid_identity`), so "1.2.3 " and "1.2.3" are one instance and
+/// " 1.2.3" another.
+uint16_t checkIdentity(const dk_scan_report &scan, const CommandIdentity &command, std::string &why);
+
 /// `dicom://host` (PS3.10 7.1.1: the presentation address of a DIMSE peer as a URI with the
 /// "dicom" scheme); IPv6 literals in brackets. "" for an empty host.
 std::string presentationAddress(const std::string &host);

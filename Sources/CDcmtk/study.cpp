@@ -8,6 +8,9 @@
 #include "dcmtk/dcmdata/dcvr.h"
 #include "dcmtk/dcmdata/dcvrda.h"
 #include "dcmtk/dcmdata/dcvrtm.h"
+#include "dcmtk/dcmdata/dcistrmb.h"
+#include "dcmtk/dcmdata/dcostrmb.h"
+#include "dcmtk/dcmdata/dcsequen.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +48,11 @@ const Copied copied[] = {
     {DCM_StudyDescription, "StudyDescription", "1", Check::vr},
     {DCM_FrameOfReferenceUID, "FrameOfReferenceUID", "1", Check::uid},
     {DCM_PositionReferenceIndicator, "PositionReferenceIndicator", "1", Check::vr},
+    // Patient module, de-identification (PS3.3 C.7.1.1; PS3.15 E.1): a result derived from a
+    // de-identified image is as de-identified as its source and must still say so and how.
+    {DCM_PatientIdentityRemoved, "PatientIdentityRemoved", "1", Check::vr},
+    {DCM_DeidentificationMethod, "DeidentificationMethod", "1-n", Check::vr},
+    {DCM_DeidentificationMethodCodeSequence, "DeidentificationMethodCodeSequence", "1-n", Check::vr},
 };
 
 // Type 2 attributes every result must carry, empty when unknown.
@@ -69,6 +77,7 @@ bool validDate(const OFString &v) {
 
 // Why `e` may not be copied, or "" when it may.
 std::string problem(DcmElement *e, const Copied &c) {
+    if (e->getVR() == EVR_SQ) return "";  // a code sequence: copied whole (its items are codes)
     OFString value;
     e->getOFStringArray(value);
     // Trailing padding is not part of the value.
@@ -124,6 +133,41 @@ void setElement(dk_element &out, const DcmTagKey &tag, const char *vr, const cha
     out.value = copyBytes(bytes, length);
 }
 
+/// A sequence element as its explicit VR little endian encoding (tag, VR, length, items): how a
+/// sequence crosses the C API in a `dk_element` (VR "SQ"), read back by `decodeSequence`.
+std::string encodeSequence(DcmElement &e) {
+    Uint32 size = e.calcElementLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
+    std::string buffer(size, '\0');
+    DcmOutputBufferStream stream(&buffer[0], size);
+    e.transferInit();
+    OFCondition c = e.write(stream, EXS_LittleEndianExplicit, EET_ExplicitLength, nullptr);
+    e.transferEnd();
+    if (c.bad()) return "";
+    void *written = nullptr;
+    offile_off_t length = 0;
+    stream.flushBuffer(written, length);
+    buffer.resize((size_t)length);
+    return buffer;
+}
+
+/// The sequence element encoded by `encodeSequence`, inserted into `into` (replacing).
+OFCondition decodeSequence(const char *bytes, size_t length, DcmItem &into) {
+    DcmDataset parsed;  // reads to the end of the stream (a bare DcmItem reads its length: 0)
+    DcmInputBufferStream stream;
+    stream.setBuffer(bytes, OFstatic_cast(offile_off_t, length));
+    stream.setEos();
+    parsed.transferInit();
+    OFCondition c = parsed.read(stream, EXS_LittleEndianExplicit, EGL_noChange, DCM_MaxReadLength);
+    parsed.transferEnd();
+    if (c.bad()) return c;
+    for (unsigned long i = 0; i < parsed.card(); i++) {
+        DcmElement *e = parsed.getElement(i);
+        c = into.insert(OFstatic_cast(DcmElement *, e->clone()), OFTrue);
+        if (c.bad()) return c;
+    }
+    return EC_Normal;
+}
+
 /// Reads the copied attributes of `src` into `study`: the clean ones, the reasons for the rest.
 void readStudy(DcmDataset &src, dk_study &study) {
     for (const Copied &c : copied) {
@@ -153,7 +197,10 @@ void exportStudy(dk_study &study, dk_study_attributes &out) {
         DcmElement *e = study.clean.getElement(OFstatic_cast(unsigned long, i));
         DcmVR vr(e->getVR());
         DcmByteString *text = dynamic_cast<DcmByteString *>(e);
-        if (text != nullptr) {
+        if (e->getVR() == EVR_SQ) {
+            std::string bytes = encodeSequence(*e);
+            setElement(out.elements[i], e->getTag().getXTag(), "SQ", bytes.data(), bytes.size());
+        } else if (text != nullptr) {
             char *bytes = nullptr;
             Uint32 length = 0;
             if (text->getString(bytes, length).bad()) bytes = nullptr;
@@ -241,6 +288,15 @@ dk_status dk_study_from(const dk_element *elements, size_t count, dk_study &out)
     if (count > 0 && elements == nullptr) return dk_error("no study attributes");
     for (size_t i = 0; i < count; i++) {
         const dk_element &a = elements[i];
+        if (strcmp(a.vr, "SQ") == 0) {
+            OFCondition c = decodeSequence(a.value ? a.value : "", a.length, out.clean);
+            if (c.bad()) {
+                char text[64];
+                snprintf(text, sizeof(text), "study attribute (%04x,%04x)", a.group, a.element);
+                return dk_error((std::string(text) + ": " + c.text()).c_str());
+            }
+            continue;
+        }
         DcmTag tag(a.group, a.element, DcmVR(a.vr));
         DcmElement *e = nullptr;
         OFCondition c = DcmItem::newDicomElementWithVR(e, tag);

@@ -71,7 +71,8 @@ struct Run: ParsableCommand {
             if json { print(summary([]).json) }
             let inputList = inputs.joined(separator: " ")
             if let example = scan.skipped.first {
-                fail("no DICOM files in \(inputList): none of its \(scan.skipped.count) file(s) is readable as DICOM "
+                // The reason says which: not DICOM at all, or DICOM without what a series needs.
+                fail("no DICOM series in \(inputList): none of its \(scan.skipped.count) file(s) can be used "
                      + "(e.g. \(example.path): \(example.reason))", code: 1)
             }
             fail("no DICOM files in \(inputList): no files at all", code: 1)

@@ -173,22 +173,45 @@ final class DatasetScanTests: XCTestCase {
                        "native Pixel Data under a compressed transfer syntax")
     }
 
-    func testUIDsExactlyAsStored() throws {
+    func testUIDsKeptAsStoredNotRefused() throws {
         func withSOP(_ raw: [UInt8]) -> [UInt8] {
             var d = B(.explicitLE)
             d.element(0x0008, 0x0016, "UI", B.text("1.2.840.10008.5.1.4.1.1.2"))
-            d.element(0x0008, 0x0018, "UI", raw)
+            d.element(0x0008, 0x0018, raw.count > 64 ? "UN" : "UI", raw)
             return B.part10(d.bytes, transferSyntax: B.explicitLE)
         }
         let strict = DatasetScan.Limits(checkUIDs: true)
-        XCTAssertNil(try scan(withSOP(Array("1.2.3".utf8) + [0]), strict).problem, "one trailing NUL pads")
-        XCTAssertNil(try scan(withSOP(Array("1.2.34".utf8)), strict).problem)
-        for raw in ["1.2 .3", " 1.23", "1.23 ", "1.2\n3", "1.2.3\0/../x", "1.2.3\0\0\0", "1.2.03"] {
+        // Issue 14 (DESIGN §6, liberal): every value is kept; the identity is the value as
+        // stored without its trailing padding, non-printable bytes, '%' and '\\' escaped.
+        let cases: [(String, String)] = [
+            ("1.2.3\0", "1.2.3"), ("1.2.34", "1.2.34"), ("1.23 ", "1.23"), ("1.2.3\0\0\0", "1.2.3"),
+            ("1.2.03", "1.2.03"), ("1.2 .3", "1.2 .3"), (" 1.23", " 1.23"), ("1.2\n3", "1.2%0A3"),
+            ("1.2.3\0/../x", "1.2.3%00/../x"), ("1%2\\3", "1%252%5C3"),
+        ]
+        for (raw, identity) in cases {
             let r = try scan(withSOP(Array(raw.utf8)), strict)
-            XCTAssertEqual(r.problem, .uid, raw.debugDescription)
-            XCTAssertTrue(r.reason.hasPrefix("SOP Instance UID is not a valid UID"), r.reason)
-            XCTAssertFalse(r.reason.contains("\\"), "no backslash in an ErrorComment (LO)")
-            XCTAssertNil(try scan(withSOP(Array(raw.utf8))).problem, "UIDs are checked only when asked")
+            XCTAssertNil(r.problem, raw.debugDescription)
+            XCTAssertEqual(r.sopInstanceUID, identity, raw.debugDescription)
+            XCTAssertEqual(r.sopClassUID, "1.2.840.10008.5.1.4.1.1.2")
+        }
+        let long = String(repeating: "1", count: 130)
+        let r = try scan(withSOP(Array(long.utf8)), strict)
+        XCTAssertEqual(r.problem, .uid, "over 128 characters is no identity")
+        XCTAssertTrue(r.reason.hasPrefix("SOP Instance UID of 130 bytes is longer than the 128"), r.reason)
+        XCTAssertNil(try scan(withSOP(Array(long.utf8))).problem, "identities are checked only when asked")
+        XCTAssertEqual(try scan(withSOP(Array(long.utf8))).sopInstanceUID, "")
+    }
+
+    func testUIDPathComponent() {
+        XCTAssertEqual(UID.pathComponent("1.2.840.10008.5.1.4.1.1.2"), "1.2.840.10008.5.1.4.1.1.2")
+        // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad (FIPS 180-2 B.1)
+        XCTAssertEqual(UID.pathComponent("abc"), "xba7816bf8f01cfea414140de5dae2223")
+        // SHA-256 of 56 bytes (two padding blocks), FIPS 180-2 B.2
+        XCTAssertEqual(UID.pathComponent("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "x248d6a61d20638b8e5c026930c3e6039")
+        for bad in ["1.2.03", "../../etc", "", ".hidden", "1.2." + String(repeating: "3", count: 70)] {
+            let c = UID.pathComponent(bad)
+            XCTAssertTrue(c.hasPrefix("x") && c.count == 33 && c.allSatisfy { $0.isHexDigit || $0 == "x" }, c)
         }
     }
 

@@ -5,6 +5,8 @@ sent (pynetdicom would refuse some of these UIDs before sending them).
 Used by test_hostile_data.py and by the regression tests of bench/fuzz findings."""
 from __future__ import annotations
 
+import hashlib
+import re
 import socket
 
 from harness import *  # noqa: F401,F403  (the basics: imports, paths, constants)
@@ -75,6 +77,50 @@ def with_raw_uid(ds: Dataset, keyword: str, raw: bytes) -> bytes:
     data = encode_dataset(ds, implicit=False)
     assert data.count(placeholder.encode()) == 1, "placeholder UID is not unique"
     return data.replace(placeholder.encode(), padded)
+
+
+def with_un_uid(ds: Dataset, keyword: str) -> bytes:
+    """`ds` encoded (explicit VR LE) with UID `keyword` encoded as VR UN (4-byte length), as
+    some archives send attributes they do not know the VR of."""
+    value = str(getattr(ds, keyword)).encode()
+    value += b"\0" if len(value) % 2 else b""
+    data = encode_dataset(ds, implicit=False)
+    tag = {"SOPClassUID": (0x0008, 0x0016), "SOPInstanceUID": (0x0008, 0x0018),
+           "StudyInstanceUID": (0x0020, 0x000D), "SeriesInstanceUID": (0x0020, 0x000E)}[keyword]
+    old = element(tag[0], tag[1], "UI", value)
+    assert data.count(old) == 1, f"{keyword} not found once as UI"
+    return data.replace(old, element(tag[0], tag[1], "UN", value))
+
+
+def uid_identity(raw: bytes) -> str:
+    """The identity the node gives a UID as stored (dk_uid_identity): trailing NULs and spaces
+    dropped, bytes outside printable ASCII and '%' and '\\' as %XX."""
+    raw = raw.rstrip(b"\0 ")
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b not in (0x25, 0x5C) else f"%{b:02X}" for b in raw)
+
+
+_VALID_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+
+
+def uid_path_component(uid: str) -> str:
+    """The folder or file name of a UID in the spool (DESIGN §5, dk_uid_path_component): the UID
+    when valid, else "x" + 32 hex digits of the SHA-256 of its text."""
+    if len(uid) <= 64 and _VALID_UID.match(uid):
+        return uid
+    return "x" + hashlib.sha256(uid.encode()).hexdigest()[:32]
+
+
+def spool_relative(study: str, series: str, sop: str) -> str:
+    """`spool/<study>/<series>/<sop>.dcm` for the identities of an instance."""
+    return f"spool/{uid_path_component(study)}/{uid_path_component(series)}/{uid_path_component(sop)}.dcm"
+
+
+def instance_identity_rows(node, sop_uid: str) -> list[dict]:
+    """Catalog rows of an instance with the UIDs of its series and study."""
+    return node.catalog().query(
+        "SELECT i.*, s.series_uid AS series_instance_uid, st.study_uid AS study_instance_uid FROM instances i "
+        "JOIN series s ON i.series_ref = s.id JOIN studies st ON s.study_ref = st.id WHERE i.sop_instance_uid = ?",
+        (sop_uid,))
 
 
 def pixel_data_at(data: bytes) -> int:
@@ -177,5 +223,6 @@ def raw_store(port: int, dataset: bytes, sop_instance: str | bytes, *, calling: 
 
 
 __all__ = ["EXPLICIT_LE", "CT", "UNDEFINED", "element", "text", "item", "SEQ_DELIMITER", "ITEM_DELIMITER",
-           "identity", "nested_open", "nested_defined", "with_raw_uid", "pixel_data_at", "ct_dataset",
+           "identity", "nested_open", "nested_defined", "with_raw_uid", "with_un_uid", "uid_identity",
+           "uid_path_component", "spool_relative", "instance_identity_rows", "pixel_data_at", "ct_dataset",
            "store_command", "nested_command_elements", "raw_command", "raw_store", "pdu_item"]

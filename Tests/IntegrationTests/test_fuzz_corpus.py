@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, SUCCESS, split_part10
-from hostile_data import raw_store
+from hostile_data import raw_store, uid_identity
 from test_refusals import assert_still_serving
 
 # FUZZ_CORPUS=bench/out/fuzz/<...> replays a fuzz run's working corpus (<dir>/<target>/corpus).
@@ -40,12 +40,14 @@ def _dataset_part(data: bytes) -> bytes:
         return data  # a raw dataset
 
 
-def _sop_uid(dataset: bytes) -> str:
+def _sop_uid(dataset: bytes) -> bytes:
+    """The SOP Instance UID as the dataset stores it, sent as the command's (the node catalogues
+    an instance under that value, padding dropped: `uid_identity`)."""
     at = dataset.find(b"\x08\x00\x18\x00UI")
     if at < 0:
-        return "1.2.3.4"
+        return b"1.2.3.4"
     n = int.from_bytes(dataset[at + 6:at + 8], "little")
-    return dataset[at + 8:at + 8 + n].rstrip(b"\0 ").decode(errors="replace") or "1.2.3.4"
+    return dataset[at + 8:at + 8 + n].rstrip(b"\0 ") or b"1.2.3.4"
 
 
 def _replay(port: int, data: bytes, timeout: float = 20) -> None:
@@ -72,7 +74,7 @@ def test_dataset_corpus(node):
             continue
         assert node.running, f"{f.name}: the node died"
         if status == SUCCESS:
-            assert node.catalog().instance_rows(uid), f"{f.name}: 0000 but not catalogued"
+            assert node.catalog().instance_rows(uid_identity(uid)), f"{f.name}: 0000 but not catalogued"
         else:
             assert comment, f"{f.name}: refused with {status:04X} but no ErrorComment"
     assert_still_serving(node)

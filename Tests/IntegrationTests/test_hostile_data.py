@@ -3,10 +3,12 @@ nesting, change an instance's identity, get unloadable data acknowledged, or los
 came from when the catalog is rebuilt. Real peers: raw C-STOREs over TCP (hostile_data.py: nothing
 on our side validates what is sent), storescu and storescp.
 
-Statuses (PS3.4 B.2.3, Table B.2-1): a dataset that cannot be parsed, or whose identifying UIDs
-are not valid as stored, C000 (Cannot understand); native Pixel Data shorter than the image it
-describes, A900 (Data Set does not match SOP Class). Each with an ErrorComment naming the limit
-or the UID, a warning in the log, nothing in the spool or the catalog.
+Statuses (PS3.4 B.2.3, Table B.2-1): a dataset that cannot be parsed, C000 (Cannot understand);
+native Pixel Data shorter than the image it describes, or a command naming another instance
+than its dataset (as sent), A900 (Data Set does not match SOP Class). Each with an ErrorComment
+naming the limit or the UIDs, a warning in the log, nothing in the spool or the catalog.
+Identifying UIDs that are not conformant are stored under their identity as stored (issue 14,
+DESIGN §6), never under DCMTK's normalised value and never as a path.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ import pytest
 import dicomgen
 
 from conftest import CANNOT_UNDERSTAND, DATASET_MISMATCH, SUCCESS, encode_dataset, wait_until
-from hostile_data import (CT, ct_dataset, element, identity, nested_command_elements, nested_defined, nested_open,
-                     pixel_data_at, raw_command, raw_store, store_command, text, with_raw_uid)
+from hostile_data import (CT, ct_dataset, instance_identity_rows, element, identity, nested_command_elements, nested_defined, nested_open,
+                     pixel_data_at, raw_command, raw_store, spool_relative, store_command, text, uid_identity,
+                     with_raw_uid)
 from pipeline_helpers import pacs  # noqa: F401  (the storescp PACS fixture)
 from pipeline_helpers import deliveries, files_of, jobs, node_with, send, source, wait_delivered, wait_jobs
 from test_refusals import assert_nothing_stored, assert_still_serving
@@ -102,54 +105,65 @@ BAD_UIDS = {
     "trailing-newline": lambda u: u.encode() + b"\n",
     "nul-then-path": lambda u: u.encode() + b"\0/../x",
 }
-FIELDS = {"SOPInstanceUID": "SOP Instance UID", "StudyInstanceUID": "Study Instance UID",
-          "SeriesInstanceUID": "Series Instance UID"}
+FIELDS = {"SOPInstanceUID": "sop_instance_uid", "StudyInstanceUID": "study_instance_uid",
+          "SeriesInstanceUID": "series_instance_uid"}  # keyword -> catalog column
 
 
 @pytest.mark.parametrize("field", list(FIELDS))
 @pytest.mark.parametrize("kind", list(BAD_UIDS))
-def test_uid_not_valid_as_received_refused(node, field, kind):
-    """Before, DCMTK's normalised value was stored with 0000 under another UID than the file's."""
+def test_uid_not_conformant_as_received_stored_under_its_own_identity(node, field, kind):
+    """Before issue 14, refused; now stored (DESIGN §6, liberal) under the UID as stored, never
+    DCMTK's normalised value (which named another instance than the file's), and never as a
+    path: a non-conformant UID names its folder or file by a digest."""
     ds = ct_dataset()
     ds.SOPInstanceUID, ds.StudyInstanceUID, ds.SeriesInstanceUID = short_uid(), short_uid(), short_uid()
-    good = str(ds.SOPInstanceUID)
     raw = BAD_UIDS[kind](str(getattr(ds, field)))
     data = with_raw_uid(ds, field, raw)
-    status, comment = raw_store(node.port, data, raw if field == "SOPInstanceUID" else good)
-    refused(node, status, comment, CANNOT_UNDERSTAND, FIELDS[field])
-    assert "not a valid UID" in comment, comment
-    assert_nothing_stored(node, good)
+    status, comment = raw_store(node.port, data, raw if field == "SOPInstanceUID" else str(ds.SOPInstanceUID))
+    assert status == SUCCESS, f"{field} {raw!r}: {status:04X} {comment!r}"
+    ids = {"StudyInstanceUID": str(ds.StudyInstanceUID), "SeriesInstanceUID": str(ds.SeriesInstanceUID),
+           "SOPInstanceUID": str(ds.SOPInstanceUID)}
+    ids[field] = uid_identity(raw)
+    rows = instance_identity_rows(node, ids["SOPInstanceUID"])
+    assert len(rows) == 1 and rows[0][FIELDS[field]] == ids[field], rows
+    expected = spool_relative(ids["StudyInstanceUID"], ids["SeriesInstanceUID"], ids["SOPInstanceUID"])
+    assert rows[0]["file_path"] == expected
+    if kind != "trailing-space":
+        assert "/x" in expected, expected
     assert_still_serving(node)
 
 
 @pytest.mark.parametrize("kind", ["embedded-space", "leading-space", "nul-then-path"])
-def test_command_uid_not_valid_as_sent_refused(node, kind):
-    """The same rule for the command's Affected SOP Instance UID: a valid dataset UID X sent
-    under a command UID that DCMTK's parser turns into X (spaces dropped, cut at the NUL)."""
+def test_command_uid_differing_as_sent_is_a_mismatch(node, kind):
+    """A valid dataset UID X sent under a command UID that DCMTK's parser turns into X (spaces
+    dropped, cut at the NUL): as sent they name different instances, so A900 with both values
+    (storescp compares DCMTK's parsed value and stores)."""
     ds = ct_dataset(seed=33)
     ds.SOPInstanceUID = uid = short_uid()
     status, comment = raw_store(node.port, encode_dataset(ds), BAD_UIDS[kind](uid))
-    refused(node, status, comment, CANNOT_UNDERSTAND, "Affected SOP Instance UID")
+    refused(node, status, comment, DATASET_MISMATCH, "SOP Instance UID differs")
+    assert uid_identity(BAD_UIDS[kind](uid)) in node.log_text(), "the command's value is not in the log"
     assert_nothing_stored(node, uid)
     assert_still_serving(node)
 
 
 def test_instances_differing_only_in_uid_padding_never_collide(node):
     """An instance stored under UID X is never replaced by another whose raw UID is X with a
-    space, a leading blank or a NUL and trailing bytes in it."""
+    space, a leading blank or a NUL and trailing bytes in it: each is an instance of its own."""
     first = ct_dataset(seed=31)
     first.SOPInstanceUID = uid = short_uid()
     assert raw_store(node.port, encode_dataset(first), uid)[0] == SUCCESS
     stored = node.spool_path(str(first.StudyInstanceUID), str(first.SeriesInstanceUID), uid)
     before = stored.read_bytes()
-    for raw in (_spaced(uid), b" " + uid.encode(), uid.encode() + b"\0/../x"):
+    others = [_spaced(uid), b" " + uid.encode(), uid.encode() + b"\0/../x"]
+    for raw in others:
         other = ct_dataset(seed=32)
         other.StudyInstanceUID, other.SeriesInstanceUID = first.StudyInstanceUID, first.SeriesInstanceUID
         status, comment = raw_store(node.port, with_raw_uid(other, "SOPInstanceUID", raw), raw)
-        refused(node, status, comment, CANNOT_UNDERSTAND, "SOP Instance UID")
+        assert status == SUCCESS, f"{raw!r}: {status:04X} {comment!r}"
     assert stored.read_bytes() == before, "the first instance's file was replaced"
     rows = node.catalog().instances()
-    assert list(rows) == [uid], rows
+    assert sorted(rows) == sorted([uid] + [uid_identity(r) for r in others]), rows
 
 
 # ----------------------------------------------------------------------------- 5. loadable data only

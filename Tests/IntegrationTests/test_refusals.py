@@ -5,8 +5,9 @@ Association rejections (A-ASSOCIATE-RJ result/source/reason as in PS3.8 9.3.4):
   called AE not ours        -> (1|2, 1 service user, 7 called AE not recognized)
   below min_free_mb         -> (2 transient, *, *)
   above max_associations    -> (2 transient, 3 service provider/presentation, 2 local limit exceeded)
-C-STORE refusals: C000 (unreadable / invalid or missing UIDs), A900 (command vs dataset
-mismatch), A700 (out of space); each with an ErrorComment and nothing left in spool/.
+C-STORE refusals: C000 (unreadable / missing UIDs), A900 (command vs dataset mismatch), A700
+(out of space); each with an ErrorComment and nothing left in spool/. Non-conformant UIDs are
+stored (issue 14, DESIGN §6).
 """
 import os
 import subprocess
@@ -110,7 +111,7 @@ def test_max_associations(node_factory):
         "after releasing, a new association is still refused"
 
 
-# ----------------------------------------------------------------------------- invalid UIDs
+# ----------------------------------------------------------------------------- UIDs: stored unless missing
 
 def _bad(field: str, value: str | None):
     ds = dicomgen.ct_series(1, 32, 32, seed=3)[0]
@@ -123,36 +124,54 @@ def _bad(field: str, value: str | None):
     return prepare(ds)
 
 
-INVALID_UIDS = [
+NONCONFORMANT_UIDS = [
     ("SOPInstanceUID", "1.2.03"),                       # leading zero in a component
     ("StudyInstanceUID", "1.2.840.abc.1"),              # letters
     ("SeriesInstanceUID", "../../etc"),                 # path traversal
     ("SeriesInstanceUID", "1.2." + "3" * 70),           # > 64 characters
     ("StudyInstanceUID", "1.2..3"),                     # empty component
-    ("StudyInstanceUID", None),                         # missing
 ]
 
 
-@pytest.mark.parametrize("field,value", INVALID_UIDS,
-                         ids=["sop-leading-zero", "study-letters", "series-traversal",
-                              "series-too-long", "study-empty-component", "study-missing"])
-def test_invalid_uid_refused_c000(node, field, value):
-    ds = _bad(field, value)
+def _send(node, ds):
     assoc = associate(node.port, contexts_for([ds]), calling="PYSCU")
     assert assoc.is_established, rejection(assoc)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rsp = assoc.send_c_store(ds)
+            return assoc.send_c_store(ds)
     finally:
         if assoc.is_established:
             assoc.release()
-    st = status_of(rsp)
-    assert st == CANNOT_UNDERSTAND, f"{field}={value!r}: expected C000, got {rsp}"
-    assert "ErrorComment" in rsp and str(rsp.ErrorComment).strip(), f"no ErrorComment: {rsp}"
-    assert_nothing_stored(node, str(ds.SOPInstanceUID))
+
+
+@pytest.mark.parametrize("field,value", NONCONFORMANT_UIDS,
+                         ids=["sop-leading-zero", "study-letters", "series-traversal",
+                              "series-too-long", "study-empty-component"])
+def test_nonconformant_uid_stored_never_as_a_path(node, field, value):
+    """Issue 14 (DESIGN §6, liberal): stored as sent (storescp stores them too), catalogued
+    under the value, in a folder or file named by its digest, never by the value."""
+    ds = _bad(field, value)
+    rsp = _send(node, ds)
+    assert status_of(rsp) == SUCCESS, f"{field}={value!r}: expected 0000, got {rsp}"
+    rows = node.catalog().instance_rows(str(ds.SOPInstanceUID))
+    assert len(rows) == 1, rows
+    path = (node.data_dir / rows[0]["file_path"]).resolve()
+    assert path.is_relative_to(node.spool.resolve()) and path.is_file(), path
+    assert value not in rows[0]["file_path"], f"the UID named a path: {rows[0]['file_path']}"
     if value == "../../etc":
         assert not (node.data_dir / "etc").exists() and not (node.workdir / "etc").exists()
+    assert_dataset_equal(ds, path)
+    assert_still_serving(node)
+
+
+def test_missing_study_uid_refused_c000(node):
+    """What cannot be stored: no StudyInstanceUID leaves no place in the spool (DESIGN §5)."""
+    ds = _bad("StudyInstanceUID", None)
+    rsp = _send(node, ds)
+    assert status_of(rsp) == CANNOT_UNDERSTAND, f"expected C000, got {rsp}"
+    assert str(rsp.ErrorComment).strip() == "no StudyInstanceUID", rsp
+    assert_nothing_stored(node, str(ds.SOPInstanceUID))
     assert_still_serving(node)
 
 

@@ -93,16 +93,22 @@ final class StorageNodeTests: XCTestCase {
         }
     }
 
-    func testInvalidUIDIsRefusedAndNeverAPath() async throws {
+    func testNonConformantUIDIsStoredButNeverAPath() async throws {
+        // Issue 14 (DESIGN §6, liberal): a leading-zero series UID is stored under its value,
+        // in a folder named by its digest (`UID.pathComponent`), never by the value.
         let bad = try makeFile(sop: "1.2.826.0.1.3680043.8.498.9.1", study: "1.2.826.0.1.3680043.8.498.9",
                                series: "1.2.03")
         try await withNode(config()) { node, port in
             let scu = StorageSCU(peer: .init(aeTitle: "AUTOSEG", host: "127.0.0.1", port: port))
             let r = try XCTUnwrap(try scu.send(paths: [bad]).first)
-            XCTAssertEqual(r.status, .cannotUnderstand)
-            XCTAssertEqual(try node.catalog.counts().instances, 0)
-            XCTAssertFalse(FileManager.default.fileExists(
-                atPath: node.dataDirectory.spoolDirectory.appendingPathComponent("1.2.826.0.1.3680043.8.498.9").path))
+            XCTAssertEqual(r.status, .success)
+            XCTAssertEqual(try node.catalog.counts().instances, 1)
+            let study = node.dataDirectory.spoolDirectory.appendingPathComponent("1.2.826.0.1.3680043.8.498.9")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: study.appendingPathComponent("1.2.03").path))
+            let series = UID.pathComponent("1.2.03")
+            XCTAssertTrue(series.hasPrefix("x"))
+            XCTAssertTrue(FileManager.default.fileExists(
+                atPath: study.appendingPathComponent(series).appendingPathComponent("1.2.826.0.1.3680043.8.498.9.1.dcm").path))
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.dataDirectory.incomingDirectory.path), [])
         }
     }

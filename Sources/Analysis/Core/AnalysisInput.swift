@@ -42,6 +42,9 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var contrastPhase: String = ""
     /// The measurements behind `contrastPhase`, in words.
     public var contrastEvidence: String = ""
+    /// Diffusion weighting of an MR series in s/mm² (DiffusionBValue, or the vendor's private
+    /// b-value), to pair a DWI trace b≈1000 with its ADC map; nil when no attribute says.
+    public var diffusionBValue: Double?
 
     public init(seriesInstanceUID: String = "", modality: String, bodyPart: String = "",
                 seriesDescription: String = "", sliceThicknessMM: Double? = nil,

@@ -30,6 +30,12 @@ dk_status dk_global_init(int dcmtk_log_level);
 /// component, no leading zero in a multi-digit component.
 int dk_uid_is_valid(const char *uid);
 
+/// The folder or file name a UID is stored under (DESIGN §5, uid_path.cpp): the UID itself
+/// when it is valid (`dk_uid_is_valid`), else "x" + the first 32 hex digits of the SHA-256 of
+/// its text, a name no valid UID can take and no value can steer (no '/', no "..", no dot
+/// first). `out` needs 65 bytes (a valid UID has up to 64 characters).
+void dk_uid_path_component(const char *uid, char *out, size_t cap);
+
 // MARK: - Bounded pre-scan (dataset_scan.cpp, dataset_scan_file.cpp)
 
 /// Limits and checks of the pre-scan that runs before DCMTK parses a file. A zero limit
@@ -39,8 +45,9 @@ typedef struct dk_scan_options {
     uint64_t max_elements;        // data elements at all levels (default 1,000,000)
     uint64_t max_items;           // sequence items and pixel fragments (default 250,000)
     uint64_t max_inflated_bytes;  // deflated transfer syntax: inflated dataset size (default 1 GiB)
-    int check_uids;               // 1: SOP Class/Instance, Study and Series Instance UIDs must be
-                                  // valid UIDs exactly as stored (only trailing NUL padding)
+    int check_uids;               // 1: SOP Class/Instance, Study and Series Instance UIDs must fit
+                                  // an identity (`dk_scan_report`, at most 128 characters); nothing
+                                  // else about them is refused (DESIGN §6: liberal acceptance)
 } dk_scan_options;
 
 /// What a refused file broke (`dk_scan_report.problem`).
@@ -68,6 +75,14 @@ typedef struct dk_scan_report {
     uint64_t items;               // items and fragments seen
     uint32_t depth;               // deepest sequence nesting seen
     uint64_t dataset_offset;      // where the dataset starts in the file
+    // The identifying UIDs of the top level exactly as stored, without the trailing padding
+    // (NULs, spaces) and with every byte outside printable ASCII, and '%', as %XX: the
+    // instance's identity, conformant or not ("" when absent or empty; "" too when longer
+    // than 128 characters, which check_uids refuses).
+    char sop_class_uid[129];
+    char sop_instance_uid[129];
+    char study_instance_uid[129];
+    char series_instance_uid[129];
 } dk_scan_report;
 
 /// The defaults: depth 32, 1,000,000 elements, 250,000 items, 1 GiB inflated, UIDs not checked.
@@ -121,6 +136,10 @@ typedef struct dk_file_info {
     char receiving_ae_title[17];          // (0002,0018)
     char source_presentation_address[129];  // (0002,0026), e.g. dicom://10.0.0.7
     char sending_presentation_address[129]; // (0002,0027)
+    // Diffusion weighting in s/mm² (pairing a DWI trace with its ADC map): DiffusionBValue
+    // (0018,9087), else GE's (0043,1039) first value (block of creator GEMS_PARM_01) or
+    // Siemens' (0019,100C) (block of SIEMENS MR HEADER); NaN when none says.
+    double diffusion_b_value;
 } dk_file_info;
 
 /// Reads the header of `path` (up to, not including, Pixel Data), after the bounded pre-scan
@@ -270,6 +289,12 @@ typedef struct dk_scp_callbacks {
     /// negotiating (in total or from that host). Called for the first such connection from
     /// a source, then at most every 5 s with the number closed since (`count`).
     void (*connections_refused)(void *context, const char *peer_host, uint64_t count, const char *reason);
+    /// An association was accepted with some proposed presentation contexts rejected
+    /// (`reasons`: one "<SOP class name or UID>: <why>" per context, "; "-separated); with
+    /// `accepted` = 0 none is usable, and the association is as good as rejected; `rejected`
+    /// contexts were refused. May be NULL.
+    void (*contexts_rejected)(void *context, uint64_t association_id, const char *calling_ae,
+                              const char *peer_host, const char *reasons, int accepted, int rejected);
 } dk_scp_callbacks;
 
 /// DICOM TLS settings (BCP 195 profile). Files are PEM; the private key must not be

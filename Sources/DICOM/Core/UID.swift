@@ -9,6 +9,16 @@ public enum UID {
         dk_uid_is_valid(uid) == 1
     }
 
+    /// The folder or file name `uid` is stored under (DESIGN §5): the UID itself when valid,
+    /// else "x" + 32 hex digits of the SHA-256 of its text. Instances with non-conformant UIDs
+    /// are stored (DESIGN §6), but such a value never names a path: it could hold "/", "..",
+    /// a leading dot or anything else a peer chose.
+    public static func pathComponent(_ uid: String) -> String {
+        var out = [CChar](repeating: 0, count: 65)  // a valid UID (≤ 64) or x + 32 hex digits
+        dk_uid_path_component(uid, &out, out.count)
+        return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public static let verificationSOPClass = "1.2.840.10008.1.1"
     public static let ctImageStorage = "1.2.840.10008.5.1.4.1.1.2"
     public static let mrImageStorage = "1.2.840.10008.5.1.4.1.1.4"

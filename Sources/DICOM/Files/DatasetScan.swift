@@ -3,9 +3,10 @@ import CDcmtk
 /// The bounded pre-scan that runs before DCMTK parses a file: one non-recursive walk of the
 /// element stream that refuses what could exhaust the parser or could not be a loadable
 /// instance (nesting, element and item counts, lengths past the end, undefined lengths where
-/// PS3.5 does not allow them, incomplete Pixel Data, and — when asked — identifying UIDs that
-/// are not valid exactly as stored). The storage SCP runs it on every received dataset;
-/// `FileInfo.read` and the volume loader run it (without the UID check) before every parse.
+/// PS3.5 does not allow them, incomplete Pixel Data, and — when asked — identifying UIDs too
+/// long to keep as an identity). It reports the identifying UIDs as stored (the instance's
+/// identity, DESIGN §6: non-conformant ones are stored, not refused). The storage SCP runs it
+/// on every received dataset; `FileInfo.read` and the volume loader run it before every parse.
 public enum DatasetScan {
     /// Limits of a scan. The defaults are those of the storage SCP.
     public struct Limits: Sendable, Equatable {
@@ -17,8 +18,8 @@ public enum DatasetScan {
         public var maxItems: Int = 250_000
         /// Inflated size of a deflated dataset.
         public var maxInflatedBytes: Int = 1 << 30
-        /// SOP Class/Instance, Study and Series Instance UID must be valid UIDs exactly as
-        /// stored (only a trailing NUL pad), never normalised.
+        /// SOP Class/Instance, Study and Series Instance UID must fit an identity (at most 128
+        /// characters as `Report.sopInstanceUID` shows them); nothing else about them is refused.
         public var checkUIDs: Bool = false
 
         public init(maxDepth: Int = 32, maxElements: Int = 1_000_000, maxItems: Int = 250_000,
@@ -51,6 +52,12 @@ public enum DatasetScan {
         public var depth: Int
         /// Where the dataset starts (after preamble and file meta).
         public var datasetOffset: Int
+        /// The identifying UIDs as stored, trailing NUL/space padding dropped, bytes outside
+        /// printable ASCII (and `%`, `\\`) as %XX; "" when absent.
+        public var sopClassUID: String
+        public var sopInstanceUID: String
+        public var studyInstanceUID: String
+        public var seriesInstanceUID: String
     }
 
     /// Scans a file. Throws only when the file cannot be read; a refusal is in the report.
@@ -90,5 +97,9 @@ extension DatasetScan.Report {
         items = Int(r.items)
         depth = Int(r.depth)
         datasetOffset = Int(r.dataset_offset)
+        sopClassUID = string(fromCString: r.sop_class_uid)
+        sopInstanceUID = string(fromCString: r.sop_instance_uid)
+        studyInstanceUID = string(fromCString: r.study_instance_uid)
+        seriesInstanceUID = string(fromCString: r.series_instance_uid)
     }
 }

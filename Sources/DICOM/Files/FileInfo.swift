@@ -27,6 +27,9 @@ public struct FileInfo: Sendable, Equatable {
     public var seriesNumber: Int?
     public var instanceNumber: Int?
     public var fileSize: Int64
+    /// Diffusion weighting in s/mm²: DiffusionBValue (0018,9087), else GE's (0043,1039) first
+    /// value or Siemens' (0019,100C); nil when none says.
+    public var diffusionBValue: Double?
     /// Who sent the file and when it was received (File Meta Information and mtime).
     public var provenance: FileProvenance
 
@@ -57,6 +60,7 @@ public struct FileInfo: Sendable, Equatable {
         seriesNumber = info.series_number == Int32.min ? nil : Int(info.series_number)
         instanceNumber = info.instance_number == Int32.min ? nil : Int(info.instance_number)
         fileSize = info.file_size
+        diffusionBValue = info.diffusion_b_value.isFinite ? info.diffusion_b_value : nil
         let sending = opt(string(fromCString: info.sending_ae_title)) ?? opt(string(fromCString: info.source_ae_title))
         let address = opt(string(fromCString: info.sending_presentation_address))
             ?? opt(string(fromCString: info.source_presentation_address))

@@ -68,6 +68,16 @@ public protocol StorageSCPDelegate: AnyObject, Sendable {
     /// still negotiating (`reason` says which cap). Called for the first one from a source,
     /// then at most every 5 s with the number closed since.
     func connectionsRefused(peerHost: String, count: Int, reason: String)
+    /// An association was accepted with some proposed presentation contexts rejected
+    /// (`reasons`: "<SOP class>: <why>" per context, "; "-separated); `accepted` contexts
+    /// remain (0: the peer can store nothing on it), `rejected` were refused.
+    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int,
+                          rejected: Int)
+}
+
+extension StorageSCPDelegate {
+    public func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String,
+                                 accepted: Int, rejected: Int) {}
 }
 
 /// DICOM TLS settings (DCMTK, BCP 195 profile). Files are PEM; the private key must not be
@@ -183,6 +193,7 @@ public final class StorageSCP: @unchecked Sendable {
         callbacks.association_rejected = scpAssociationRejected
         callbacks.association_ended = scpAssociationEnded
         callbacks.connections_refused = scpConnectionsRefused
+        callbacks.contexts_rejected = scpContextsRejected
         var out: OpaquePointer?
         let start = { (tls: UnsafePointer<dk_tls_config>?) -> dk_status in
             c.aeTitle.withCString { ae in
@@ -337,4 +348,11 @@ private let scpConnectionsRefused: @convention(c) (
     UnsafeMutableRawPointer?, UnsafePointer<CChar>?, UInt64, UnsafePointer<CChar>?
 ) -> Void = { ctx, peer, count, reason in
     delegate(ctx).connectionsRefused(peerHost: str(peer), count: Int(count), reason: str(reason))
+}
+
+private let scpContextsRejected: @convention(c) (
+    UnsafeMutableRawPointer?, UInt64, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32, Int32
+) -> Void = { ctx, id, calling, peer, reasons, accepted, rejected in
+    delegate(ctx).contextsRejected(associationID: id, callingAE: str(calling), peerHost: str(peer),
+                                   reasons: str(reasons), accepted: Int(accepted), rejected: Int(rejected))
 }

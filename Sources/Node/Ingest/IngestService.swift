@@ -20,7 +20,16 @@ final class IngestService: StorageSCPDelegate {
         var refused = 0
         var bytes: UInt64 = 0
         var associations = 0
+        /// Associations rejected at negotiation, and accepted ones left with no usable
+        /// presentation context (every proposed SOP class or transfer syntax refused).
         var rejectedAssociations = 0
+        /// Accepted associations that ended without a release (aborted by either side,
+        /// idle timeout, shutdown, broken PDUs).
+        var abortedAssociations = 0
+        /// Proposed presentation contexts rejected in accepted associations.
+        var rejectedContexts = 0
+        /// Open associations with no usable context (counted as rejected, not again as aborted).
+        var unusable: Set<UInt64> = []
         /// Connections closed unread over the negotiating caps.
         var refusedConnections = 0
     }
@@ -79,13 +88,17 @@ final class IngestService: StorageSCPDelegate {
 
     func store(_ r: StoreRequest) -> StoreOutcome {
         let info = r.info
-        for (name, uid) in [("SOP Instance UID", info.sopInstanceUID), ("SOP Class UID", info.sopClassUID),
-                            ("Study Instance UID", info.studyInstanceUID), ("Series Instance UID", info.seriesInstanceUID)]
-            where !UID.isValid(uid)
+        // Liberal (DESIGN §6): any UID is stored as sent (the bridge hands its identity, padding
+        // dropped); only one that is missing leaves the instance without a place in the spool.
+        for (name, uid) in [("SOPInstanceUID", info.sopInstanceUID), ("SOPClassUID", info.sopClassUID),
+                            ("StudyInstanceUID", info.studyInstanceUID), ("SeriesInstanceUID", info.seriesInstanceUID)]
+            where uid.isEmpty
         {
             try? FileManager.default.removeItem(atPath: r.tempPath)
-            return refuse(r, .cannotUnderstand, "invalid \(name) '\(uid.prefix(80))'")
+            return refuse(r, .cannotUnderstand, "no \(name)")
         }
+        let conformant = [info.sopInstanceUID, info.seriesInstanceUID, info.studyInstanceUID, info.sopClassUID]
+            .allSatisfy(UID.isValid)
         let relative = DataDirectory.instancePath(
             study: info.studyInstanceUID, series: info.seriesInstanceUID, instance: info.sopInstanceUID)
         let destination = dataDirectory.url(of: relative).path
@@ -111,6 +124,14 @@ final class IngestService: StorageSCPDelegate {
             counters.withLock {
                 $0.stored += 1
                 $0.bytes += UInt64(max(0, info.fileSize))
+            }
+            if !conformant {
+                logger.info("stored with a non-conformant UID", metadata: [
+                    "dicom.association": "\(r.associationID)", "dicom.calling_ae": "\(r.callingAE)",
+                    "dicom.sop_instance_uid": "\(info.sopInstanceUID)", "dicom.sop_class_uid": "\(info.sopClassUID)",
+                    "dicom.study_uid": "\(info.studyInstanceUID)", "dicom.series_uid": "\(info.seriesInstanceUID)",
+                    "ingest.file": "\(relative)",
+                ])
             }
             onStored(record)
             return .success
@@ -152,7 +173,33 @@ final class IngestService: StorageSCPDelegate {
         ])
     }
 
+    func contextsRejected(associationID: UInt64, callingAE: String, peerHost: String, reasons: String, accepted: Int,
+                          rejected: Int) {
+        counters.withLock {
+            $0.rejectedContexts += rejected
+            if accepted == 0 {
+                $0.rejectedAssociations += 1
+                $0.unusable.insert(associationID)
+            }
+        }
+        logger.warning(accepted == 0 ? "association rejected: no presentation context accepted" : "presentation contexts rejected",
+                       metadata: [
+                           "dicom.association": "\(associationID)", "dicom.calling_ae": "\(callingAE)",
+                           "dicom.peer": "\(peerHost)", "dicom.contexts_accepted": "\(accepted)",
+                           "dicom.reason": "\(reasons)",
+                       ])
+    }
+
     func associationEnded(_ s: AssociationSummary) {
+        let unusable = counters.withLock { $0.unusable.remove(s.associationID) != nil }
+        if s.endReason != "released" && !unusable {
+            counters.withLock { $0.abortedAssociations += 1 }
+            logger.warning("association aborted", metadata: [
+                "dicom.association": "\(s.associationID)", "dicom.calling_ae": "\(s.callingAE)",
+                "dicom.peer": "\(s.peerHost)", "ingest.instances": "\(s.instancesStored)",
+                "dicom.reason": "\(s.endReason)",
+            ])
+        }
         let rate = s.seconds > 0 ? Double(s.instancesStored) / s.seconds : 0
         logger.info("association ended", metadata: [
             "dicom.association": "\(s.associationID)", "dicom.calling_ae": "\(s.callingAE)",

@@ -79,7 +79,9 @@ public final class DICOMService: Service, @unchecked Sendable {
             "ingest.instances_stored": "\(totals.stored)", "ingest.instances_refused": "\(totals.refused)",
             "ingest.bytes": "\(totals.bytes)", "ingest.associations": "\(totals.associations)",
             "ingest.associations_rejected": "\(totals.rejectedAssociations)",
-            "ingest.connections_refused": "\(totals.refusedConnections)", "dicom.associations_aborted": "\(aborted)",
+            "ingest.associations_aborted": "\(totals.abortedAssociations)",
+            "ingest.contexts_rejected": "\(totals.rejectedContexts)",
+            "ingest.connections_refused": "\(totals.refusedConnections)", "dicom.aborted_at_shutdown": "\(aborted)",
         ])
     }
 }

@@ -56,6 +56,7 @@ public enum StatusServer {
             dicomPort: node.dicom.waitUntilListening(timeout: 0) ?? node.config.node.port,
             ingest: ["stored": ingest.stored, "refused": ingest.refused, "bytes": Int(ingest.bytes),
                      "associations": ingest.associations, "associations_rejected": ingest.rejectedAssociations,
+                     "associations_aborted": ingest.abortedAssociations, "contexts_rejected": ingest.rejectedContexts,
                      "connections_refused": ingest.refusedConnections])
         return try StatusReport.document(catalog: node.catalog, config: node.config, dataDirectory: node.dataDirectory,
                                          live: live)
@@ -81,6 +82,11 @@ public enum StatusServer {
         metric("autoseg_associations_total", "counter", "Associations accepted since start.", [("", Double(ingest.associations))])
         metric("autoseg_associations_rejected_total", "counter", "Associations rejected since start.",
                [("", Double(ingest.rejectedAssociations))])
+        metric("autoseg_associations_aborted_total", "counter", "Accepted associations that ended without a release since start.",
+               [("", Double(ingest.abortedAssociations))])
+        metric("autoseg_presentation_contexts_rejected_total", "counter",
+               "Proposed presentation contexts rejected in accepted associations since start.",
+               [("", Double(ingest.rejectedContexts))])
         metric("autoseg_connections_refused_total", "counter",
                "Connections closed unread since start: too many still negotiating (max_negotiating, per host).",
                [("", Double(ingest.refusedConnections))])

@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 
 /// The one owner of `data_dir`'s layout (DESIGN §5): no other code spells `spool/`,
@@ -12,8 +13,9 @@ import Foundation
 ///
 /// The catalog stores paths relative to the data directory (`spool/…`, `outbox/…`):
 /// `instancePath` and `resultPath` make them, `url(of:)` resolves them. Only valid UIDs are
-/// ever used as path parts (`IngestService` checks them first). The file-system half of
-/// reconcile is `DataDirectory+SpoolFiles.swift`.
+/// ever used as path parts: any other UID (stored, DESIGN §6) names its folder or file by a
+/// digest (`UID.pathComponent`). The file-system half of reconcile is
+/// `DataDirectory+SpoolFiles.swift`.
 public struct DataDirectory: Sendable {
     /// `data_dir` itself (standardized).
     public let root: URL
@@ -39,14 +41,16 @@ public struct DataDirectory: Sendable {
         outboxWorkDirectory.appendingPathComponent("job-\(id)")
     }
 
-    /// `spool/<study>/<series>/<instance>.dcm`, an instance's path as catalogued.
+    /// `spool/<study>/<series>/<instance>.dcm`, an instance's path as catalogued; a UID that
+    /// is not valid is replaced by `x<digest>` (`UID.pathComponent`).
     static func instancePath(study: String, series: String, instance: String) -> String {
-        "\(spoolFolder)/\(study)/\(series)/\(instance).dcm"
+        "\(spoolFolder)/\(UID.pathComponent(study))/\(UID.pathComponent(series))/\(UID.pathComponent(instance)).dcm"
     }
 
-    /// `outbox/<sopInstanceUID>.dcm`, a result's path as catalogued.
+    /// `outbox/<sopInstanceUID>.dcm`, a result's path as catalogued (result UIDs are ours and
+    /// valid; the rule of `instancePath` applies all the same).
     static func resultPath(sopInstanceUID: String) -> String {
-        "\(outboxFolder)/\(sopInstanceUID).dcm"
+        "\(outboxFolder)/\(UID.pathComponent(sopInstanceUID)).dcm"
     }
 
     /// The file at a data-dir-relative path (as catalogued).

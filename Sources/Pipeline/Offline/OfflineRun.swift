@@ -1,4 +1,5 @@
 import Analysis
+import DICOM
 import Foundation
 import Imaging
 import Results
@@ -18,7 +19,7 @@ public struct OfflineRun: Sendable {
 
     /// The output folder of an analysis.
     public func directory(for plan: PlannedAnalysis) -> URL {
-        output.appendingPathComponent("\(plan.primary.seriesInstanceUID)-\(plan.analyzer.rawValue)")
+        output.appendingPathComponent("\(UID.pathComponent(plan.primary.seriesInstanceUID))-\(plan.analyzer.rawValue)")
     }
 
     public func run(_ plan: PlannedAnalysis, events: (AnalysisEvent) -> Void = { _ in }) -> AnalysisOutcome {

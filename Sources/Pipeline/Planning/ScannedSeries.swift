@@ -45,6 +45,7 @@ public struct ScannedSeries: Sendable {
                               seriesDescription: first.seriesDescription ?? "", sliceThicknessMM: first.sliceThickness,
                               imageType: first.imageType.map { $0.uppercased() },
                               contrastAgent: first.contrastBolusAgent ?? "", units: units)
+        info.diffusionBValue = first.diffusionBValue
         if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
             let c = loaded.map { l in cache.get { ContentProbe.probe(self, loaded: l) } } ?? content
             if let phase = c.phase {
