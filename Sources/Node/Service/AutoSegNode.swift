@@ -49,7 +49,9 @@ public final class AutoSegNode: Sendable {
         if config.http.port != 0 {
             let reader = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
             http = StatusServer.application(
-                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, dataDirectory: dataDirectory), logger: logger)
+                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, dataDirectory: dataDirectory,
+                             writer: catalog, wake: { [workers, outbox] in workers.threads.ring(); outbox.threads.ring() },
+                             peerTLS: { [outbox] in outbox.delivery.tls(for: $0) }), logger: logger)
         } else {
             http = nil
         }

@@ -1,4 +1,5 @@
 import Catalog
+import DICOM
 import Foundation
 import Hummingbird
 import Logging
@@ -33,6 +34,7 @@ public enum StatusServer {
                 return json(["error": "\(error)"], status: .internalServerError)
             }
         }
+        ConsoleRoutes.register(on: router, source: node, started: started, logger: logger)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)  // no line per request at info
         return Application(
@@ -131,4 +133,10 @@ struct StatusSource: Sendable {
     let ingest: IngestService
     let dicom: DICOMService
     let dataDirectory: DataDirectory
+    /// The node's writing catalog, for the console's actions (nil: read-only console).
+    var writer: Catalog? = nil
+    /// Wakes the workers and the outbox after a console action queued work.
+    var wake: @Sendable () -> Void = {}
+    /// The TLS settings a delivery to this destination uses (the console's echo uses them too).
+    var peerTLS: @Sendable (Destination) -> TLSConfiguration? = { _ in nil }
 }
