@@ -12,6 +12,20 @@ enum ConsoleFormat {
 
     static func time(_ seconds: Double?) -> String { time(seconds.map { Date(timeIntervalSince1970: $0) }) }
 
+    /// `time` on two lines (date, then time of day) for narrow table cells.
+    static func cell(_ date: Date?) -> String {
+        let t = time(date)
+        guard let space = t.firstIndex(of: " ") else { return t }
+        return t[..<space] + "\n" + t[t.index(after: space)...]
+    }
+
+    static func cell(_ seconds: Double?) -> String { cell(seconds.map { Date(timeIntervalSince1970: $0) }) }
+
+    /// A long UID cut to its last `keep` characters ("…" first); the full UID goes in a title.
+    static func shortUID(_ uid: String, keep: Int = 18) -> String {
+        uid.count <= keep + 1 ? uid : "…" + uid.suffix(keep)
+    }
+
     /// "3 d 4 h", "5 h 12 min", "42 s".
     static func duration(_ seconds: Double) -> String {
         let s = Int(max(0, seconds))

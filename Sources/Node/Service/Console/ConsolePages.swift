@@ -60,7 +60,7 @@ struct ConsolePages {
     func studies() throws -> [String: Any] {
         let rows = try catalog.receivedSeries(limit: Self.seriesLimit).map { s -> [String: Any] in
             var row: [String: Any] = [
-                "last": ConsoleFormat.time(s.lastReceivedAt), "first": ConsoleFormat.time(s.firstReceivedAt),
+                "last": ConsoleFormat.cell(s.lastReceivedAt), "first": ConsoleFormat.cell(s.firstReceivedAt),
                 "patient": patient(s.patientName), "studyDate": s.studyDate ?? "", "studyUID": s.studyInstanceUID,
                 "studyDescription": s.studyDescription ?? "", "seriesUID": s.seriesInstanceUID,
                 "number": s.seriesNumber.map { "#\($0)" } ?? "", "modality": s.modality ?? "",
@@ -80,8 +80,8 @@ struct ConsolePages {
             var row: [String: Any] = [
                 "id": j.id, "state": j.state.rawValue, "analyzer": j.analyzer, "rule": j.rule,
                 "seriesUID": j.seriesInstanceUID, "patient": patient(names[j.studyInstanceUID]), "callingAE": j.callingAE,
-                "created": ConsoleFormat.time(j.createdAt), "started": ConsoleFormat.time(j.startedAt),
-                "finished": ConsoleFormat.time(j.finishedAt), "reason": j.reason ?? "", "findings": j.findings.map(String.init) ?? "",
+                "created": ConsoleFormat.cell(j.createdAt), "started": ConsoleFormat.cell(j.startedAt),
+                "finished": ConsoleFormat.cell(j.finishedAt), "seriesShort": ConsoleFormat.shortUID(j.seriesInstanceUID), "reason": j.reason ?? "", "findings": j.findings.map(String.init) ?? "",
                 "stages": j.loadSeconds == nil ? "" : [j.loadSeconds, j.analyzeSeconds, j.encodeSeconds]
                     .map(ConsoleFormat.seconds).joined(separator: " / "),
                 "csrf": viewer.csrf,
@@ -102,7 +102,8 @@ struct ConsolePages {
                 "id": d.id, "state": state, "kind": d.kind.uppercased(), "resultUID": d.resultUID,
                 "peer": "\(d.peerAE)@\(d.host):\(d.port)", "attempts": d.attempts,
                 "status": d.lastStatus ?? "", "error": d.lastError ?? "", "csrf": viewer.csrf,
-                "when": d.state == "sent" ? ConsoleFormat.time(d.sentAt)
+                "resultShort": ConsoleFormat.shortUID(d.resultUID),
+                "when": d.state == "sent" ? ConsoleFormat.cell(d.sentAt)
                     : d.state == "failed" ? "waits for the operator"
                     : d.nextAttemptAt <= now ? "due now" : "in " + ConsoleFormat.duration(d.nextAttemptAt - now),
             ]
@@ -122,7 +123,7 @@ struct ConsolePages {
             let kinds = Dictionary(grouping: results, by: \.kind).map { "\($0.value.count) \($0.key.uppercased())" }.sorted()
             var row: [String: Any] = [
                 "job": job, "callingAE": ae, "objects": kinds.joined(separator: ", "),
-                "created": ConsoleFormat.time(results.map(\.createdAt).max()), "csrf": viewer.csrf,
+                "created": ConsoleFormat.cell(results.map(\.createdAt).max()), "csrf": viewer.csrf,
                 "reason": "no [[peers]] entry for calling AE \(ae) and no peer with send_all",
             ]
             if !ConsoleContext.destinations(callingAE: ae, peers: config.peers).isEmpty {
@@ -174,10 +175,13 @@ struct ConsolePages {
         return object.keys.sorted().map { name in
             let m = object[name] as? [String: Any]
             let value = (m?["value"] as? Double).map { String(format: abs($0) >= 100 ? "%.0f" : "%.3g", $0) } ?? "?"
-            let unit = (m?["unit"] as? String).map { $0 == "1" ? "" : " \($0)" } ?? ""
+            let unit = (m?["unit"] as? String).map { u in u == "1" ? "" : " " + (displayUnits[u] ?? u) } ?? ""
             return (name, value + unit)
         }
     }
+
+    /// UCUM codes as a reader writes them (the SR keeps the codes).
+    static let displayUnits = ["[hnsf'U]": "HU", "um2/s": "µm²/s", "mm2/s": "mm²/s", "mL": "mL", "mm": "mm", "s": "s"]
 
     static func assessments(_ json: String) -> [(String, String)] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }

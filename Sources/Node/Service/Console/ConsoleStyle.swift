@@ -15,7 +15,7 @@ enum ConsoleStyle {
         table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{padding:.45rem .6rem;text-align:left;
           vertical-align:top;border-bottom:1px solid var(--line)}th{background:#eef1f5;font-weight:600;white-space:nowrap}
         td.num{text-align:right;white-space:nowrap}.uid{color:var(--muted);font-size:.75rem;word-break:break-all}
-        .reason{max-width:28rem}.patient{font-weight:600}
+        .reason{max-width:28rem;overflow-wrap:anywhere}td.t{white-space:pre-line;font-variant-numeric:tabular-nums}.patient{font-weight:600}
         .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;background:#e3e7ee}
         .badge.done,.badge.sent{background:#d9f0e0;color:var(--ok)}.badge.failed,.badge.refused{background:#f8dcd9;color:var(--bad)}
         .badge.queued,.badge.running,.badge.pending,.badge.retrying{background:#fdf0d5;color:var(--warn)}
@@ -33,7 +33,8 @@ enum ConsoleStyle {
         .finding img,.noimage{width:192px;height:192px;flex:none;background:#000;border-radius:4px;image-rendering:auto}
         .noimage{display:flex;align-items:center;justify-content:center;color:#aaa;font-size:.8rem}
         .finding h3{margin:0 0 .3rem;font-size:1rem}.finding dl{display:grid;grid-template-columns:max-content 1fr;
-          gap:.1rem .6rem;margin:.3rem 0;font-size:.85rem}.links a{margin-right:.6rem}
+          gap:.1rem .6rem;margin:.3rem 0;font-size:.85rem}.finding dd{word-break:break-all;min-width:0}
+        .finding .body{min-width:0}.links a{margin-right:.6rem}
         .msg{padding:.5rem .8rem;border-radius:4px;background:#e3ecfa}.msg.ok{background:#d9f0e0}.msg.bad{background:#f8dcd9}
         pre.toml{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8rem;overflow-x:auto}
         footer{color:var(--muted);font-size:.8rem;padding:1rem 1.25rem}

@@ -44,11 +44,11 @@ enum ConsoleTemplates {
         <p class="hint">The {{limit}} series that most recently received an instance, newest first.</p>
         <div class="scroll"><table id="series"><thead><tr><th>Last received</th><th>Patient</th><th>Study</th>
         <th>Series</th><th>Instances</th><th>From</th><th>First received</th></tr></thead><tbody>
-        {{#rows}}<tr data-series="{{seriesUID}}"><td>{{last}}</td><td class="patient">{{patient}}</td>
+        {{#rows}}<tr data-series="{{seriesUID}}"><td class="t">{{last}}</td><td class="patient">{{patient}}</td>
         <td>{{studyDate}} {{studyDescription}}<div class="uid">{{studyUID}}</div></td>
         <td>{{number}} {{modality}} {{description}}<div class="uid">{{seriesUID}}</div></td>
         <td class="num">{{instances}}{{#missing}} <span class="badge failed">{{missing}} missing</span>{{/missing}}</td>
-        <td>{{callingAE}}<div class="uid">{{host}}</div></td><td>{{first}}</td></tr>{{/rows}}
+        <td>{{callingAE}}<div class="uid">{{host}}</div></td><td class="t">{{first}}</td></tr>{{/rows}}
         {{^rows}}<tr><td colspan="7">Nothing received yet.</td></tr>{{/rows}}
         </tbody></table></div>
         """
@@ -61,9 +61,9 @@ enum ConsoleTemplates {
         <th>Findings</th><th>Reason</th><th></th></tr></thead><tbody>
         {{#rows}}<tr data-job="{{id}}" data-state="{{state}}"><td class="num">{{id}}</td>
         <td><span class="badge {{state}}">{{state}}</span>{{#attempts}}<div class="uid">attempt {{attempts}}</div>{{/attempts}}</td>
-        <td>{{analyzer}}<div class="uid">{{rule}}</div></td><td><span class="uid">{{seriesUID}}</span>
-        <div class="patient">{{patient}}</div></td><td>{{callingAE}}</td><td>{{created}}</td><td>{{started}}</td>
-        <td>{{finished}}</td><td class="num">{{stages}}</td><td class="num">{{findings}}</td><td class="reason">{{reason}}</td>
+        <td>{{analyzer}}<div class="uid">{{rule}}</div></td><td><span class="uid" title="{{seriesUID}}">{{seriesShort}}</span>
+        <div class="patient">{{patient}}</div></td><td>{{callingAE}}</td><td class="t">{{created}}</td>
+        <td class="t">{{started}}</td><td class="t">{{finished}}</td><td class="num">{{stages}}</td><td class="num">{{findings}}</td><td class="reason">{{reason}}</td>
         <td>{{#retry}}<form method="post" action="/jobs/{{id}}/retry"><input type="hidden" name="csrf" value="{{csrf}}">
         <button type="submit" class="retry">Retry</button></form>{{/retry}}
         {{#cancel}}<form method="post" action="/jobs/{{id}}/cancel"><input type="hidden" name="csrf" value="{{csrf}}">
@@ -79,7 +79,7 @@ enum ConsoleTemplates {
         <div class="scroll"><table id="undelivered"><thead><tr><th>Job</th><th>Calling AE</th><th>Objects</th>
         <th>Made</th><th>Reason</th><th></th></tr></thead><tbody>
         {{#undelivered}}<tr data-job="{{job}}"><td class="num">{{job}}</td><td>{{callingAE}}</td><td>{{objects}}</td>
-        <td>{{created}}</td><td class="reason">{{reason}}</td><td>{{#deliverable}}<form method="post"
+        <td class="t">{{created}}</td><td class="reason">{{reason}}</td><td>{{#deliverable}}<form method="post"
         action="/jobs/{{job}}/deliver"><input type="hidden" name="csrf" value="{{csrf}}">
         <button type="submit">Deliver now</button></form>{{/deliverable}}</td></tr>{{/undelivered}}
         {{^undelivered}}<tr><td colspan="6">None.</td></tr>{{/undelivered}}
@@ -88,8 +88,8 @@ enum ConsoleTemplates {
         <div class="scroll"><table id="deliveries"><thead><tr><th>#</th><th>State</th><th>Object</th><th>Peer</th>
         <th>Attempts</th><th>Next attempt / sent</th><th>Last status</th><th>Last error</th><th></th></tr></thead><tbody>
         {{#rows}}<tr data-delivery="{{id}}" data-state="{{state}}"><td class="num">{{id}}</td>
-        <td><span class="badge {{state}}">{{state}}</span></td><td>{{kind}}<div class="uid">{{resultUID}}</div></td>
-        <td>{{peer}}</td><td class="num">{{attempts}}</td><td>{{when}}</td><td>{{status}}</td>
+        <td><span class="badge {{state}}">{{state}}</span></td><td>{{kind}}<div class="uid" title="{{resultUID}}">{{resultShort}}</div></td>
+        <td>{{peer}}</td><td class="num">{{attempts}}</td><td class="t">{{when}}</td><td>{{status}}</td>
         <td class="reason">{{error}}</td><td>{{#redeliver}}<form method="post" action="/deliveries/{{id}}/redeliver">
         <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Re-deliver now</button></form>{{/redeliver}}
         </td></tr>{{/rows}}
