@@ -235,7 +235,8 @@ def test_no_patient_name_without_login(env):
 
 
 def test_actions_need_token_and_same_origin(env):
-    """A POST without the page's CSRF token, or from another origin, changes nothing."""
+    """A POST without the page's CSRF token, or from another origin, or (a password being
+    configured) from an anonymous user, changes nothing."""
     node = env["node"]
     job = node.catalog().query("SELECT id FROM jobs ORDER BY id LIMIT 1")[0]["id"]
     status, body = post(env["url"] + f"/jobs/{job}/retry", b"csrf=forged")
@@ -248,6 +249,10 @@ def test_actions_need_token_and_same_origin(env):
     status, body = post(env["url"] + f"/jobs/{job}/retry", f"csrf={token}".encode(),
                         headers={"Origin": "http://evil.example"})
     assert status == 403 and "cross-origin" in body
+    # The right token and origin, but anonymous: with a password configured, acting needs sign-in.
+    status, body = post(env["url"] + f"/jobs/{job}/retry", f"csrf={token}".encode(),
+                        headers={"Origin": env["url"]})
+    assert status == 401 and "sign in" in body
 
 
 def test_echo_a_peer_from_the_page(env):

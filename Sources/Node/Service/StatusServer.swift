@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// The node's HTTP face (DESIGN §4 `[http]`): `GET /health`, `GET /status` (JSON) and
 /// `GET /metrics` (Prometheus text exposition). Read-only, from the catalog and the ingest
 /// counters; UIDs and counts only, never patient names or IDs. Bound to `http.host`
-/// (loopback by default) on `http.port`.
+/// (loopback by default) on `http.port`. The web console (`ConsoleRoutes`) shares the router.
 public enum StatusServer {
     /// The Hummingbird application as a `Service` for the node's `ServiceGroup`.
     static func application(_ node: StatusSource, logger: Logger) -> some Service {

@@ -76,6 +76,10 @@ enum ConsoleActions {
         }
         let token = form(String(buffer: body))["csrf"]
         if let refusal = context.access.checkAction(request, viewer: viewer, token: token) { return (nil, refusal) }
+        // With a password configured, looking is open on loopback but acting is not.
+        if viewer.user == nil && context.access.hash.isSet {
+            return (nil, Refusal(status: .unauthorized, message: "sign in to act: actions need the console's user"))
+        }
         return (viewer, nil)
     }
 

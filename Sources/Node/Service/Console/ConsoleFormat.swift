@@ -81,9 +81,7 @@ enum ConsoleFormat {
         }
     }
 
-    private static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    private static func quoted(_ s: String) -> String { TOMLValue.quoted(s) }
 
     /// "maxPDU" → "max_pdu", "minFreeMB" → "min_free_mb", "aeTitle" → "ae_title".
     static func snakeCase(_ name: String) -> String {
