@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import time
 import hashlib
 import io
 import os
@@ -49,7 +50,7 @@ def env(autoseg_bin, tmp_path_factory):
     assert res.returncode == 0, res.stderr
     pacs = StoreSCP(root)
     node = Node(autoseg_bin, root / "node", "node",
-                config={"pipeline": {"stable_seconds": 1, "retry_max_seconds": 2},
+                config={"pipeline": {"stable_seconds": 1, "retry_max_seconds": 60},
                         "http": http_config(free_port())})
     node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}]
     node.config["rules"] = RULES
@@ -169,6 +170,8 @@ def test_overview_deliveries_config_and_tablet(env, tmp_path):
         for path in ("/", "/jobs", "/findings", "/deliveries"):
             b.open(env["url"] + path)
             assert b.eval("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+            if path == "/findings":
+                check_screenshot(b.screenshot(), "tablet", min_size=(800, 1000))
     finally:
         b.viewport(1280, 900)
 
@@ -262,6 +265,40 @@ def test_echo_a_peer_from_the_page(env):
     page = b.click("#peers button")
     assert "C-ECHO PACS@127.0.0.1" in page["text"] and "success" in page["text"], page["text"][:800]
     check_screenshot(b.screenshot(), "peers")
+
+
+def test_redeliver_now_from_the_page(env, tmp_path):
+    """The PACS is down: a new study's deliveries back off (1, 2, 4, 8 s…) with the error shown;
+    the PACS comes back; Re-deliver now sends one at once instead of at its next attempt."""
+    node, b, pacs = env["node"], env["browser"], env["pacs"]
+    catalog = node.catalog()
+    pacs.stop()
+    try:
+        later = tmp_path / "later"
+        series = derived_series(env["source"][0].parent, later, len(env["source"]))
+        res = run_storescu(node.port, files_of(later), calling="PACS")
+        assert res.returncode == 0, res.stdout + res.stderr
+
+        def waiting():
+            return catalog.query("""
+                SELECT d.* FROM deliveries d JOIN results r ON r.sop_instance_uid = d.result_uid
+                JOIN jobs j ON j.id = r.job_ref WHERE j.series_uid = ? AND d.state = 'pending'
+                ORDER BY d.next_attempt_at DESC""", (series,))
+        # Four failures: the next attempt is 8 s away.
+        assert wait_until(lambda: waiting() and waiting()[0]["attempts"] >= 4, 120, 0.2), (waiting(), node.log_tail())
+    finally:
+        pacs.start()
+    target = waiting()[0]
+    signed_in(b, True)
+    b.open(env["url"] + "/deliveries")
+    row = b.eval(f"document.querySelector('tr[data-delivery=\"{target['id']}\"]').innerText")
+    assert "retrying" in row and target["last_error"][:20] in row, row
+    # Still backing off for more than 4 s when clicked; sent within 3 s of the click: the click did it.
+    assert target["next_attempt_at"] - time.time() > 4, target
+    page = b.click(f"tr[data-delivery=\"{target['id']}\"] button")
+    assert f"Delivery {target['id']} is due now." in page["text"], page["text"][:500]
+    sent = lambda: catalog.query("SELECT state FROM deliveries WHERE id = ?", (target["id"],))[0]["state"] == "sent"
+    assert wait_until(sent, 3, 0.1), catalog.query("SELECT * FROM deliveries WHERE id = ?", (target["id"],))
 
 
 def test_non_loopback_bind_requires_authentication(autoseg_bin, tmp_path):

@@ -59,7 +59,7 @@ enum ConsoleTemplates {
         <div class="scroll"><table id="jobs"><thead><tr><th>Job</th><th>State</th><th>Analyzer</th><th>Series</th>
         <th>From</th><th>Created</th><th>Started</th><th>Finished</th><th>Load / analyze / encode s</th>
         <th>Findings</th><th>Reason</th><th></th></tr></thead><tbody>
-        {{#rows}}<tr data-job="{{id}}" data-state="{{state}}"><td class="num">{{id}}</td>
+        {{#rows}}<tr id="job-{{id}}" data-job="{{id}}" data-state="{{state}}"><td class="num">{{id}}</td>
         <td><span class="badge {{state}}">{{state}}</span>{{#attempts}}<div class="uid">attempt {{attempts}}</div>{{/attempts}}</td>
         <td>{{analyzer}}<div class="uid">{{rule}}</div></td><td><span class="uid" title="{{seriesUID}}">{{seriesShort}}</span>
         <div class="patient">{{patient}}</div></td><td>{{callingAE}}</td><td class="t">{{created}}</td>
