@@ -230,6 +230,10 @@ def test_no_patient_name_without_login(env):
         page = b.open(env["url"] + path)
         assert name not in page["html"] and str(env["first"].PatientName) not in page["html"], path
         assert "(name hidden)" in page["text"], path
+    # The DICOM objects carry the name: no download link, and the download itself is refused.
+    assert b.eval("document.querySelectorAll('a[download]').length") == 0
+    seg = env["node"].catalog().query("SELECT sop_instance_uid FROM results WHERE kind = 'seg' LIMIT 1")[0]
+    assert head(env["url"] + f"/results/{seg['sop_instance_uid']}.dcm")[0] == 401
     dom = dump_dom(env["url"] + "/studies", env["root"])
     assert env["first"].SeriesInstanceUID in dom and name not in dom
     signed_in(b, True)

@@ -150,7 +150,7 @@ struct ConsolePages {
                     ["href": "/results/\($0.sopInstanceUID).dcm", "label": $0.kind.uppercased()]
                 }
             }
-            row["downloads"] = downloadsByJob[cf.jobID]
+            if viewer.showsPatientNames { row["downloads"] = downloadsByJob[cf.jobID] } else { row["signIn"] = true }
             if let analyzer = AnalyzerKind(rawValue: f.analyzer) {
                 let uid = ResultUIDs(sourceSeriesUID: f.seriesInstanceUID, analyzer: analyzer, version: f.version)
                     .scInstance(finding: f.number)

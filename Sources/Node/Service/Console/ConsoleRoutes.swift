@@ -53,7 +53,12 @@ enum ConsoleRoutes {
             }
         }
         router.get("/results/:file") { request, ctx -> Response in
-            guard case .success = context.access.viewer(request) else { return refusal(context, request) }
+            guard case .success(let viewer) = context.access.viewer(request) else { return refusal(context, request) }
+            // SEG and SR carry the patient's name and ID: only for viewers who may see names.
+            guard viewer.showsPatientNames else {
+                return Refusal(status: context.access.hash.isSet ? .unauthorized : .forbidden,
+                               message: "the DICOM objects carry the patient's name: sign in to download them").response()
+            }
             return file(context, name: ctx.parameters.get("file") ?? "", suffix: ".dcm", logger: logger)
         }
         router.get("/keyimages/:file") { request, ctx -> Response in

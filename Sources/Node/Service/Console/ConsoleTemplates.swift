@@ -108,6 +108,7 @@ enum ConsoleTemplates {
         <div class="patient">{{patient}}</div>
         <dl>{{#facts}}<dt>{{k}}</dt><dd>{{v}}</dd>{{/facts}}</dl>
         <p class="links">{{#downloads}}<a href="{{href}}" download>{{label}}</a> {{/downloads}}
+        {{#signIn}}<a href="/login">sign in</a> for SEG / SR {{/signIn}}
         <a href="/jobs#job-{{job}}">job {{job}}</a></p></div></article>{{/rows}}
         {{^rows}}<p>No finding yet.</p>{{/rows}}
         </section>
