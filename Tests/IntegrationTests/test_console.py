@@ -52,7 +52,9 @@ def env(autoseg_bin, tmp_path_factory):
     node = Node(autoseg_bin, root / "node", "node",
                 config={"pipeline": {"stable_seconds": 1, "retry_max_seconds": 60},
                         "http": http_config(free_port())})
-    node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}]
+    # DOWN: a configured peer where nothing listens (no study comes from it), for the echo page.
+    node.config["peers"] = [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port},
+                            {"ae_title": "DOWN", "host": "127.0.0.1", "port": free_port()}]
     node.config["rules"] = RULES
     node.start()
     browser = Browser(root)
@@ -164,6 +166,7 @@ def test_overview_deliveries_config_and_tablet(env, tmp_path):
     assert str(env["node"].config_path) in page["text"]
     assert hashlib.sha256(TOKEN.encode()).hexdigest() not in page["html"], "no secret on the page"
     assert "password_hash = (set)" in page["text"]
+    check_screenshot(b.screenshot(), "config")
     # A tablet in portrait: the page does not scroll sideways (wide tables scroll in their box).
     b.viewport(800, 1100)
     try:
@@ -269,6 +272,9 @@ def test_echo_a_peer_from_the_page(env):
     page = b.click("#peers button")
     assert "C-ECHO PACS@127.0.0.1" in page["text"] and "success" in page["text"], page["text"][:800]
     check_screenshot(b.screenshot(), "peers")
+    page = b.click("#peers tr:nth-child(2) button")
+    echo = b.eval("document.getElementById('echo-result').innerText")
+    assert echo.startswith("C-ECHO DOWN@127.0.0.1") and "failed" in echo, echo
 
 
 def test_redeliver_now_from_the_page(env, tmp_path):
