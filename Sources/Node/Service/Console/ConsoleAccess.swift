@@ -50,7 +50,8 @@ final class ConsoleAccess: Sendable {
     /// The viewer of `request`, or the response that refuses it (401 asking for credentials,
     /// 403 when no password is configured on a non-loopback bind).
     func viewer(_ request: Request, forceLogin: Bool = false) -> Result<Viewer, Refusal> {
-        if let header = request.headers[.authorization] {
+        // Without a password there is nobody to sign in as: credentials are ignored.
+        if hash.isSet, let header = request.headers[.authorization] {
             guard let name = authenticate(header) else {
                 return .failure(Refusal(status: .unauthorized, message: "wrong user name or password"))
             }
@@ -71,7 +72,7 @@ final class ConsoleAccess: Sendable {
     private func authenticate(_ header: String) -> String? {
         let fingerprint = Data(SHA256.hash(data: Data(header.utf8)))
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, hash.isSet else { return nil }
+        guard parts.count == 2 else { return nil }
         let scheme = parts[0].lowercased(), value = String(parts[1]).trimmingCharacters(in: .whitespaces)
         var name = user, secret = value
         if scheme == "basic" {
