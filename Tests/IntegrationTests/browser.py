@@ -22,10 +22,11 @@ class Browser:
         self.profile = Path(workdir) / "chromium-profile"
         self.profile.mkdir(parents=True, exist_ok=True)
         self.log = open(Path(workdir) / "chromium.log", "ab")
-        # --no-sandbox: the tests run as root, where Chromium's sandbox cannot start.
+        # --no-sandbox: the tests run as root, where Chromium's sandbox cannot start;
+        # --disable-dev-shm-usage: containers often have a tiny /dev/shm.
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-             "--disable-extensions", "--disable-background-networking", "--remote-debugging-port=0",
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             "--hide-scrollbars", "--disable-extensions", "--disable-background-networking", "--remote-debugging-port=0",
              "--remote-allow-origins=*", f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
              "about:blank"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
@@ -134,8 +135,8 @@ class Browser:
 def dump_dom(url: str, workdir: Path, timeout: float = 60) -> str:
     """`chromium --headless --dump-dom URL`: the DOM after load, as a one-shot browser sees it."""
     profile = Path(workdir) / "chromium-dump"
-    res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                          f"--user-data-dir={profile}", "--dump-dom", url],
+    res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                          "--no-first-run", f"--user-data-dir={profile}", "--dump-dom", url],
                          capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, res.stderr[-2000:]
     return res.stdout
