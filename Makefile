@@ -1,13 +1,13 @@
 # AutoSeg: `make run` serves with conf/autoseg.toml, `make test` proves the tree.
 SHELL := /bin/bash
-APT_PACKAGES := libdcmtk-dev libsqlite3-dev libopenjp2-7-dev libopenjp2-tools dcmtk dicom3tools orthanc pkg-config iproute2
+APT_PACKAGES := libdcmtk-dev libsqlite3-dev libopenjp2-7-dev libopenjp2-tools dcmtk dicom3tools orthanc pkg-config iproute2 chromium
 PIP_REQUIREMENTS := Tests/IntegrationTests/requirements.txt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CONFIG ?= conf/autoseg.toml
 
 .PHONY: deps build build-debug run test unit-test integration-test bench fuzz clean
 
-## Install what is missing: Debian packages (DCMTK, SQLite, dicom3tools) and the
+## Install what is missing: Debian packages (DCMTK, SQLite, dicom3tools, chromium for the console tests) and the
 ## Python packages the integration tests and benchmarks use.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -15,7 +15,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
-	@python3 -c "import pydicom, pynetdicom, numpy, pytest, pytest_timeout, nibabel, highdicom, imagecodecs" 2>/dev/null || python3 -m pip install -q -r $(PIP_REQUIREMENTS)
+	@python3 -c "import pydicom, pynetdicom, numpy, pytest, pytest_timeout, nibabel, highdicom, imagecodecs, websocket, PIL" 2>/dev/null || python3 -m pip install -q -r $(PIP_REQUIREMENTS)
 
 build: deps
 	swift build -c release

@@ -34,7 +34,7 @@ struct Redeliver: ParsableCommand {
                 config.peers.filter { $0.aeTitle == callingAE || $0.sendAll }
                     .map { Destination(aeTitle: $0.aeTitle, host: $0.host, port: $0.port) }
             }
-            let left = try catalog.undeliveredResults(limit: 0).count
+            let left = try catalog.undeliveredCount()
             print("\(planned) deliver\(planned == 1 ? "y" : "ies") planned for results that had no peer"
                   + (left > 0 ? "; \(left) result(s) still have none (no [[peers]] entry for their calling AE)" : ""))
         } catch {

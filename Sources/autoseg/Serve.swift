@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
         }
         if config.http.port != 0 {
             logger.info("HTTP status API", metadata: [
-                "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/health /status /metrics"])
+                "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/ (console) /health /status /metrics"])
         }
         // SIGHUP re-reads the rules and peers of the same file (an invalid file changes nothing).
         let configPath = options.path

@@ -49,8 +49,9 @@ struct Status: ParsableCommand {
                 let states = JobState.allCases.map { "\($0.rawValue)=\(work.jobs[$0.rawValue] ?? 0)" }.joined(separator: " ")
                 print("\njobs       \(states)")
                 let undelivered = try catalog.undeliveredResults(limit: limit)
+                let undeliveredCount = try catalog.undeliveredCount()
                 print("deliveries pending=\(work.deliveriesPending) (retrying \(work.deliveriesRetrying))  failed=\(work.deliveriesFailed)"
-                      + "  sent=\(work.deliveriesSent)  undelivered=\(undelivered.count) (no peer)")
+                      + "  sent=\(work.deliveriesSent)  undelivered=\(undeliveredCount) (no peer)")
                 print("findings   \(work.findings)")
                 if !jobs.isEmpty {
                     print("\nrecent jobs:")
@@ -73,10 +74,11 @@ struct Status: ParsableCommand {
                               + (d.lastError.map { "  — \($0)" } ?? ""))
                     }
                 }
-                if !undelivered.results.isEmpty {
+                if !undelivered.isEmpty {
                     print("\nresults kept in the outbox (no peer to send them to):")
-                    for u in undelivered.results {
-                        print("  \(u.kind) \(u.resultUID)  study \(u.studyInstanceUID)  from \(u.callingAE)  \(StatusReport.iso(u.createdAt))")
+                    for u in undelivered {
+                        print("  \(u.kind) \(u.sopInstanceUID)  study \(u.studyInstanceUID)  from \(u.callingAE)"
+                              + "  \(StatusReport.iso(u.createdAt.timeIntervalSince1970))")
                     }
                     print("  (\(StatusReport.noPeerReason("<calling AE>")); add a [[peers]] entry and run autoseg redeliver)")
                 }

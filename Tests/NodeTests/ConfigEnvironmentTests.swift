@@ -48,6 +48,8 @@ final class ConfigEnvironmentTests: XCTestCase {
             "AUTOSEG_PIPELINE_MEMORY_MB": "4096", "AUTOSEG_PIPELINE_KEY_IMAGES": "false",
             "AUTOSEG_PIPELINE_RETRY_MAX_SECONDS": "30", "AUTOSEG_HTTP_HOST": "0.0.0.0",
             "AUTOSEG_PIPELINE_DELIVERY_TIMEOUT": "12", "AUTOSEG_PIPELINE_DEAD_LETTER_AFTER": "5",
+            "AUTOSEG_HTTP_USER": "ops", "AUTOSEG_HTTP_PASSWORD_HASH": "sha256:" + String(repeating: "0f", count: 32),
+            "AUTOSEG_HTTP_LOOPBACK_PATIENT_NAMES": "true",
         ]
         let c = try parse("", env: env)
         XCTAssertEqual(c.node, NodeSection(aeTitle: "ENV AE", port: 1234, dataDir: "/data", maxAssociations: 3,
@@ -60,7 +62,11 @@ final class ConfigEnvironmentTests: XCTestCase {
         pipeline.deliveryTimeout = 12
         pipeline.deadLetterAfter = 5
         XCTAssertEqual(c.pipeline, pipeline)
-        XCTAssertEqual(c.http, HTTPSection(port: 8081, host: "0.0.0.0"))
+        var http = HTTPSection(port: 8081, host: "0.0.0.0")
+        http.user = "ops"
+        http.passwordHash = "sha256:" + String(repeating: "0f", count: 32)
+        http.loopbackPatientNames = true
+        XCTAssertEqual(c.http, http)
         // One variable per key of the overridable sections, no more.
         let expected = ConfigEnvironment.sections.flatMap { s in s.keys.map { ConfigEnvironment.variable(section: s.name, key: $0) } }
         XCTAssertEqual(Set(expected), Set(env.keys))

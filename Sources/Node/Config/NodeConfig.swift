@@ -17,6 +17,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var rules: [Rule] = []
     /// `[http]`
     public var http = HTTPSection()
+    /// The file this configuration was read from (nil: built-in defaults or a string).
+    public var source: String?
 
     /// All defaults (no peers, no rules).
     public init() {}
@@ -54,7 +56,9 @@ public struct NodeConfig: Sendable, Equatable {
             let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
             throw .unreadable(path, reason)
         }
-        return try parse(toml: text, environment: environment, source: path)
+        var config = try parse(toml: text, environment: environment, source: path)
+        config.source = path
+        return config
     }
 
     /// Parses TOML text, applies environment overrides, validates. `source` names the

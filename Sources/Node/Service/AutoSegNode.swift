@@ -59,12 +59,22 @@ public final class AutoSegNode: Sendable {
         workers = WorkerPool(config: config, catalog: catalog, runner: runner, outbox: outbox.threads, logger: logger)
         scheduler = CompletionScheduler(catalog: catalog, series: series, settings: settings,
                                         stableSeconds: config.pipeline.stableSeconds, workers: workers.threads, logger: logger)
+        let hook = ReloadHook()
         if config.http.port != 0 {
             let reader = try Catalog(readOnlyPath: dataDirectory.catalogPath, logger: logger)
             http = StatusServer.application(
-                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, dataDirectory: dataDirectory), logger: logger)
+                StatusSource(config: config, catalog: reader, ingest: ingest, dicom: dicom, dataDirectory: dataDirectory,
+                             writer: catalog, wake: { [workers, outbox] in workers.threads.ring(); outbox.threads.ring() },
+                             peerTLS: { [outbox] in outbox.delivery.tls(for: $0) }, settings: settings,
+                             reload: { [hook] in hook.run() }), logger: logger)
         } else {
             http = nil
+        }
+        // The console's reload re-reads the file the node started with.
+        hook.set { [weak self] in
+            guard let self else { return (false, "the node is stopping") }
+            let outcome = self.reload(from: self.config.source)
+            return (outcome.applied, outcome.message)
         }
     }
 
@@ -74,6 +84,19 @@ public final class AutoSegNode: Sendable {
     /// The node's services in one group; `signals` (e.g. SIGTERM, SIGINT) shut it down gracefully.
     public func serviceGroup(gracefulShutdownSignals signals: [UnixSignal] = [], logger: Logger) -> ServiceGroup {
         ServiceGroup(services: services, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+    }
+}
+
+/// The console's way to the node's `reload`, set once the node exists.
+final class ReloadHook: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> (applied: Bool, message: String))?
+
+    func set(_ action: @escaping @Sendable () -> (applied: Bool, message: String)) { lock.withLock { self.action = action } }
+
+    func run() -> (applied: Bool, message: String) {
+        guard let action = lock.withLock({ self.action }) else { return (false, "reload is not available yet") }
+        return action()
     }
 }
 

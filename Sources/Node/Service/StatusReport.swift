@@ -27,7 +27,7 @@ public enum StatusReport {
         let work = try c.workCounts()
         let undelivered = try c.undeliveredResults(limit: limit)
         var deliveries = deliveryCounts(work)
-        deliveries["undelivered"] = undelivered.count
+        deliveries["undelivered"] = try c.undeliveredCount()
         let null = NSNull()
         return [
             "version": AutoSegVersion.current,
@@ -53,9 +53,9 @@ public enum StatusReport {
             },
             "recent_jobs": jobs(try c.jobs(limit: limit)),
             "pending_deliveries": pendingDeliveries(try c.deliveries(pendingOnly: true, limit: limit), now: now),
-            "undelivered_results": undelivered.results.map { u -> [String: Any] in
-                ["result_uid": u.resultUID, "kind": u.kind, "study_uid": u.studyInstanceUID,
-                 "source_series_uid": u.sourceSeriesUID, "calling_ae": u.callingAE, "created_at": iso(u.createdAt),
+            "undelivered_results": undelivered.map { u -> [String: Any] in
+                ["result_uid": u.sopInstanceUID, "kind": u.kind, "study_uid": u.studyInstanceUID, "job_id": u.jobID,
+                 "calling_ae": u.callingAE, "created_at": iso(u.createdAt.timeIntervalSince1970),
                  "reason": noPeerReason(u.callingAE)]
             },
         ]

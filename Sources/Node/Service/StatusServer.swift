@@ -1,13 +1,15 @@
 import Catalog
+import DICOM
 import Foundation
 import Hummingbird
 import Logging
+import Pipeline
 import ServiceLifecycle
 
 /// The node's HTTP face (DESIGN §4 `[http]`): `GET /health`, `GET /status` (JSON) and
 /// `GET /metrics` (Prometheus text exposition). Read-only, from the catalog and the ingest
 /// counters; UIDs and counts only, never patient names or IDs. Bound to `http.host`
-/// (loopback by default) on `http.port`.
+/// (loopback by default) on `http.port`. The web console (`ConsoleRoutes`) shares the router.
 public enum StatusServer {
     /// The Hummingbird application as a `Service` for the node's `ServiceGroup`.
     static func application(_ node: StatusSource, logger: Logger) -> some Service {
@@ -33,6 +35,7 @@ public enum StatusServer {
                 return json(["error": "\(error)"], status: .internalServerError)
             }
         }
+        ConsoleRoutes.register(on: router, source: node, started: started, logger: logger)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)  // no line per request at info
         return Application(
@@ -128,4 +131,19 @@ struct StatusSource: Sendable {
     let ingest: IngestService
     let dicom: DICOMService
     let dataDirectory: DataDirectory
+    /// The node's writing catalog, for the console's actions (nil: read-only console).
+    var writer: Catalog? = nil
+    /// Wakes the workers and the outbox after a console action queued work.
+    var wake: @Sendable () -> Void = {}
+    /// The TLS settings a delivery to this destination uses (the console's echo uses them too).
+    var peerTLS: @Sendable (Destination) -> TLSConfiguration? = { _ in nil }
+    /// Rules and peers as last (re)loaded (the configuration above is the start's).
+    var settings: LiveSettings? = nil
+    /// Re-reads rules and peers (`AutoSegNode.reload`); the operator's one-line outcome.
+    var reload: @Sendable () -> (applied: Bool, message: String) = { (false, "reload is not available") }
+
+    /// The peers in force now.
+    var peers: [Peer] { settings?.peers ?? config.peers }
+    /// The rules in force now.
+    var rules: [Rule] { settings?.rules ?? config.rules }
 }
