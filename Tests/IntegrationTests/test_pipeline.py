@@ -5,8 +5,8 @@ HTTP API in test_node_recovery.py.
 """
 from __future__ import annotations
 
+import itertools
 import json
-import threading
 
 import highdicom as hd
 import pydicom
@@ -146,14 +146,19 @@ def test_ctp_pair_forms_one_job_and_several_studies_run_in_parallel(node_factory
     ctp = source(base, "infarct", 64, 1, "--ctp")
     liver = source(base, "liver", 128, 3)
     node = node_with(node_factory, [{"ae_title": "PACS", "host": "127.0.0.1", "port": pacs.port}], workers=2)
-    t1 = threading.Thread(target=send, args=(node, files_of(ctp / "source") + files_of(ctp / "tmax")))
-    t2 = threading.Thread(target=send, args=(node, liver / "source"))
-    t1.start(); t2.start(); t1.join(); t2.join()
+    # Both studies interleaved in one association: their series end within milliseconds of each
+    # other, so both jobs are queued in the same completion check and two idle workers take one
+    # each (sent one after the other, the short infarct job could end before the second study is
+    # complete, and one worker would rightly run both).
+    a, c = files_of(liver / "source"), files_of(ctp / "source") + files_of(ctp / "tmax")
+    send(node, [f for pair in itertools.zip_longest(a, c) for f in pair if f is not None])
     j = wait_jobs(node, 2)
     assert len(j) == 2, j
     infarct = next(x for x in j if x["analyzer"] == "infarct")
     assert infarct["state"] == "done", infarct
     assert infarct["input_series"].split("\\") == [series_uid(ctp / "source"), series_uid(ctp / "tmax")]
+    first, second = sorted(j, key=lambda x: x["started_at"])
+    assert second["started_at"] < first["finished_at"], f"the jobs did not overlap: {j}"
     assert "worker=0" in node.log_text() and "worker=1" in node.log_text()
     wait_delivered(node)
 
