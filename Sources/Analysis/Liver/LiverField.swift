@@ -60,16 +60,28 @@ struct LiverField: Sendable {
     static func band(sigma: Double) -> Double { max(30, 3 * sigma) }
     static let reachMM = 4.0
     static let notchClosingMM = 4.0
+    /// Opening radius (mm) of the band's dark side (down to `LiverMaskFinder.darkeningHU`
+    /// below the median): parenchyma darkened by artefacts is thick, the muscle layers on the
+    /// liver (diaphragm 2–5 mm, intercostals) that share those HU are thinner than 2 × 3 mm.
+    static let darkOpeningMM = 3.0
 
     /// The liver and its envelope redone on the detection grid: the parenchyma band near the
-    /// coarse liver, its largest component with holes filled and notches closed, and the
+    /// coarse liver (its dark side, see `LiverMaskFinder.darkeningHU`, only where thick), its
+    /// largest component with holes filled and notches closed, and the
     /// envelope as its closing with `LiverMaskFinder.envelopeMM` (dents of surface lesions),
     /// without air.
     static func refine(_ s: Volume<Float>, coarseLiver: Mask, median: Double, sigma: Double) -> (Mask, Mask) {
         let b = Float(band(sigma: sigma)), mu = Float(median)
         let near = Morphology.dilate(coarseLiver, radius: reachMM)
-        var m = near
-        for i in 0..<m.voxels.count where m.voxels[i] != 0 && abs(s.voxels[i] - mu) > b { m.voxels[i] = 0 }
+        let dark = mu - max(b, Float(LiverMaskFinder.darkeningHU))
+        var m = near, wide = near
+        for i in 0..<m.voxels.count where m.voxels[i] != 0 {
+            let v = s.voxels[i]
+            if abs(v - mu) > b { m.voxels[i] = 0 }
+            if v < dark || v > mu + b { wide.voxels[i] = 0 }
+        }
+        let thick = Morphology.open(wide, radius: darkOpeningMM)
+        for i in 0..<m.voxels.count { m.voxels[i] |= thick.voxels[i] }
         m = ConnectedComponents.largest(m, connectivity: .faces6)
         m = HoleFilling.fill2DPerSlice(HoleFilling.fill3D(m))
         m = HoleFilling.fill2DPerSlice(Morphology.close(m, radius: notchClosingMM))

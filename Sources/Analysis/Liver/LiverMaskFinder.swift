@@ -30,6 +30,14 @@ enum LiverMaskFinder {
     static let smoothingMM = 2.0
     /// Smallest liver accepted, mL.
     static let minimumML = 300.0
+    /// How far below the parenchyma median the band reaches (HU), at least. One liver is not
+    /// one HU level on real CT: streaks and beam hardening (arms down beside the body, dense
+    /// contrast in bowel or spine) and uneven enhancement darken whole regions by tens of HU
+    /// (a real portal-venous scan: the posterior right lobe at 55–75 HU against a median of
+    /// 98, 124 mL of liver lost to a ±25 HU band). 45 HU below an enhanced liver (≥ 90 HU)
+    /// is still above water and fat; of the liver's neighbours only muscle (30–60 HU) enters
+    /// the band there, and the opening detaches its thin layers (diaphragm, intercostals).
+    static let darkeningHU = 45.0
 
     static func find(_ v: Volume<Float>) throws(AnalysisError) -> CoarseLiver {
         let grid = BlockGrid(fine: v.dimensions, geometry: v.geometry, targetMM: [3, 3, 3])
@@ -39,7 +47,7 @@ enum LiverMaskFinder {
         let seed = rightUpperAbdomen(body)
         guard let (hu, sd) = parenchyma(c, seed) else { throw .failed("no liver found: no soft tissue in the right upper abdomen") }
         let band = min(45, max(25, 3 * sd))
-        let lo = Float(hu - band), hi = Float(hu + band)
+        let lo = Float(hu - max(band, darkeningHU)), hi = Float(hu + band)
         let tissue = Mask(dimensions: c.dimensions, geometry: c.geometry,
                           voxels: zip(c.voxels, body.voxels).map { $1 != 0 && $0 >= lo && $0 <= hi ? 1 : 0 })
         let opened = Morphology.open(tissue, radius: openingMM)
