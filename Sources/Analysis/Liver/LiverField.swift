@@ -82,13 +82,15 @@ struct LiverField: Sendable {
         let b = Float(band(sigma: sigma)), mu = Float(median)
         let near = Morphology.dilate(coarseLiver, radius: reachMM)
         let dark = min(mu - b, Float(darkEdge))
-        var m = near, wide = near
+        // The dark side alone is opened: opened together with the parenchyma, a thin layer on
+        // the liver's surface (the diaphragm, partial volume with muscle) would stay.
+        var m = near, darkSide = near
         for i in 0..<m.voxels.count where m.voxels[i] != 0 {
             let v = s.voxels[i]
             if abs(v - mu) > b { m.voxels[i] = 0 }
-            if v < dark || v > mu + b { wide.voxels[i] = 0 }
+            if v < dark || v >= mu - b { darkSide.voxels[i] = 0 }
         }
-        let thick = Morphology.open(wide, radius: darkOpeningMM)
+        let thick = Morphology.open(darkSide, radius: darkOpeningMM)
         for i in 0..<m.voxels.count { m.voxels[i] |= thick.voxels[i] }
         m = ConnectedComponents.largest(m, connectivity: .faces6)
         m = HoleFilling.fill2DPerSlice(HoleFilling.fill3D(m))
