@@ -248,6 +248,29 @@ final class LiverTests: XCTestCase {
         XCTAssertTrue(LiverLesions.hasContrast(enhanced))
     }
 
+    /// Degenerate volumes (uniform enhanced tissue, air, bone, noise around the liver's HU,
+    /// a liver darker than muscle) end in a refusal, a failure or a result, never a crash; a
+    /// uniform volume has no lesion.
+    func testBadInputNeverCrashes() {
+        for value: Float in [100, -1000, 1500, 45] {
+            let i = input(value: value)
+            guard let r = try? LiverLesions().analyze(i) else { continue }
+            XCTAssertTrue(r.findings.isEmpty, "uniform \(value) HU: \(r.findings.map(\.reason))")
+        }
+        var noisy = input(value: 0)
+        var g = SplitMix64(state: 13)
+        for k in noisy.series[0].volume.voxels.indices { noisy.series[0].volume.voxels[k] = Float.random(in: -150...250, using: &g) }
+        _ = refusal(noisy)
+        var dark = input(value: 0)
+        let d = dark.series[0].volume.dimensions
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns { dark.series[0].volume[s, r, c] = c < d.columns / 2 ? 20 : 60 }
+            }
+        }
+        _ = refusal(dark)
+    }
+
     /// Water everywhere: passes the checks, finds no liver, says so.
     func testNoLiverFound() {
         guard case .failed(let why)? = refusal(input(value: 0)) else { return XCTFail("expected a failure") }
