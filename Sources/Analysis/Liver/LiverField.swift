@@ -14,7 +14,7 @@ struct LiverField: Sendable {
     var smooth: Volume<Float>
     var liver: Mask
     var envelope: Mask
-    /// Median and 1.4826·MAD of `smooth` in the eroded liver not below the coarse band
+    /// Median and 1.4826·MAD of `smooth` in the eroded liver within the coarse band
     /// (parenchyma; vessels and lesions are a minority there), and the same of the source
     /// voxels (the image noise).
     var median: Double
@@ -41,11 +41,11 @@ struct LiverField: Sendable {
         roi = LiverCrop.grow(box, by: f, within: v.dimensions)
         source = LiverCrop.crop(v, roi)
         grid = BlockGrid(fine: source.dimensions, geometry: source.geometry, targetMM: [1.5, 1.5, 1.5])
-        // The parenchyma proper: the eroded liver without what lies below the coarse band (the
+        // The parenchyma proper: the eroded liver within the coarse band around its level (the
         // liver mask also holds parenchyma darkened by artefacts, which is no lesion's background
         // and no measure of the noise).
         var core = Morphology.erode(coarse.liver, radius: 5)
-        for i in 0..<core.voxels.count where Double(coarse.image.voxels[i]) < coarse.parenchymaHU - coarse.bandHU {
+        for i in 0..<core.voxels.count where abs(Double(coarse.image.voxels[i]) - coarse.parenchymaHU) > coarse.bandHU {
             core.voxels[i] = 0
         }
         liver = Self.sample(coarse.liver, coarse: cg, grid: grid, roi: roi)
