@@ -146,6 +146,29 @@ final class LiverTests: XCTestCase {
         XCTAssertFalse(r.timings.isEmpty)
     }
 
+    /// A band of the body darkened by 35 HU, as a streak between the arms or beam hardening
+    /// darkens every tissue it crosses: the darkened parenchyma stays in the liver (volume
+    /// error as without it) and is no lesion (it is as dark as its own surroundings).
+    func testDarkenedParenchymaIsLiverNotLesion() throws {
+        let p = Self.phantom(4, size: 160)
+        var input = p.input
+        var v = input.series[0].volume
+        let d = v.dimensions, rows = (d.rows * 55 / 100)..<(d.rows * 70 / 100)
+        for s in 0..<d.slices {
+            for r in rows {
+                for c in 0..<d.columns { v[s, r, c] -= 35 }
+            }
+        }
+        input.series[0].volume = v
+        let plain = Evaluation.score(phantom: p, result: try LiverLesions().analyze(p.input))
+        let darkened = Evaluation.score(phantom: p, result: try LiverLesions().analyze(input))
+        let liver = try XCTUnwrap(darkened.volumes.first { $0.name == "liver" })
+        let before = try XCTUnwrap(plain.volumes.first { $0.name == "liver" })
+        XCTAssertLessThan(abs(liver.errorPercent), max(8, abs(before.errorPercent) + 3), "liver volume with a darkened band")
+        XCTAssertLessThanOrEqual(darkened.falsePositives.count, plain.falsePositives.count + 1,
+                                 "the darkened band is not a lesion")
+    }
+
     /// Same input, same result, whatever the thread count.
     func testAnalyzerDeterministic() throws {
         let p = Self.phantom(2, size: 160)
@@ -206,6 +229,46 @@ final class LiverTests: XCTestCase {
         }
         XCTAssertFalse(LiverLesions.hasContrast(SeriesInfo(modality: "CT", seriesDescription: "ABDOMEN")))
         XCTAssertTrue(LiverLesions.hasContrast(SeriesInfo(modality: "CT", contrastAgent: "OMNIPAQUE")))
+    }
+
+    /// The phase measured in the pixels decides over the header, both ways, and the refusal
+    /// says what was measured and that the header said otherwise.
+    func testMeasuredPhaseDecides() {
+        var plain = input(agent: "IODINE")
+        plain.series[0].info.contrastPhase = "none"
+        plain.series[0].info.contrastEvidence = "no enhanced vessel in 0/5 trunk images, liver 55 HU"
+        XCTAssertEqual(refusal(plain), .refused("no contrast: portal-venous phase required (measured in the pixels: "
+            + "no enhanced vessel in 0/5 trunk images, liver 55 HU; the header says contrast (ContrastBolusAgent IODINE), "
+            + "the pixels decide)"))
+        var enhanced = SeriesInfo(modality: "CT", seriesDescription: "ABD NON CONTRAST")
+        XCTAssertFalse(LiverLesions.hasContrast(enhanced))
+        enhanced.contrastPhase = "portal-venous"
+        XCTAssertTrue(LiverLesions.hasContrast(enhanced), "a contrast CT without ContrastBolusAgent is analysed")
+        enhanced.contrastPhase = "arterial"
+        XCTAssertTrue(LiverLesions.hasContrast(enhanced))
+    }
+
+    /// Degenerate volumes (uniform enhanced tissue, air, bone, noise around the liver's HU,
+    /// a liver darker than muscle) end in a refusal, a failure or a result, never a crash; a
+    /// uniform volume has no lesion.
+    func testBadInputNeverCrashes() {
+        for value: Float in [100, -1000, 1500, 45] {
+            let i = input(value: value)
+            guard let r = try? LiverLesions().analyze(i) else { continue }
+            XCTAssertTrue(r.findings.isEmpty, "uniform \(value) HU: \(r.findings.map(\.reason))")
+        }
+        var noisy = input(value: 0)
+        var g = SplitMix64(state: 13)
+        for k in noisy.series[0].volume.voxels.indices { noisy.series[0].volume.voxels[k] = Float.random(in: -150...250, using: &g) }
+        _ = refusal(noisy)
+        var dark = input(value: 0)
+        let d = dark.series[0].volume.dimensions
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns { dark.series[0].volume[s, r, c] = c < d.columns / 2 ? 20 : 60 }
+            }
+        }
+        _ = refusal(dark)
     }
 
     /// Water everywhere: passes the checks, finds no liver, says so.

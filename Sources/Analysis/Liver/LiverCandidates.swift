@@ -20,6 +20,9 @@ struct LesionCandidate: Sendable {
     /// Twice the largest inscribed radius (mm): sheets (organ walls, partial volume along the
     /// liver surface) are thin, lesions are not.
     var thickness: Double = 0
+    /// Mean of the smoothed image in it minus the median of the liver (not vessel) around it,
+    /// in the shell of `enclosure` (HU): its contrast to its own surroundings.
+    var localContrast: Double = 0
 }
 
 /// Candidates against the liver's own statistics (DESIGN §8).
@@ -70,6 +73,14 @@ enum LiverCandidates {
     /// Hyperdense candidates: smallest fraction inside the envelope.
     static let minimumInsideEnvelope = 0.8
 
+    /// Whether a hypodense candidate is darker than the parenchyma by `threshold` both against
+    /// the liver's median and against the liver around it: a lesion is a focal change, while
+    /// parenchyma darkened by a streak or beam hardening (a wide band, tens of mm) is as dark
+    /// as its own surroundings.
+    static func darkEnough(_ c: LesionCandidate, threshold: Double) -> Bool {
+        -c.contrast >= threshold && -c.localContrast >= threshold
+    }
+
     /// Whether a hypodense candidate is a lesion by its surroundings, size, depth and shape.
     static func enclosed(_ c: LesionCandidate) -> Bool {
         let d = cbrt(6 * c.volumeMM3 / .pi)
@@ -92,9 +103,12 @@ enum LiverCandidates {
             m.voxels[i] = 1
         }
         m = Morphology.open(m, radius: hypoOpeningMM)
-        let liverLike: (Int) -> Bool = { i in f.liver.voxels[i] != 0 && s.voxels[i] >= mu - t }
+        // Parenchyma only: a contrast-filled vessel is no liver around a candidate (fat and
+        // partial volume along the portal vein and its branches are dark rims on a vessel).
+        let vessel = mu + Float(hyperThreshold(f))
+        let liverLike: (Int) -> Bool = { i in f.liver.voxels[i] != 0 && s.voxels[i] >= mu - t && s.voxels[i] <= vessel }
         let all = components(m, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
-        let kept = all.filter { enclosed($0) && -$0.contrast >= Double(t) }
+        let kept = all.filter { enclosed($0) && darkEnough($0, threshold: Double(t)) }
         // A lesion on the liver surface can run into a thin dark layer beside the liver (the
         // muscle wall or diaphragm across a fat gap the smoothing fills in, partial volume
         // along the surface): the joined candidate is then a sheet with a lump, too elongated
@@ -108,7 +122,7 @@ enum LiverCandidates {
         guard rejected.voxels.contains(1) else { return kept }
         let lumps = Morphology.open(rejected, radius: minimumThickness / 2)
         return kept + components(lumps, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
-            .filter { enclosed($0) && -$0.contrast >= Double(t) }
+            .filter { enclosed($0) && darkEnough($0, threshold: Double(t)) }
     }
 
     /// Sets the voxels of `c` in `m` (a mask on the detection grid).
@@ -164,6 +178,7 @@ enum LiverCandidates {
     static func components(_ m: Mask, _ f: LiverField, hyper: Bool, minimumMM3: Double,
                            liverLike: (Int) -> Bool) -> [LesionCandidate] {
         let voxelMM3 = m.geometry.spacing.voxelVolume
+        let vessel = Float(f.median + hyperThreshold(f))
         let kept = ConnectedComponents.keep(m, minVoxels: max(1, Int(minimumMM3 / voxelMM3)), connectivity: .faces6)
         let (labels, count) = ConnectedComponents.label(kept, connectivity: .faces6)
         guard count > 0 else { return [] }
@@ -177,6 +192,7 @@ enum LiverCandidates {
             let local = LiverCrop.crop(labels, box).map { $0 == p.label ? UInt8(1) : 0 }
             let near = Morphology.dilate(local, radius: 1.5), far = Morphology.dilate(local, radius: 4.5)
             var shell = 0, liver = 0
+            var around: [Float] = []
             let bd = box.dimensions
             for s in 0..<bd.slices {
                 for r in 0..<bd.rows {
@@ -184,7 +200,9 @@ enum LiverCandidates {
                         let li = bd.index(s, r, c)
                         guard far.voxels[li] != 0, near.voxels[li] == 0 else { continue }
                         shell += 1
-                        if liverLike(d.index(box.lower.slice + s, box.lower.row + r, box.lower.column + c)) { liver += 1 }
+                        let gi = d.index(box.lower.slice + s, box.lower.row + r, box.lower.column + c)
+                        if liverLike(gi) { liver += 1 }
+                        if f.liver.voxels[gi] != 0 && f.smooth.voxels[gi] <= vessel { around.append(f.smooth.voxels[gi]) }
                     }
                 }
             }
@@ -195,7 +213,8 @@ enum LiverCandidates {
             return LesionCandidate(hyperdense: hyper, mask: local, box: box, contrast: p.mean - f.median,
                                    enclosure: shell > 0 ? Double(liver) / Double(shell) : 0, volumeMM3: p.volumeMM3,
                                    elongation: elongation(axes, spacing: sp),
-                                   peakSigmas: abs(peak - f.median) / max(1, f.sigma), thickness: 2 * (Double(depth) - step / 2))
+                                   peakSigmas: abs(peak - f.median) / max(1, f.sigma), thickness: 2 * (Double(depth) - step / 2),
+                                   localContrast: around.isEmpty ? p.mean - f.median : p.mean - Double(LiverStatistics.median(around)))
         }
     }
 }

@@ -14,8 +14,9 @@ struct LiverField: Sendable {
     var smooth: Volume<Float>
     var liver: Mask
     var envelope: Mask
-    /// Median and 1.4826·MAD of `smooth` in the eroded liver (parenchyma; vessels and lesions
-    /// are a minority there), and the same of the source voxels (the image noise).
+    /// Median and 1.4826·MAD of `smooth` in the eroded liver within the coarse band
+    /// (parenchyma; vessels and lesions are a minority there), and the same of the source
+    /// voxels (the image noise).
     var median: Double
     var sigma: Double
     var noise: Double
@@ -40,7 +41,13 @@ struct LiverField: Sendable {
         roi = LiverCrop.grow(box, by: f, within: v.dimensions)
         source = LiverCrop.crop(v, roi)
         grid = BlockGrid(fine: source.dimensions, geometry: source.geometry, targetMM: [1.5, 1.5, 1.5])
-        let core = Morphology.erode(coarse.liver, radius: 5)
+        // The parenchyma proper: the eroded liver within the coarse band around its level (the
+        // liver mask also holds parenchyma darkened by artefacts, which is no lesion's background
+        // and no measure of the noise).
+        var core = Morphology.erode(coarse.liver, radius: 5)
+        for i in 0..<core.voxels.count where abs(Double(coarse.image.voxels[i]) - coarse.parenchymaHU) > coarse.bandHU {
+            core.voxels[i] = 0
+        }
         liver = Self.sample(coarse.liver, coarse: cg, grid: grid, roi: roi)
         envelope = Self.sample(coarse.envelope, coarse: cg, grid: grid, roi: roi)
         let coreHere = Self.sample(core, coarse: cg, grid: grid, roi: roi)
@@ -53,23 +60,38 @@ struct LiverField: Sendable {
         var values: [Float] = []
         for i in 0..<smooth.voxels.count where coreHere.voxels[i] != 0 { values.append(smooth.voxels[i]) }
         (median, sigma) = LiverStatistics.medianAndSigma(values)
-        (liver, envelope) = Self.refine(smooth, coarseLiver: liver, median: median, sigma: sigma)
+        (liver, envelope) = Self.refine(smooth, coarseLiver: liver, median: median, sigma: sigma,
+                                        darkEdge: coarse.darkEdgeHU)
     }
 
     /// The liver half-width band on the detection grid (HU), and the radii used there (mm).
     static func band(sigma: Double) -> Double { max(30, 3 * sigma) }
     static let reachMM = 4.0
     static let notchClosingMM = 4.0
+    /// Opening radius (mm) of the band's dark side (down to `CoarseLiver.darkEdgeHU`):
+    /// parenchyma darkened by artefacts is thick, the muscle layers on the liver (diaphragm
+    /// 2–5 mm, intercostals) that share those HU are thinner than 2 × 3 mm.
+    static let darkOpeningMM = 3.0
 
     /// The liver and its envelope redone on the detection grid: the parenchyma band near the
-    /// coarse liver, its largest component with holes filled and notches closed, and the
+    /// coarse liver (its dark side, see `LiverMaskFinder.darkeningHU`, only where thick), its
+    /// largest component with holes filled and notches closed, and the
     /// envelope as its closing with `LiverMaskFinder.envelopeMM` (dents of surface lesions),
     /// without air.
-    static func refine(_ s: Volume<Float>, coarseLiver: Mask, median: Double, sigma: Double) -> (Mask, Mask) {
+    static func refine(_ s: Volume<Float>, coarseLiver: Mask, median: Double, sigma: Double, darkEdge: Double) -> (Mask, Mask) {
         let b = Float(band(sigma: sigma)), mu = Float(median)
         let near = Morphology.dilate(coarseLiver, radius: reachMM)
-        var m = near
-        for i in 0..<m.voxels.count where m.voxels[i] != 0 && abs(s.voxels[i] - mu) > b { m.voxels[i] = 0 }
+        let dark = min(mu - b, Float(darkEdge))
+        // The dark side alone is opened: opened together with the parenchyma, a thin layer on
+        // the liver's surface (the diaphragm, partial volume with muscle) would stay.
+        var m = near, darkSide = near
+        for i in 0..<m.voxels.count where m.voxels[i] != 0 {
+            let v = s.voxels[i]
+            if abs(v - mu) > b { m.voxels[i] = 0 }
+            if v < dark || v >= mu - b { darkSide.voxels[i] = 0 }
+        }
+        let thick = Morphology.open(darkSide, radius: darkOpeningMM)
+        for i in 0..<m.voxels.count { m.voxels[i] |= thick.voxels[i] }
         m = ConnectedComponents.largest(m, connectivity: .faces6)
         m = HoleFilling.fill2DPerSlice(HoleFilling.fill3D(m))
         m = HoleFilling.fill2DPerSlice(Morphology.close(m, radius: notchClosingMM))

@@ -56,11 +56,14 @@ enum LiverFindings {
                 : p.centroid.z > zTop - 30 ? "liver dome"
                 : p.centroid.x < xLo + 0.6 * (xHi - xLo) ? "right lobe" : "left lobe"
             let (confidence, reason) = confidence(l, contrast: contrast, diameter: diameter, field: f)
+            // Caliper axes on the slice of greatest extent, as reported for nodules (RECIST), to 0.1 mm.
+            let axes = AxialDiameters.measure(l.mask) ?? .init(slice: 0, long: p.longAxisAxial, short: p.shortAxisAxial)
+            let long = (axes.long * 10).rounded() / 10, short = (axes.short * 10).rounded() / 10
             return Finding(number: i + 1, kind: .lesion, category: category, mask: mask, centroidMM: p.centroid,
                            site: site,
                            measurements: [Measurement(.volume, p.volumeML, "mL"), Measurement(.equivalentDiameter, diameter, "mm"),
-                                          Measurement(.longAxis, p.longAxisAxial, "mm"),
-                                          Measurement(.shortAxis, p.shortAxisAxial, "mm"),
+                                          Measurement(.longAxis, long, "mm"),
+                                          Measurement(.shortAxis, short, "mm"),
                                           Measurement(.meanHU, p.mean, "[hnsf'U]"),
                                           Measurement(.sdHU, p.standardDeviation, "[hnsf'U]"),
                                           Measurement(.contrastToLiver, contrast, "[hnsf'U]")],

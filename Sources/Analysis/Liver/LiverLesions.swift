@@ -10,7 +10,7 @@ import Imaging
 /// boundaries), `LiverFindings` (measurements, categories, confidence).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.2.0"
+    public static let version = "1.3.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]
@@ -60,10 +60,7 @@ public struct LiverLesions: Analyzer {
         guard info.units.isEmpty || info.units.uppercased() == "HU" else {
             throw .refused("voxel values in \(info.units): Hounsfield units required")
         }
-        guard hasContrast(info) else {
-            let measured = info.contrastPhase.isEmpty ? "" : " (measured in the pixels: \(info.contrastEvidence))"
-            throw .refused("no contrast: portal-venous phase required\(measured)")
-        }
+        guard hasContrast(info) else { throw .refused(noContrastReason(info)) }
         let spacing = s.volume.spacing.slice
         guard spacing <= maximumSliceSpacingMM + 1e-6 else {
             throw .refused(String(format: "slice spacing %.1f mm > %.0f mm", spacing, maximumSliceSpacingMM))
@@ -77,17 +74,39 @@ public struct LiverLesions: Analyzer {
         return s
     }
 
-    /// ContrastBolusAgent present, or a contrast word in the description or image type (a
-    /// negation there says no), or else the phase the preflight measured in the pixels
-    /// (arterial or portal-venous): headers win when they say something.
+    /// Why a series is refused as non-contrast: the measurement, and a header that said
+    /// otherwise.
+    static func noContrastReason(_ info: SeriesInfo) -> String {
+        guard measuredContrast(info) != nil else { return "no contrast: portal-venous phase required" }
+        let agent = info.contrastAgent.trimmingCharacters(in: .whitespaces)
+        let header = headerSaysContrast(info)
+            ? "; the header says contrast" + (agent.isEmpty ? "" : " (ContrastBolusAgent \(agent))") + ", the pixels decide" : ""
+        return "no contrast: portal-venous phase required (measured in the pixels: \(info.contrastEvidence)\(header))"
+    }
+
+    /// The contrast phase measured in the pixels (the preflight's aorta, portal vein and liver
+    /// HU) decides when there is one: arterial or portal-venous is contrast, none is not,
+    /// whatever the header says. Without a measurement the header decides: ContrastBolusAgent
+    /// present, or a contrast word in the description or image type (a negation there says no).
     static func hasContrast(_ info: SeriesInfo) -> Bool {
+        if let measured = measuredContrast(info) { return measured }
+        return headerSaysContrast(info)
+    }
+
+    /// Whether the measured phase is a contrast phase; nil when the pixels were not measured.
+    static func measuredContrast(_ info: SeriesInfo) -> Bool? {
+        info.contrastPhase.isEmpty ? nil : ["arterial", "portal-venous"].contains(info.contrastPhase)
+    }
+
+    /// ContrastBolusAgent present, or a contrast word in the description or image type (a
+    /// negation there says no).
+    static func headerSaysContrast(_ info: SeriesInfo) -> Bool {
         let agent = info.contrastAgent.trimmingCharacters(in: .whitespaces).uppercased()
         if !agent.isEmpty && !["NONE", "NO", "N/A"].contains(agent) { return true }
         let text = ([info.seriesDescription] + info.imageType).joined(separator: " ").uppercased()
         let words = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         let negations = ["NON", "NONCONTRAST", "WITHOUT", "NATIVE", "NC", "UNENHANCED", "PLAIN"]
         if text.contains("W/O") || text.contains("C-") || words.contains(where: { negations.contains($0) }) { return false }
-        if text.contains("C+") || words.contains(where: { contrastWords.contains($0) }) { return true }
-        return ["arterial", "portal-venous"].contains(info.contrastPhase)
+        return text.contains("C+") || words.contains(where: { contrastWords.contains($0) })
     }
 }

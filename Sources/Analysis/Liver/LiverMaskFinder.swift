@@ -13,6 +13,9 @@ struct CoarseLiver: Sendable {
     /// The parenchyma estimate the band was centred on, and the band's half-width (HU).
     var parenchymaHU: Double
     var bandHU: Double
+    /// The band's lower edge (HU): down to `LiverMaskFinder.darkeningHU` below the parenchyma,
+    /// but above the scan's muscle (see `LiverMaskFinder.darkEdge`).
+    var darkEdgeHU: Double
 }
 
 /// Finds the liver (DESIGN §8): soft-tissue band around the parenchyma's HU (estimated as the
@@ -30,6 +33,14 @@ enum LiverMaskFinder {
     static let smoothingMM = 2.0
     /// Smallest liver accepted, mL.
     static let minimumML = 300.0
+    /// How far below the parenchyma median the band reaches (HU), at least. One liver is not
+    /// one HU level on real CT: streaks and beam hardening (arms down beside the body, dense
+    /// contrast in bowel or spine) and uneven enhancement darken whole regions by tens of HU
+    /// (a real portal-venous scan: the posterior right lobe at 55–75 HU against a median of
+    /// 98, 124 mL of liver lost to a ±25 HU band). 45 HU below an enhanced liver (≥ 90 HU)
+    /// is still above water and fat; of the liver's neighbours only muscle (30–60 HU) enters
+    /// the band there, and the opening detaches its thin layers (diaphragm, intercostals).
+    static let darkeningHU = 45.0
 
     static func find(_ v: Volume<Float>) throws(AnalysisError) -> CoarseLiver {
         let grid = BlockGrid(fine: v.dimensions, geometry: v.geometry, targetMM: [3, 3, 3])
@@ -39,7 +50,8 @@ enum LiverMaskFinder {
         let seed = rightUpperAbdomen(body)
         guard let (hu, sd) = parenchyma(c, seed) else { throw .failed("no liver found: no soft tissue in the right upper abdomen") }
         let band = min(45, max(25, 3 * sd))
-        let lo = Float(hu - band), hi = Float(hu + band)
+        let dark = darkEdge(c, body: body, parenchymaHU: hu, sd: sd, band: band)
+        let lo = Float(dark), hi = Float(hu + band)
         let tissue = Mask(dimensions: c.dimensions, geometry: c.geometry,
                           voxels: zip(c.voxels, body.voxels).map { $1 != 0 && $0 >= lo && $0 <= hi ? 1 : 0 })
         let opened = Morphology.open(tissue, radius: openingMM)
@@ -63,7 +75,7 @@ enum LiverMaskFinder {
         }
         var envelope = HoleFilling.fill2DPerSlice(Morphology.close(liver, radius: envelopeMM))
         for i in 0..<envelope.voxels.count { envelope.voxels[i] &= body.voxels[i] }
-        return CoarseLiver(grid: grid, image: c, liver: liver, envelope: envelope, parenchymaHU: hu, bandHU: band)
+        return CoarseLiver(grid: grid, image: c, liver: liver, envelope: envelope, parenchymaHU: hu, bandHU: band, darkEdgeHU: dark)
     }
 
     /// Body voxels at the patient's right (−x), anterior or mid (y), in the upper 70 % of z.
@@ -93,6 +105,25 @@ enum LiverMaskFinder {
             }
         }
         return seed
+    }
+
+    /// The band's lower edge: `darkeningHU` below the parenchyma, raised to 3 SD above the
+    /// scan's muscle when muscle comes that close (muscle does not enhance much: 30–60 HU in
+    /// any phase, so next to a weakly enhanced liver it would enter the band, and the muscle
+    /// wall is too thick for the opening to remove). Muscle is the most common soft tissue of
+    /// the body below that edge (10 HU up: above fluid in bowel and gallbladder).
+    static func darkEdge(_ c: Volume<Float>, body: Mask, parenchymaHU hu: Double, sd: Double, band: Double) -> Double {
+        let edge = hu - max(band, darkeningHU)
+        let floor = 10.0
+        guard edge > floor + 4 else { return edge }
+        var histogram = [Int](repeating: 0, count: Int((edge - floor) / 2))
+        for i in 0..<c.voxels.count where body.voxels[i] != 0 {
+            let b = Int((Double(c.voxels[i]) - floor) / 2)
+            if b >= 0 && b < histogram.count { histogram[b] += 1 }
+        }
+        guard let peak = histogram.indices.max(by: { histogram[$0] < histogram[$1] }), histogram[peak] > 0 else { return edge }
+        let muscle = floor + 2 * Double(peak) + 1
+        return min(hu - band, max(edge, muscle + 3 * sd))
     }
 
     /// Mode of soft tissue (40–220 HU) in `seed`, refined to the median and 1.4826·MAD of the

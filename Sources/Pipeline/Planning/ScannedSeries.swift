@@ -36,8 +36,9 @@ public struct ScannedSeries: Sendable {
     }
 
     /// SeriesInfo for the analyzer (units come from the loaded volume). With `measuredPhase`
-    /// (an analyzer that checks contrast), a CT without ContrastBolusAgent carries the phase
-    /// its pixels show.
+    /// (an analyzer that checks contrast), a CT carries the phase its pixels show, whatever
+    /// its ContrastBolusAgent says (the header is a hint: the agent is copied into plain
+    /// series of a contrast study, and left out of contrast series).
     /// `loaded`: the series' volume, already loaded, to probe from instead of decoding a sample.
     public func info(units: String, measuredPhase: Bool = true, loaded: LoadedVolume? = nil) -> SeriesInfo {
         var info = SeriesInfo(seriesInstanceUID: seriesInstanceUID, modality: first.modality ?? "",
@@ -46,7 +47,7 @@ public struct ScannedSeries: Sendable {
                               imageType: first.imageType.map { $0.uppercased() },
                               contrastAgent: first.contrastBolusAgent ?? "", units: units)
         info.diffusionBValue = first.diffusionBValue
-        if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
+        if measuredPhase && first.modality == "CT" && role == .image {
             let c = loaded.map { l in cache.get { ContentProbe.probe(self, loaded: l) } } ?? content
             if let phase = c.phase {
                 info.contrastPhase = phase.rawValue

@@ -1,0 +1,101 @@
+import Analysis
+import DICOM
+import Foundation
+import Imaging
+import Pipeline
+import XCTest
+
+/// The liver analyzer on the real CTs of `../shared/realdata` beside the repository (CI has
+/// them; skipped with a message otherwise), through the same scan, load and series info as
+/// the analysis path. The abdomen's reference is TotalSegmentator's output (label 5, a
+/// model's, not an expert's); the floors sit below what the analyzer reaches (Dice 0.956,
+/// 698.8 mL against 699.4 mL, no finding) so that a regression fails, not the last digit.
+final class RealDataLiverTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/realdata")
+
+    static let minimumDice = 0.94
+    static let maximumVolumeError = 0.08
+    /// Fat is below −20 HU: a finding whose mean is fat-like is fat, not a lesion.
+    static let fatHU = -20.0
+
+    private func url(_ path: String) throws -> URL {
+        let url = Self.root.appendingPathComponent(path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("no real data at \(url.path): the real-data checks need ../shared/realdata beside the repository")
+        }
+        return url
+    }
+
+    /// The case's image series as the executor hands it to the liver analyzer, and the
+    /// analyzer's outcome.
+    private func analyze(_ path: String) throws -> (InputSeries, Result<AnalysisResult, AnalysisError>) {
+        let dir = try url(path)
+        try DICOMToolkit.initialize()
+        let s = try XCTUnwrap(SeriesScan.scan([dir.path]).series.first)
+        let loaded = try VolumeLoader.load(files: s.files)
+        let input = InputSeries(role: s.role, info: s.info(units: loaded.units, loaded: loaded), volume: loaded.volume)
+        let outcome = Result { () throws(AnalysisError) -> AnalysisResult in try LiverLesions().analyze(AnalysisInput(input)) }
+        return (input, outcome)
+    }
+
+    /// `truth.nii.gz` unpacked into a temporary folder and read.
+    private func truth(_ path: String) throws -> Volume<UInt16> {
+        let gz = try url(path)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("autoseg-liver-truth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let nii = tmp.appendingPathComponent("truth.nii")
+        FileManager.default.createFile(atPath: nii.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gunzip", "-c", gz.path]
+        p.standardOutput = try FileHandle(forWritingTo: nii)
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "gunzip \(gz.path)")
+        return try NIfTI.read(nii)
+    }
+
+    func testAbdomenLiverMatchesTheReference() throws {
+        let (input, outcome) = try analyze("totalseg-abdomen/dicom")
+        XCTAssertEqual(input.info.contrastPhase, "portal-venous", input.info.contrastEvidence)
+        let result = try outcome.get()
+        let reference = try truth("totalseg-abdomen/truth.nii.gz")
+        XCTAssertEqual(reference.dimensions, result.dimensions)
+        var organ = [UInt8](repeating: 0, count: result.dimensions.count)
+        try XCTUnwrap(result.organ).paint(into: &organ, value: 1)
+        var both = 0, mine = 0, theirs = 0
+        for i in 0..<organ.count {
+            let a = organ[i] != 0, b = reference.voxels[i] == 5
+            if a { mine += 1 }
+            if b { theirs += 1 }
+            if a && b { both += 1 }
+        }
+        let dice = 2 * Double(both) / Double(mine + theirs)
+        let ml = Double(mine) * input.volume.spacing.voxelVolume / 1000, truthML = Double(theirs) * input.volume.spacing.voxelVolume / 1000
+        XCTAssertGreaterThanOrEqual(dice, Self.minimumDice, "liver Dice vs TotalSegmentator")
+        XCTAssertLessThanOrEqual(abs(ml - truthML) / truthML, Self.maximumVolumeError, "liver \(ml) mL vs \(truthML) mL")
+        let liverML = try XCTUnwrap(result.caseMeasurements.first { $0.kind == .liverVolume }?.value)
+        XCTAssertEqual(liverML, ml, accuracy: 0.5, "the reported volume is the organ mask's")
+    }
+
+    /// No lesion in fat (the hilum's and the fissures' fat, partial volume along the portal
+    /// vein), and at most one finding on a liver with no known lesion (≤ 1 false positive per scan).
+    func testAbdomenFindsNoLesionInFat() throws {
+        let result = try analyze("totalseg-abdomen/dicom").1.get()
+        XCTAssertLessThanOrEqual(result.findings.count, 1, result.findings.map(\.reason).joined(separator: "; "))
+        for f in result.findings {
+            let mean = try XCTUnwrap(f.measurement(.meanHU))
+            XCTAssertGreaterThan(mean, Self.fatHU, "finding \(f.number) is fat: \(f.reason)")
+        }
+    }
+
+    func testPlainCTIsRefusedWithItsReason() throws {
+        let (input, outcome) = try analyze("totalseg-ct3mm/dicom")
+        XCTAssertEqual(input.info.contrastPhase, "none", input.info.contrastEvidence)
+        guard case .failure(.refused(let why)) = outcome else { return XCTFail("expected a refusal, got \(outcome)") }
+        XCTAssertTrue(why.hasPrefix("no contrast: portal-venous phase required (measured in the pixels: no enhanced vessel"), why)
+        XCTAssertTrue(why.contains("liver"), "the measured liver HU is part of the reason: \(why)")
+    }
+}
