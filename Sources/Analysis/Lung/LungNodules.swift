@@ -14,10 +14,14 @@ import Imaging
 ///    side and zone, Lung-RADS v2022 size category, confidence and reason (`NoduleReport`).
 ///
 /// Refuses: modality other than CT; slices (spacing or thickness) over 5 mm; fewer than 20 slices
-/// or under 150 mm covered (not a chest); no lungs (under 300 mL of air inside the body).
+/// or under 150 mm covered (not a chest); no lungs (under 300 mL of aerated lung: air inside the
+/// body that is not pure gas, see `LungMask`).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
     public static let version = "1.2.0"
+    /// Least aerated lung (mL) to analyze: both lung bases on a scan reaching a few centimetres
+    /// above the diaphragm hold more; gas pockets that pass the density test hold less.
+    static let minimumLungML = 300.0
     /// At most this many candidates are segmented (strongest first).
     static let maxCandidates = 420
 
@@ -32,11 +36,11 @@ public struct LungNodules: Analyzer {
         var clock = StageClock()
         let coarse = clock.stage("resample") { CoarseGrid(v, target: 1.4) }
         guard let lungs = clock.stage("lung mask", { LungMask.segment(coarse.volume) }) else {
-            throw .refused("no lungs found: no air inside the body")
+            throw .refused("no lungs: 0 mL aerated lung above the diaphragm")
         }
         let lungML = lungs.volumeML.reduce(0, +)
-        guard lungML >= 300 else {
-            throw .refused("no lungs found: \(Int(lungML.rounded())) mL of air inside the body (need 300 mL)")
+        guard lungML >= Self.minimumLungML else {
+            throw .refused("no lungs: \(Int(lungML.rounded())) mL aerated lung above the diaphragm (need \(Int(Self.minimumLungML)) mL)")
         }
         let detection = clock.stage("candidates") { NoduleCandidates.detect(coarse: coarse.volume, lungs: lungs.labels) }
         let candidates = detection?.candidates ?? []

@@ -35,6 +35,14 @@ enum NoduleSegmenter {
     static let tubeRatio = 1.5
     static let maxElongation = 2.2
     static let solidHU = -350.0
+    /// Lowest HU of the ground-glass component of a part-solid nodule: the conventional lower
+    /// bound of ground-glass attenuation in quantitative chest CT (ground glass −700…−300 HU,
+    /// aerated lung below). Around a solid core, a fainter shoulder is the partial-volume ramp of
+    /// an irregular or spiculated margin and the compressed or perfused parenchyma beside it —
+    /// readers outline a solid nodule inside it and rate it solid. A pure ground-glass nodule
+    /// (no solid core) keeps the relative rule (`edgeDelta` above the parenchyma): with no core
+    /// there is nothing else the haze could be.
+    static let groundGlassFloor = -700.0
     /// Largest spread (HU) of a ground-glass plateau in the radial profile.
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
@@ -121,7 +129,10 @@ enum NoduleSegmenter {
             if run.count > bandValues.count { bandValues = run }
         }
         let bandWidth = Double(bandValues.count) * w
+        let bandMedian = bandValues.isEmpty ? -1000 : bandValues.sorted()[bandValues.count / 2]
+        // Beside a solid core a band must be ground glass proper (see `groundGlassFloor`).
         let hasBand = bandValues.count >= 3 && bandWidth >= max(1.4, 0.25 * rEdge)
+            && (core < solidHU || bandMedian >= groundGlassFloor)
         if debug {
             print("      profile:", (0..<min(shells, edge + 4)).map { String(format: "%.0f", profile[$0]) }.joined(separator: " "),
                   "edge \(edge) w \(fmt(w)) bg0 \(fmt(bg0)) bg \(fmt(background)) core \(fmt(core)) band \(bandValues.map { Int($0) })")
@@ -131,7 +142,7 @@ enum NoduleSegmenter {
         // Pure ground glass: a blob of at least 5 mm.
         if core < solidHU && rEdge < 2.5 { return .rejected("faint and small (edge \(fmt(rEdge)) mm)", skipRadius: 1) }
         let plateau = halo ?? (solidPlateau ? min(60, max(-100, core))
-            : (bandValues.isEmpty ? core : bandValues.sorted()[bandValues.count / 2]))
+            : (bandValues.isEmpty ? core : bandMedian))
         guard plateau - background >= edgeDelta else { return .rejected("faint", skipRadius: 1) }
         let threshold = (background + plateau) / 2
 
@@ -271,7 +282,7 @@ enum NoduleSegmenter {
             }
             if ring.count >= 20 && Double(bright) >= haloShare * Double(ring.count) {
                 let level = Double(quantile(&ring, 0.5))
-                if level - background >= haloDelta, level < solidHU,
+                if level - background >= haloDelta, level < solidHU, level >= groundGlassFloor,
                    case .nodule(let n) = segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls, halo: level),
                    n.properties.voxelCount > props.voxelCount {
                     return .nodule(n)
