@@ -43,6 +43,12 @@ enum NoduleSegmenter {
     /// (no solid core) keeps the relative rule (`edgeDelta` above the parenchyma): with no core
     /// there is nothing else the haze could be.
     static let groundGlassFloor = -700.0
+    /// Width (mm) of the radial profile's fall from 75 % to 25 % of the plateau's contrast above
+    /// which a ground-glass nodule's margin is its own fading density rather than partial
+    /// volume: an edge blurred by the scanner (point-spread FWHM ≈ 1–1.5 mm) and the 0.6 mm
+    /// smoothing falls over ≈ 0.6 × their combined FWHM ≈ 1–1.5 mm, up to 2 mm for a mildly
+    /// ellipsoidal nodule's shell medians; twice that is the lesion's own fade.
+    static let fadeWidth = 3.0
     /// Largest spread (HU) of a ground-glass plateau in the radial profile.
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
@@ -252,10 +258,13 @@ enum NoduleSegmenter {
         if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
+        if !solidPlateau && contactThroughSlices(nodule, b) {
+            return .rejected("subsolid against tissue above or below (diaphragm or apex in the slice)", skipRadius: skip)
+        }
         if mediastinalContact(nodule, b, hulls) {
             return .rejected("on the mediastinum (hilar vessel)", skipRadius: skip)
         }
-        guard let props = Regions.properties(mask: nodule, intensity: b.raw) else {
+        guard var props = Regions.properties(mask: nodule, intensity: b.raw) else {
             return .rejected("empty nodule", skipRadius: 1)
         }
         let diameter = Foundation.pow(6 * props.volumeMM3 / Double.pi, 1.0 / 3)
@@ -265,6 +274,19 @@ enum NoduleSegmenter {
         }
         guard props.voxelCount >= minimumVoxels else {
             return .rejected("\(props.voxelCount) voxels: below the scanner's resolution", skipRadius: skip)
+        }
+        // A pure ground-glass nodule whose density fades over more than a partial-volume ramp
+        // (see `fadeWidth`) has its margin where the fade meets the parenchyma (the profile's
+        // edge), not at half its plateau: accepted on the half-plateau object (the tests above),
+        // it is measured out to that margin, held to the edge's radius.
+        if !solidPlateau && halo == nil && core < solidHU,
+           fadeWidthMM(profile, edge: edge, w: w, plateau: plateau, background: background) > fadeWidth {
+            let low = Float(background + edgeDelta), reachMM = Float(rEdge + 2 * w)
+            let seeds = (0..<d.count).filter { nodule.voxels[$0] != 0 }
+            if let grown = SeedGrowth.grow(d, seeds: seeds, inside: { sm[$0] >= low && lung[$0] != 0 && dist[$0] <= reachMM }) {
+                for i in grown { nodule.voxels[i] = 1 }
+                if let wider = Regions.properties(mask: nodule, intensity: b.raw) { props = wider }
+            }
         }
         // A ground-glass halo around a solid segmentation: a part-solid nodule whose band the
         // radial profile missed (a thin band on a small nodule blurs into a ramp). Just outside
