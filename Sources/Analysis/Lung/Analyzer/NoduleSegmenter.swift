@@ -262,7 +262,10 @@ enum NoduleSegmenter {
             return .rejected("subsolid against tissue above or below (diaphragm or apex in the slice)", skipRadius: skip)
         }
         if mediastinalContact(nodule, b, hulls) {
-            return .rejected("on the mediastinum (hilar vessel)", skipRadius: skip)
+            let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
+            return .rejected("on the mediastinum (hilar vessel): sphericity "
+                + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
+                         sphericity(nodule, volume: mm3), elongation, rIn, mm3), skipRadius: skip)
         }
         guard var props = Regions.properties(mask: nodule, intensity: b.raw) else {
             return .rejected("empty nodule", skipRadius: 1)
