@@ -1,6 +1,7 @@
 import Analysis
 import DICOM
 import Foundation
+import Imaging
 import Pipeline
 import XCTest
 
@@ -42,14 +43,17 @@ final class RealDataLungTests: XCTestCase {
         return url
     }
 
-    /// The lung analyzer's result on a series folder, or its refusal.
-    private func analyze(_ path: String) throws -> Result<AnalysisResult, AnalysisError> {
+    /// The lung analyzer's result on a series folder (its volume changed by `edit`), or its refusal.
+    private func analyze(_ path: String, edit: (inout Volume<Float>) throws -> Void = { _ in }) throws
+        -> Result<AnalysisResult, AnalysisError> {
         let folder = try url(path)
         try DICOMToolkit.initialize()
         let s = try XCTUnwrap(SeriesScan.scan([folder.path]).series.first)
         let loaded = try VolumeLoader.load(files: s.files)
+        var volume = loaded.volume
+        try edit(&volume)
         let input = InputSeries(role: s.role, info: s.info(units: loaded.units, measuredPhase: false, loaded: loaded),
-                                volume: loaded.volume)
+                                volume: volume)
         do throws(AnalysisError) {
             return .success(try LungNodules().analyze(AnalysisInput(series: [input])))
         } catch {
@@ -111,6 +115,48 @@ final class RealDataLungTests: XCTestCase {
     /// LIDC-IDRI-0002: a 30.8 mm ground-glass nodule (2 of 4 readers), 1.25 mm slices.
     func testLIDC0002() throws {
         try checkLIDC("lidc-0002", maxFalsePositives: 1, volumeTolerance: 0.35)
+    }
+
+    /// A 15 mm solid nodule (+30 HU) set against the mediastinum of LIDC-IDRI-0001 (right lung,
+    /// beside the heart at y −30, z −150 mm; centre 5 mm into the lung from its medial edge, so a
+    /// sixth of it lies in the heart's silhouette): found, solid, its in-lung part measured.
+    func testJuxtamediastinalNoduleFound() throws {
+        var centre = SIMD3<Double>.zero
+        let r = 7.5
+        guard case .success(let result) = try analyze("lidc-0001/dicom", edit: { v in
+            let g = v.geometry
+            let x = g.index(of: SIMD3(-100, -30, -150))
+            let s = Int(x.slice.rounded()), row = Int(x.row.rounded())
+            var c = Int(x.column.rounded()), edge = -1
+            // The right lung's medial edge: the last lung voxel before 5 mm of soft tissue.
+            while c < v.dimensions.columns - 8 {
+                if v[s, row, c] < -500 { edge = c } else if edge >= 0 && (0..<8).allSatisfy({ v[s, row, c + $0] > -300 }) { break }
+                c += 1
+            }
+            XCTAssertGreaterThan(edge, 0, "no medial lung edge found")
+            centre = g.point(slice: Double(s), row: Double(row), column: Double(edge)) - SIMD3(5, 0, 0)
+            let lo = g.index(of: centre - SIMD3(repeating: r + 1)), hi = g.index(of: centre + SIMD3(repeating: r + 1))
+            for a in max(0, Int(min(lo.slice, hi.slice)))...min(v.dimensions.slices - 1, Int(max(lo.slice, hi.slice).rounded(.up))) {
+                for b in max(0, Int(lo.row))...min(v.dimensions.rows - 1, Int(hi.row.rounded(.up))) {
+                    for e in max(0, Int(lo.column))...min(v.dimensions.columns - 1, Int(hi.column.rounded(.up))) {
+                        let d = g.point(slice: Double(a), row: Double(b), column: Double(e)) - centre
+                        let w = Float(min(1, max(0, r + 0.5 - (d * d).sum().squareRoot())))
+                        v[a, b, e] = (1 - w) * v[a, b, e] + w * 30
+                    }
+                }
+            }
+        }) else { return XCTFail("not analyzed") }
+        let hit = result.findings.first { f in
+            let d = f.centroidMM - centre
+            return (d * d).sum().squareRoot() <= r
+        }
+        let summary = result.findings.map { "\($0.category) at \($0.centroidMM)" }.joined(separator: "; ")
+        guard let f = hit else { return XCTFail("juxtamediastinal nodule at \(centre) missed: \(summary)") }
+        XCTAssertEqual(f.category, "solid")
+        // The sphere holds 1.77 mL; its in-lung part about 1.6 mL.
+        let v = try XCTUnwrap(f.measurement(.volume))
+        XCTAssertGreaterThan(v, 1.1, summary)
+        XCTAssertLessThan(v, 2.2, summary)
     }
 
     /// An upper-abdominal CT (40 mm, bowel gas, no lungs) is refused for lung, with the reason.

@@ -133,7 +133,14 @@ public struct LungNodules: Analyzer {
             }
             for j in range {
                 let cand = list[j]
-                if skipped(cand) { continue }
+                if skipped(cand) {
+                    if NoduleSegmenter.debug {
+                        let p = cand.position
+                        print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: skipped (inside a nodule or near a rejected candidate)",
+                                     p.x, p.y, p.z, cand.channel, cand.sigma, cand.score))
+                    }
+                    continue
+                }
                 let outcome = ready[j - range.lowerBound]
                     ?? NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
                 if NoduleSegmenter.debug {

@@ -49,6 +49,13 @@ enum NoduleSegmenter {
     /// smoothing falls over ≈ 0.6 × their combined FWHM ≈ 1–1.5 mm, up to 2 mm for a mildly
     /// ellipsoidal nodule's shell medians; twice that is the lesion's own fade.
     static let fadeWidth = 3.0
+    /// A nodule against the mediastinum is kept (not taken for a hilar vessel's root) when round:
+    /// axis ratio at most 1.5 — nodules are round or oval, while a vessel root that the lung
+    /// boundary cuts at the hilum is a stub cut obliquely, elongated along the vessel or flat
+    /// across it (axis ratios 1.7–2.2 on the real cases) — and an inscribed radius of at least
+    /// 2.5 mm (5 mm across: below that a vessel's cut end is as round).
+    static let roundAxisRatio = 1.5
+    static let roundInnerRadius = 2.5
     /// Largest spread (HU) of a ground-glass plateau in the radial profile.
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
@@ -261,7 +268,9 @@ enum NoduleSegmenter {
         if !solidPlateau && contactThroughSlices(nodule, b) {
             return .rejected("subsolid against tissue above or below (diaphragm or apex in the slice)", skipRadius: skip)
         }
-        if mediastinalContact(nodule, b, hulls) {
+        // A round nodule on the mediastinum (juxtamediastinal) is a nodule, not a vessel root.
+        let round = elongation <= roundAxisRatio && rIn >= roundInnerRadius
+        if !round && mediastinalContact(nodule, b, hulls) {
             let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
             return .rejected("on the mediastinum (hilar vessel): sphericity "
                 + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
