@@ -15,8 +15,8 @@ struct LungMaskResult: Sendable {
 /// Lung segmentation (DESIGN §8) on the block-averaged grid:
 /// 1. air = HU < −400; the body = largest 6-connected non-air component, holes filled slice by
 ///    slice; air inside it (lungs, airways, bowel gas) in 6-connected components; those whose
-///    median is pure gas (≤ −975 HU: bowel, stomach) are dropped, then components of at least
-///    100 mL and a tenth of the largest are kept (drops small gas pockets);
+///    median is gas (≤ −950 HU, the emphysema threshold: bowel, stomach) are dropped, then
+///    components of at least 100 mL and a tenth of the largest are kept (drops small pockets);
 /// 2. airway removal: the trachea is the midline air blob (50–900 mm²) in the highest slices;
 ///    it is grown through air darker than −950 HU (lowered to −990 while the growth leaks past
 ///    250 mL), dilated by 2 mm for the walls and removed;
@@ -127,11 +127,11 @@ enum LungMask {
         return LungMaskResult(labels: labels, midlineX: midline, volumeML: volumes, zRange: ranges, notes: notes)
     }
 
-    /// Median HU (on the block-averaged grid) at or below which an air component is gas, not
-    /// lung: halfway between gas (−1000 HU; its block means stay within a few HU of it) and the
-    /// emphysema threshold (−950 HU): aerated lung is an air–tissue mixture whose median stays
-    /// above −950 HU unless over half of it is emphysema.
-    static let gasMedianHU: Float = -975
+    /// Median HU at or below which an air component is gas, not lung: the emphysema threshold
+    /// (−950 HU, LAA−950). Aerated lung is an air–tissue mixture whose median stays above it
+    /// unless over half of the lung is emphysema; gas in bowel and stomach is −1000 HU, and the
+    /// partial volume of its wall lifts the median of a 3 mm grid only to about −970 HU.
+    static let gasMedianHU: Float = -950
 
     /// Labels of the components of at least `atLeast` voxels whose median HU is gas (see
     /// `gasMedianHU`): bowel and stomach gas, which sits in the same air threshold as the lungs.
