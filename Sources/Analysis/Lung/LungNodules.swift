@@ -4,7 +4,8 @@ import Imaging
 /// Lung nodule analyzer for chest CT (DESIGN §8), classical and explainable:
 ///
 /// 1. **resample**: block means to about 1.4 mm (`CoarseGrid`);
-/// 2. **lung mask**: air threshold, outside-air removal, airway removal, hole filling and a 15 mm
+/// 2. **lung mask**: air threshold, outside-air removal, gas (bowel, stomach: median at or below
+///    the −950 HU emphysema threshold) out, airway removal, hole filling and a 15 mm
 ///    rolling-ball closing per lung (`LungMask`);
 /// 3. **candidates**: multi-scale Li–Sone–Doi dot filter on the clamped lungs (`NoduleCandidates`);
 /// 4. **segmentation**: per candidate, at full resolution in a small box: adaptive threshold from
@@ -18,7 +19,7 @@ import Imaging
 /// body that is not pure gas, see `LungMask`).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
-    public static let version = "1.2.0"
+    public static let version = "1.3.0"
     /// Least aerated lung (mL) to analyze: both lung bases on a scan reaching a few centimetres
     /// above the diaphragm hold more; gas pockets that pass the density test hold less.
     static let minimumLungML = 300.0

@@ -7,10 +7,11 @@ import Imaging
 ///    (first shell within 60 HU of the parenchyma) and the parenchyma HU beyond it. A
 ///    ground-glass band is a run of at least 3 shells, 1.4 mm and a quarter of the radius, in
 ///    parenchyma + 80 … −400 HU and flat (within 130 HU; a partial-volume edge is a steep ramp).
-///    A solid core (≥ −350 HU) with such a band is part-solid; without it solid (plateau taken
-///    as −100…60 HU); a band without a core is ground glass; neither is rejected. Threshold = midpoint of the outer plateau
-///    (the band's median for part-solid and ground glass) and the parenchyma: where a voxel is
-///    half inside, the truth's rule, whatever the density;
+///    A solid core (≥ −350 HU) with such a band reaching ground-glass attenuation (median
+///    ≥ −700 HU, `groundGlassFloor`) is part-solid; without it solid (plateau taken as
+///    −100…60 HU); a band without a core is ground glass; neither is rejected. Threshold =
+///    midpoint of the outer plateau (the band's median for part-solid and ground glass) and the
+///    parenchyma: where a voxel is half inside (the partial-volume, full-width-half-maximum rule);
 /// 3. the 6-connected component of the candidate above the threshold, inside the lung (the
 ///    closed lung mask cuts a juxtapleural nodule from the wall), holes filled; holes of air
 ///    (≥ 5 % of it darker than the parenchyma) or a lumen (≥ 1/7 of the central part of its
@@ -25,11 +26,16 @@ import Imaging
 ///    ≥ 0.8 mm more than the tube's), else it is a vessel branching or crossing;
 ///    a nodule holding air (≥ 3 voxels and 1.5 % of it, unsmoothed, 100 HU below the
 ///    parenchyma) is a bronchiole's lumen beside its artery; a solid nodule with a ground-glass halo
-///    (≥ 70 % of the voxels 1.0–1.5 mm outside it 100 HU above the parenchyma) is segmented
-///    again as part-solid with the halo's median as its plateau;
+///    (≥ 70 % of the voxels 1.0–1.5 mm outside it 100 HU above the parenchyma, median ≥ −700
+///    HU) is segmented again as part-solid with the halo's median as its plateau;
 /// 6. at least 3 mm (equivalent diameter), 8 voxels, and 6 mm if ground glass or part-solid
-///    (see `minimumVoxels`, `minimumSubsolidDiameter`); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
-///    vessel root at the hilum, not a juxtapleural nodule.
+///    (see `minimumVoxels`, `minimumSubsolidDiameter`); subsolid haze whose lung contact is
+///    mostly above or below it is the diaphragm's dome or the apex seen through the slice; a
+///    part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a vessel
+///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
+///    juxtamediastinal nodule);
+/// 7. a pure ground-glass nodule whose profile fades over more than 3 mm (`fadeWidth`) is
+///    measured out to the profile's edge (60 HU above the parenchyma), not its half-plateau.
 enum NoduleSegmenter {
     static let edgeDelta = 60.0
     static let tubeRatio = 1.5
