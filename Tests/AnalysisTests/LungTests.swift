@@ -299,12 +299,26 @@ final class LungTests: XCTestCase {
     /// pocket: both pass the series checks and are refused for want of lungs.
     func testRefusesWithoutLungs() {
         guard case .refused(let why)? = refusal(input(value: 40)) else { return XCTFail("expected a refusal") }
-        XCTAssertTrue(why.hasPrefix("no lungs found"), why)
+        XCTAssertTrue(why.hasPrefix("no lungs: "), why)
         var small = input(value: 40)
         var v = small.series[0].volume
         for s in 30..<40 { for r in 28..<36 { for c in 28..<36 { v[s, r, c] = -900 } } }
         small = AnalysisInput(InputSeries(role: .image, info: small.series[0].info, volume: v))
         guard case .refused(let why2)? = refusal(small) else { return XCTFail("expected a refusal") }
-        XCTAssertTrue(why2.hasPrefix("no lungs found"), why2)
+        XCTAssertTrue(why2.hasPrefix("no lungs: "), why2)
+    }
+
+    /// A large pocket of pure gas (bowel, stomach: −1000 HU) is not lung and is refused; the
+    /// same pocket at an aerated lung's density (−850 HU) is analyzed.
+    func testGasIsNotLung() {
+        func pocket(_ hu: Float) -> AnalysisInput {
+            let base = input(value: 40)
+            var v = base.series[0].volume
+            for s in 20..<60 { for r in 17..<47 { for c in 17..<47 { v[s, r, c] = hu } } }
+            return AnalysisInput(InputSeries(role: .image, info: base.series[0].info, volume: v))
+        }
+        guard case .refused(let why)? = refusal(pocket(-1000)) else { return XCTFail("gas taken for lung") }
+        XCTAssertEqual(why, "no lungs: 0 mL aerated lung above the diaphragm", why)
+        XCTAssertNil(refusal(pocket(-850)), "an aerated pocket of 2250 mL is lung")
     }
 }

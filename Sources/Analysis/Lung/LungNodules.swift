@@ -4,7 +4,8 @@ import Imaging
 /// Lung nodule analyzer for chest CT (DESIGN §8), classical and explainable:
 ///
 /// 1. **resample**: block means to about 1.4 mm (`CoarseGrid`);
-/// 2. **lung mask**: air threshold, outside-air removal, airway removal, hole filling and a 15 mm
+/// 2. **lung mask**: air threshold, outside-air removal, gas (bowel, stomach: median at or below
+///    the −950 HU emphysema threshold) out, airway removal, hole filling and a 15 mm
 ///    rolling-ball closing per lung (`LungMask`);
 /// 3. **candidates**: multi-scale Li–Sone–Doi dot filter on the clamped lungs (`NoduleCandidates`);
 /// 4. **segmentation**: per candidate, at full resolution in a small box: adaptive threshold from
@@ -14,10 +15,14 @@ import Imaging
 ///    side and zone, Lung-RADS v2022 size category, confidence and reason (`NoduleReport`).
 ///
 /// Refuses: modality other than CT; slices (spacing or thickness) over 5 mm; fewer than 20 slices
-/// or under 150 mm covered (not a chest); no lungs (under 300 mL of air inside the body).
+/// or under 150 mm covered (not a chest); no lungs (under 300 mL of aerated lung: air inside the
+/// body that is not pure gas, see `LungMask`).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
-    public static let version = "1.2.0"
+    public static let version = "1.3.0"
+    /// Least aerated lung (mL) to analyze: both lung bases on a scan reaching a few centimetres
+    /// above the diaphragm hold more; gas pockets that pass the density test hold less.
+    static let minimumLungML = 300.0
     /// At most this many candidates are segmented (strongest first).
     static let maxCandidates = 420
 
@@ -32,11 +37,11 @@ public struct LungNodules: Analyzer {
         var clock = StageClock()
         let coarse = clock.stage("resample") { CoarseGrid(v, target: 1.4) }
         guard let lungs = clock.stage("lung mask", { LungMask.segment(coarse.volume) }) else {
-            throw .refused("no lungs found: no air inside the body")
+            throw .refused("no lungs: 0 mL aerated lung above the diaphragm")
         }
         let lungML = lungs.volumeML.reduce(0, +)
-        guard lungML >= 300 else {
-            throw .refused("no lungs found: \(Int(lungML.rounded())) mL of air inside the body (need 300 mL)")
+        guard lungML >= Self.minimumLungML else {
+            throw .refused("no lungs: \(Int(lungML.rounded())) mL aerated lung above the diaphragm (need \(Int(Self.minimumLungML)) mL)")
         }
         let detection = clock.stage("candidates") { NoduleCandidates.detect(coarse: coarse.volume, lungs: lungs.labels) }
         let candidates = detection?.candidates ?? []
@@ -129,7 +134,14 @@ public struct LungNodules: Analyzer {
             }
             for j in range {
                 let cand = list[j]
-                if skipped(cand) { continue }
+                if skipped(cand) {
+                    if NoduleSegmenter.debug {
+                        let p = cand.position
+                        print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: skipped (inside a nodule or near a rejected candidate)",
+                                     p.x, p.y, p.z, cand.channel, cand.sigma, cand.score))
+                    }
+                    continue
+                }
                 let outcome = ready[j - range.lowerBound]
                     ?? NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
                 if NoduleSegmenter.debug {

@@ -14,8 +14,9 @@ struct LungMaskResult: Sendable {
 
 /// Lung segmentation (DESIGN §8) on the block-averaged grid:
 /// 1. air = HU < −400; the body = largest 6-connected non-air component, holes filled slice by
-///    slice; air inside it (lungs, airways, bowel gas) in 6-connected components; components of
-///    at least 100 mL and a tenth of the largest are kept (drops bowel and stomach gas);
+///    slice; air inside it (lungs, airways, bowel gas) in 6-connected components; those whose
+///    median is gas (≤ −950 HU, the emphysema threshold: bowel, stomach) are dropped, then
+///    components of at least 100 mL and a tenth of the largest are kept (drops small pockets);
 /// 2. airway removal: the trachea is the midline air blob (50–900 mm²) in the highest slices;
 ///    it is grown through air darker than −950 HU (lowered to −990 while the growth leaks past
 ///    250 mL), dilated by 2 mm for the walls and removed;
@@ -52,7 +53,14 @@ enum LungMask {
 
         // Keep the big air components.
         let (cc, count) = ConnectedComponents.label(inside, connectivity: .faces6)
-        let sizes = ConnectedComponents.sizes(cc, count: count)
+        var sizes = ConnectedComponents.sizes(cc, count: count)
+        // Aerated lung, not gas: drop components whose median is pure gas (bowel, stomach).
+        let gas = gasComponents(v, labels: cc, sizes: sizes, atLeast: Int(100 / voxelML))
+        var gasVoxels = 0
+        for l in gas { gasVoxels += sizes[l]; sizes[l] = 0 }
+        if gasVoxels > 0 {
+            notes.append("gas excluded (bowel, stomach): \(Int((Double(gasVoxels) * voxelML).rounded())) mL")
+        }
         let largest = sizes.max() ?? 0
         let minimum = max(Int(100 / voxelML), largest / 10)
         guard largest > 0, largest >= minimum else { return nil }
@@ -117,6 +125,23 @@ enum LungMask {
             if n > 0 { ranges[Int(side) - 1] = min(zLo, zHi)...max(zLo, zHi) }
         }
         return LungMaskResult(labels: labels, midlineX: midline, volumeML: volumes, zRange: ranges, notes: notes)
+    }
+
+    /// Median HU at or below which an air component is gas, not lung: the emphysema threshold
+    /// (−950 HU, LAA−950). Aerated lung is an air–tissue mixture whose median stays above it
+    /// unless over half of the lung is emphysema; gas in bowel and stomach is −1000 HU, and the
+    /// partial volume of its wall lifts the median of a 3 mm grid only to about −970 HU.
+    static let gasMedianHU: Float = -950
+
+    /// Labels of the components of at least `atLeast` voxels whose median HU is gas (see
+    /// `gasMedianHU`): bowel and stomach gas, which sits in the same air threshold as the lungs.
+    /// The airways are pure gas too but lie in the lungs' component, so they never decide it.
+    static func gasComponents(_ v: Volume<Float>, labels: Volume<Int32>, sizes: [Int], atLeast: Int) -> [Int] {
+        var dark = [Int](repeating: 0, count: sizes.count)
+        for i in 0..<labels.voxels.count where labels.voxels[i] > 0 && v.voxels[i] <= gasMedianHU {
+            dark[Int(labels.voxels[i])] += 1
+        }
+        return (1..<sizes.count).filter { sizes[$0] >= atLeast && 2 * dark[$0] >= sizes[$0] }
     }
 
     /// The trachea grown into the bronchi, or nil if no trachea is found.

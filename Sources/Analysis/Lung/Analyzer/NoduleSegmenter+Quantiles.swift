@@ -1,5 +1,15 @@
-/// Exact order statistics of HU values (the radial profile's medians and quantiles).
+/// Exact order statistics of HU values (the radial profile's medians and quantiles), and the
+/// radial profile's fade width.
 extension NoduleSegmenter {
+    /// Distance (mm) over which the radial profile (median HU per shell of width `w`) falls from
+    /// 75 % to 25 % of the plateau's contrast above the background, inside the profile's edge.
+    static func fadeWidthMM(_ profile: [Double], edge: Int, w: Double, plateau: Double, background: Double) -> Double {
+        let high = background + 0.75 * (plateau - background), low = background + 0.25 * (plateau - background)
+        guard let k75 = (0...edge).first(where: { profile[$0] < high }) else { return 0 }
+        let k25 = (k75...edge).first(where: { profile[$0] < low }) ?? edge
+        return Double(k25 - k75) * w
+    }
+
     /// Counts of values in 1 HU bins, for exact order statistics of a box's many lung voxels
     /// without sorting them: the bin holding the wanted rank is found from the counts, then only
     /// that bin's values are selected among.

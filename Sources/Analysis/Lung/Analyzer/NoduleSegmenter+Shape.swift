@@ -26,6 +26,31 @@ extension NoduleSegmenter {
         return contact * 20 >= surface && medial * 2 > contact
     }
 
+    /// Whether the nodule touches the lung boundary over at least 5 % of its surface and most of
+    /// that contact is through the faces above and below it: tissue seen through the slice
+    /// thickness, as the diaphragm's dome or the apex is where the lung ends in z. Their partial
+    /// volume is a faint haze that looks like ground glass; a subsolid nodule lies in the lung
+    /// with parenchyma above and below it.
+    static func contactThroughSlices(_ m: Mask, _ b: NoduleBox) -> Bool {
+        let d = m.dimensions
+        var surface = 0, contact = 0, axial = 0
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
+                    for (k, (a, e, f)) in [(s + 1, r, c), (s - 1, r, c), (s, r + 1, c), (s, r - 1, c), (s, r, c + 1),
+                                           (s, r, c - 1)].enumerated()
+                    where d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 {
+                        surface += 1
+                        guard b.lung.voxels[d.index(a, e, f)] == 0 else { continue }
+                        contact += 1
+                        if k < 2 { axial += 1 }
+                    }
+                }
+            }
+        }
+        return contact * 20 >= surface && axial * 2 > contact
+    }
+
     /// Ratio of the largest to the smallest principal axis of the voxels (mm).
     static func elongation(_ m: Mask) -> Double {
         let d = m.dimensions, sp = m.spacing

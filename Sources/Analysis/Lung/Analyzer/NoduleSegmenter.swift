@@ -7,10 +7,11 @@ import Imaging
 ///    (first shell within 60 HU of the parenchyma) and the parenchyma HU beyond it. A
 ///    ground-glass band is a run of at least 3 shells, 1.4 mm and a quarter of the radius, in
 ///    parenchyma + 80 … −400 HU and flat (within 130 HU; a partial-volume edge is a steep ramp).
-///    A solid core (≥ −350 HU) with such a band is part-solid; without it solid (plateau taken
-///    as −100…60 HU); a band without a core is ground glass; neither is rejected. Threshold = midpoint of the outer plateau
-///    (the band's median for part-solid and ground glass) and the parenchyma: where a voxel is
-///    half inside, the truth's rule, whatever the density;
+///    A solid core (≥ −350 HU) with such a band reaching ground-glass attenuation (median
+///    ≥ −700 HU, `groundGlassFloor`) is part-solid; without it solid (plateau taken as
+///    −100…60 HU); a band without a core is ground glass; neither is rejected. Threshold =
+///    midpoint of the outer plateau (the band's median for part-solid and ground glass) and the
+///    parenchyma: where a voxel is half inside (the partial-volume, full-width-half-maximum rule);
 /// 3. the 6-connected component of the candidate above the threshold, inside the lung (the
 ///    closed lung mask cuts a juxtapleural nodule from the wall), holes filled; holes of air
 ///    (≥ 5 % of it darker than the parenchyma) or a lumen (≥ 1/7 of the central part of its
@@ -25,16 +26,42 @@ import Imaging
 ///    ≥ 0.8 mm more than the tube's), else it is a vessel branching or crossing;
 ///    a nodule holding air (≥ 3 voxels and 1.5 % of it, unsmoothed, 100 HU below the
 ///    parenchyma) is a bronchiole's lumen beside its artery; a solid nodule with a ground-glass halo
-///    (≥ 70 % of the voxels 1.0–1.5 mm outside it 100 HU above the parenchyma) is segmented
-///    again as part-solid with the halo's median as its plateau;
+///    (≥ 70 % of the voxels 1.0–1.5 mm outside it 100 HU above the parenchyma, median ≥ −700
+///    HU) is segmented again as part-solid with the halo's median as its plateau;
 /// 6. at least 3 mm (equivalent diameter), 8 voxels, and 6 mm if ground glass or part-solid
-///    (see `minimumVoxels`, `minimumSubsolidDiameter`); a part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a
-///    vessel root at the hilum, not a juxtapleural nodule.
+///    (see `minimumVoxels`, `minimumSubsolidDiameter`); subsolid haze whose lung contact is
+///    mostly above or below it is the diaphragm's dome or the apex seen through the slice; a
+///    part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a vessel
+///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
+///    juxtamediastinal nodule);
+/// 7. a pure ground-glass nodule whose profile fades over more than 3 mm (`fadeWidth`) is
+///    measured out to the profile's edge (60 HU above the parenchyma), not its half-plateau.
 enum NoduleSegmenter {
     static let edgeDelta = 60.0
     static let tubeRatio = 1.5
     static let maxElongation = 2.2
     static let solidHU = -350.0
+    /// Lowest HU of the ground-glass component of a part-solid nodule: the conventional lower
+    /// bound of ground-glass attenuation in quantitative chest CT (ground glass −700…−300 HU,
+    /// aerated lung below). Around a solid core, a fainter shoulder is the partial-volume ramp of
+    /// an irregular or spiculated margin and the compressed or perfused parenchyma beside it —
+    /// readers outline a solid nodule inside it and rate it solid. A pure ground-glass nodule
+    /// (no solid core) keeps the relative rule (`edgeDelta` above the parenchyma): with no core
+    /// there is nothing else the haze could be.
+    static let groundGlassFloor = -700.0
+    /// Width (mm) of the radial profile's fall from 75 % to 25 % of the plateau's contrast above
+    /// which a ground-glass nodule's margin is its own fading density rather than partial
+    /// volume: an edge blurred by the scanner (point-spread FWHM ≈ 1–1.5 mm) and the 0.6 mm
+    /// smoothing falls over ≈ 0.6 × their combined FWHM ≈ 1–1.5 mm, up to 2 mm for a mildly
+    /// ellipsoidal nodule's shell medians; twice that is the lesion's own fade.
+    static let fadeWidth = 3.0
+    /// A nodule against the mediastinum is kept (not taken for a hilar vessel's root) when round:
+    /// axis ratio at most 1.5 — nodules are round or oval, while a vessel root that the lung
+    /// boundary cuts at the hilum is a stub cut obliquely, elongated along the vessel or flat
+    /// across it (axis ratios 1.7–2.2 on the real cases) — and an inscribed radius of at least
+    /// 2.5 mm (5 mm across: below that a vessel's cut end is as round).
+    static let roundAxisRatio = 1.5
+    static let roundInnerRadius = 2.5
     /// Largest spread (HU) of a ground-glass plateau in the radial profile.
     static let bandRange = 130.0
     /// The nodule's inscribed radius must exceed an attached tube's by this much (mm) as well.
@@ -121,7 +148,10 @@ enum NoduleSegmenter {
             if run.count > bandValues.count { bandValues = run }
         }
         let bandWidth = Double(bandValues.count) * w
+        let bandMedian = bandValues.isEmpty ? -1000 : bandValues.sorted()[bandValues.count / 2]
+        // Beside a solid core a band must be ground glass proper (see `groundGlassFloor`).
         let hasBand = bandValues.count >= 3 && bandWidth >= max(1.4, 0.25 * rEdge)
+            && (core < solidHU || bandMedian >= groundGlassFloor)
         if debug {
             print("      profile:", (0..<min(shells, edge + 4)).map { String(format: "%.0f", profile[$0]) }.joined(separator: " "),
                   "edge \(edge) w \(fmt(w)) bg0 \(fmt(bg0)) bg \(fmt(background)) core \(fmt(core)) band \(bandValues.map { Int($0) })")
@@ -131,7 +161,7 @@ enum NoduleSegmenter {
         // Pure ground glass: a blob of at least 5 mm.
         if core < solidHU && rEdge < 2.5 { return .rejected("faint and small (edge \(fmt(rEdge)) mm)", skipRadius: 1) }
         let plateau = halo ?? (solidPlateau ? min(60, max(-100, core))
-            : (bandValues.isEmpty ? core : bandValues.sorted()[bandValues.count / 2]))
+            : (bandValues.isEmpty ? core : bandMedian))
         guard plateau - background >= edgeDelta else { return .rejected("faint", skipRadius: 1) }
         let threshold = (background + plateau) / 2
 
@@ -241,10 +271,18 @@ enum NoduleSegmenter {
         if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
-        if mediastinalContact(nodule, b, hulls) {
-            return .rejected("on the mediastinum (hilar vessel)", skipRadius: skip)
+        if !solidPlateau && contactThroughSlices(nodule, b) {
+            return .rejected("subsolid against tissue above or below (diaphragm or apex in the slice)", skipRadius: skip)
         }
-        guard let props = Regions.properties(mask: nodule, intensity: b.raw) else {
+        // A round nodule on the mediastinum (juxtamediastinal) is a nodule, not a vessel root.
+        let round = elongation <= roundAxisRatio && rIn >= roundInnerRadius
+        if !round && mediastinalContact(nodule, b, hulls) {
+            let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
+            return .rejected("on the mediastinum (hilar vessel): sphericity "
+                + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
+                         sphericity(nodule, volume: mm3), elongation, rIn, mm3), skipRadius: skip)
+        }
+        guard var props = Regions.properties(mask: nodule, intensity: b.raw) else {
             return .rejected("empty nodule", skipRadius: 1)
         }
         let diameter = Foundation.pow(6 * props.volumeMM3 / Double.pi, 1.0 / 3)
@@ -254,6 +292,19 @@ enum NoduleSegmenter {
         }
         guard props.voxelCount >= minimumVoxels else {
             return .rejected("\(props.voxelCount) voxels: below the scanner's resolution", skipRadius: skip)
+        }
+        // A pure ground-glass nodule whose density fades over more than a partial-volume ramp
+        // (see `fadeWidth`) has its margin where the fade meets the parenchyma (the profile's
+        // edge), not at half its plateau: accepted on the half-plateau object (the tests above),
+        // it is measured out to that margin, held to the edge's radius.
+        if !solidPlateau && halo == nil && core < solidHU,
+           fadeWidthMM(profile, edge: edge, w: w, plateau: plateau, background: background) > fadeWidth {
+            let low = Float(background + edgeDelta), reachMM = Float(rEdge + 2 * w)
+            let seeds = (0..<d.count).filter { nodule.voxels[$0] != 0 }
+            if let grown = SeedGrowth.grow(d, seeds: seeds, inside: { sm[$0] >= low && lung[$0] != 0 && dist[$0] <= reachMM }) {
+                for i in grown { nodule.voxels[i] = 1 }
+                if let wider = Regions.properties(mask: nodule, intensity: b.raw) { props = wider }
+            }
         }
         // A ground-glass halo around a solid segmentation: a part-solid nodule whose band the
         // radial profile missed (a thin band on a small nodule blurs into a ramp). Just outside
@@ -271,7 +322,7 @@ enum NoduleSegmenter {
             }
             if ring.count >= 20 && Double(bright) >= haloShare * Double(ring.count) {
                 let level = Double(quantile(&ring, 0.5))
-                if level - background >= haloDelta, level < solidHU,
+                if level - background >= haloDelta, level < solidHU, level >= groundGlassFloor,
                    case .nodule(let n) = segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls, halo: level),
                    n.properties.voxelCount > props.voxelCount {
                     return .nodule(n)
