@@ -17,6 +17,9 @@ public enum InputRole: String, Codable, Sendable {
     case rcbf
     /// A CT perfusion Tmax map, seconds.
     case tmax
+    /// An MR diffusion-weighted trace image (b ≈ 1000 s/mm²), stored units: read only relative
+    /// to the same patient's normal-appearing brain, with its ADC map.
+    case dwi
 }
 
 /// What an analyzer knows about a series apart from its voxels: the DICOM attributes its
@@ -42,6 +45,11 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var contrastPhase: String = ""
     /// The measurements behind `contrastPhase`, in words.
     public var contrastEvidence: String = ""
+    /// FrameOfReferenceUID (0020,0052); empty when absent. Two series of one frame of reference
+    /// share patient coordinates, so one can be resampled onto the other's grid.
+    public var frameOfReferenceUID: String = ""
+    /// The diffusion b-value (s/mm²) of a DWI series, when known (DiffusionBValue or naming).
+    public var diffusionBValue: Double?
 
     public init(seriesInstanceUID: String = "", modality: String, bodyPart: String = "",
                 seriesDescription: String = "", sliceThicknessMM: Double? = nil,

@@ -31,7 +31,14 @@ public struct AnalysisExecutor: Sendable {
         for s in plan.series {
             let t = now()
             do throws(VolumeError) {
-                let loaded = try VolumeLoader.load(files: s.files)
+                let loaded: LoadedVolume
+                if s.role == .dwi {
+                    let (volume, note) = try DiffusionLoad.load(files: s.files)
+                    loaded = volume
+                    if let note { outcome.warnings.append("\(s.seriesInstanceUID): \(note)") }
+                } else {
+                    loaded = try VolumeLoader.load(files: s.files)
+                }
                 outcome.warnings += loaded.warnings.map { "\(s.seriesInstanceUID): \($0)" }
                 events(.loaded(series: s.seriesInstanceUID, slices: loaded.volume.dimensions.slices,
                                warnings: loaded.warnings, seconds: now() - t))
@@ -39,6 +46,9 @@ public struct AnalysisExecutor: Sendable {
                 // Only the liver analyzer checks the contrast phase: the others need no preflight here.
                 let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
                 inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
+            } catch where s.role == .dwi && primary != nil {
+                // The DWI only sharpens the ADC map's core: without it the ADC map is read alone.
+                outcome.warnings.append("\(s.seriesInstanceUID): DWI trace not used, the ADC map is read alone: \(error)")
             } catch {
                 outcome.loadSeconds = now() - t0
                 // Too few slices for a volume is the series' nature, not a fault: a refusal.

@@ -1,0 +1,66 @@
+import Foundation
+import Imaging
+
+extension InfarctDiffusion {
+    /// Bilateral symmetry of DWI hyperintensity. An arterial infarct is one-sided at any one
+    /// place; susceptibility pile-up beside the paired mastoid and petrous air cells, the
+    /// sphenoid and frontal sinuses (temporal poles, orbitofrontal cortex) and symmetric
+    /// non-ischaemic processes are bright on both sides alike. A candidate voxel is symmetric when
+    /// the brightest rDWI within one voxel of its mirror image across the midline (a voxel of
+    /// tolerance for an imperfect midline) is itself hyperintense (≥ `bright`).
+    enum Mirror {
+        /// Within this distance (mm) of the midline a voxel's mirror lies in its own lesion: not tested.
+        static let nearMidlineMM = 6.0
+        /// The in-plane axis is taken as left–right when it is within 45° of patient x.
+        static let minimumAlignment = 0.7
+
+        /// The voxels of `candidates` whose mirror is as bright, their count, and why the test
+        /// was skipped (no in-plane axis near left–right).
+        static func symmetric(_ candidates: Mask, ratio r: Volume<Float>, head: Mask, bright: Float)
+            -> (symmetric: Mask, count: Int, skipped: String?)
+        {
+            let d = candidates.dimensions, g = candidates.geometry
+            var out = Mask(dimensions: d, geometry: g, repeating: 0)
+            let alongColumns = abs(g.columnDirection.x) >= abs(g.rowDirection.x)
+            let alignment = max(abs(g.columnDirection.x), abs(g.rowDirection.x))
+            guard alignment >= minimumAlignment else {
+                return (out, 0, "no in-plane axis within 45° of left–right: the bilateral-symmetry test was not done")
+            }
+            let step = alongColumns ? g.spacing.column : g.spacing.row
+            var count = 0
+            for s in 0..<d.slices {
+                // The midline of this slice: the head's centroid along the left–right axis.
+                var sum = 0.0, k = 0
+                for row in 0..<d.rows {
+                    for c in 0..<d.columns where head.voxels[d.index(s, row, c)] != 0 {
+                        sum += Double(alongColumns ? c : row)
+                        k += 1
+                    }
+                }
+                guard k > 0 else { continue }
+                let mid = sum / Double(k)
+                for row in 0..<d.rows {
+                    for c in 0..<d.columns where candidates.voxels[d.index(s, row, c)] != 0 {
+                        let i = d.index(s, row, c)
+                        let along = Double(alongColumns ? c : row)
+                        guard abs(along - mid) * step >= nearMidlineMM / 2 else { continue }
+                        let m = Int((2 * mid - along).rounded())
+                        var best: Float = 0
+                        for a in (m - 1)...(m + 1) {
+                            for b in -1...1 {
+                                let (rr, cc) = alongColumns ? (row + b, a) : (a, c + b)
+                                guard d.contains(s, rr, cc) else { continue }
+                                best = max(best, r.voxels[d.index(s, rr, cc)])
+                            }
+                        }
+                        if best >= bright {
+                            out.voxels[i] = 1
+                            count += 1
+                        }
+                    }
+                }
+            }
+            return (out, count, nil)
+        }
+    }
+}
