@@ -59,12 +59,12 @@ public struct InfarctCore: Analyzer {
             }
             return try InfarctMR.run(volume, dwi: dwi, bValue: bValue, info: adc.info, notes: notes)
         }
-        if input.series(.dwi) != nil {
-            throw .refused("a DWI trace alone is not read: restricted diffusion needs the ADC map of the same study "
-                           + "(bright DWI with a normal ADC is T2 shine-through, not infarct)")
-        }
         let rcbf = input.series(.rcbf), tmax = input.series(.tmax)
         guard rcbf != nil || tmax != nil else {
+            if input.series(.dwi) != nil {
+                throw .refused("a DWI trace alone is not read: restricted diffusion needs the ADC map of the same study "
+                               + "(bright DWI with a normal ADC is T2 shine-through, not infarct)")
+            }
             let got = input.series.map { "\($0.info.modality.isEmpty ? "?" : $0.info.modality) \($0.role.rawValue)" }
             throw .refused("needs an ADC map, or CT perfusion rCBF and Tmax maps; got \(got.isEmpty ? "nothing" : got.joined(separator: ", "))")
         }

@@ -11,6 +11,11 @@ extension InfarctDiffusion {
     enum Mirror {
         /// Within this distance (mm) of the midline a voxel's mirror lies in its own lesion: not tested.
         static let nearMidlineMM = 6.0
+        /// In-plane tolerance (mm) around the mirror point: the head's yaw and an off-centre
+        /// midline (a few degrees and millimetres) and the two sides' own asymmetry.
+        static let toleranceMM = 4.0
+        /// Share of a component's voxels that, symmetric, make it symmetric.
+        static let componentShare = 0.5
         /// The in-plane axis is taken as left–right when it is within 45° of patient x.
         static let minimumAlignment = 0.7
 
@@ -27,6 +32,8 @@ extension InfarctDiffusion {
                 return (out, 0, "no in-plane axis within 45° of left–right: the bilateral-symmetry test was not done")
             }
             let step = alongColumns ? g.spacing.column : g.spacing.row
+            let reach = (along: max(1, Int((toleranceMM / step).rounded())),
+                         across: max(1, Int((toleranceMM / (alongColumns ? g.spacing.row : g.spacing.column)).rounded())))
             var count = 0
             for s in 0..<d.slices {
                 // The midline of this slice: the head's centroid along the left–right axis.
@@ -46,8 +53,8 @@ extension InfarctDiffusion {
                         guard abs(along - mid) * step >= nearMidlineMM / 2 else { continue }
                         let m = Int((2 * mid - along).rounded())
                         var best: Float = 0
-                        for a in (m - 1)...(m + 1) {
-                            for b in -1...1 {
+                        for a in (m - reach.along)...(m + reach.along) {
+                            for b in -reach.across...reach.across {
                                 let (rr, cc) = alongColumns ? (row + b, a) : (a, c + b)
                                 guard d.contains(s, rr, cc) else { continue }
                                 best = max(best, r.voxels[d.index(s, rr, cc)])
@@ -59,6 +66,20 @@ extension InfarctDiffusion {
                         }
                     }
                 }
+            }
+            // Whole components: dropped when mostly symmetric, kept whole otherwise.
+            let (labels, n) = ConnectedComponents.label(candidates)
+            var total = [Int](repeating: 0, count: n + 1), mirrored = total
+            for i in 0..<labels.voxels.count where labels.voxels[i] > 0 {
+                total[Int(labels.voxels[i])] += 1
+                if out.voxels[i] != 0 { mirrored[Int(labels.voxels[i])] += 1 }
+            }
+            count = 0
+            for i in 0..<labels.voxels.count {
+                let k = Int(labels.voxels[i])
+                let drop = k > 0 && Double(mirrored[k]) >= componentShare * Double(total[k])
+                out.voxels[i] = drop ? 1 : 0
+                if drop { count += 1 }
             }
             return (out, count, nil)
         }
