@@ -31,11 +31,11 @@ public struct AnalysisExecutor: Sendable {
         for s in plan.series {
             let t = now()
             do throws(VolumeError) {
-                let loaded: LoadedVolume
+                var loaded: LoadedVolume
                 if s.role == .dwi {
                     let (volume, note) = try DiffusionLoad.load(files: s.files)
                     loaded = volume
-                    if let note { outcome.warnings.append("\(s.seriesInstanceUID): \(note)") }
+                    if let note { loaded.warnings.insert(note, at: 0) }
                 } else {
                     loaded = try VolumeLoader.load(files: s.files)
                 }
@@ -48,7 +48,9 @@ public struct AnalysisExecutor: Sendable {
                 inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
             } catch where s.role == .dwi && primary != nil {
                 // The DWI only sharpens the ADC map's core: without it the ADC map is read alone.
-                outcome.warnings.append("\(s.seriesInstanceUID): DWI trace not used, the ADC map is read alone: \(error)")
+                let why = "DWI trace not used, the ADC map is read alone: \(error)"
+                outcome.warnings.append("\(s.seriesInstanceUID): \(why)")
+                events(.loaded(series: s.seriesInstanceUID, slices: 0, warnings: [why], seconds: now() - t))
             } catch {
                 outcome.loadSeconds = now() - t0
                 // Too few slices for a volume is the series' nature, not a fault: a refusal.
