@@ -12,7 +12,8 @@ import Imaging
 ///    background);
 /// 2. the local DWI reference: the parenchyma's DWI smoothed over `referenceSigmaMM` (the
 ///    scale of coil-sensitivity and EPI shading), twice: the second time without the voxels the
-///    first marked hyperintense, so a large lesion does not raise its own reference;
+///    first marked hyperintense and without the ADC < 620 region, so a large lesion does not
+///    raise its own reference;
 /// 3. rDWI = lightly smoothed DWI / reference;
 /// 4. core voxels: the RAPID region (ADC < 620) where rDWI shows the brightening its ADC drop
 ///    implies (`confirmShare`), or ADC below
@@ -98,14 +99,19 @@ enum InfarctDiffusion {
             return r
         }
         var r = ratio(over: parenchyma)
+        // Normal-appearing: neither hyperintense nor in the ADC < 620 region (a large core's outer
+        // part, only mildly bright, would otherwise raise the reference of the core itself).
+        let t620 = Float(InfarctCore.adcThreshold)
         var normal = parenchyma
-        for i in 0..<n where r.voxels[i] >= excludeRatio { normal.voxels[i] = 0 }
+        for i in 0..<n where r.voxels[i] >= excludeRatio || rapid.voxels[i] < t620 || light.voxels[i] < t620 {
+            normal.voxels[i] = 0
+        }
         r = ratio(over: normal)
         var values: [Float] = []
         for i in 0..<n where normal.voxels[i] != 0 { values.append(light.voxels[i]) }
         values.sort()
         let normalADC = values.isEmpty ? 800 : Double(values[values.count / 2])
-        let relative = Float(relativeADC * normalADC), t620 = Float(InfarctCore.adcThreshold)
+        let relative = Float(relativeADC * normalADC)
         var ratios: [Float] = []
         for i in 0..<n where normal.voxels[i] != 0 { ratios.append(r.voxels[i]) }
         let spread = robustSD(&ratios)
