@@ -28,6 +28,8 @@ enum InfarctDiffusion {
     /// (free water ≈ 3000; (1500 − 800) / (3000 − 800) ≈ 0.32) and cannot be restricted tissue;
     /// below 200 it is background or signal void (even the densest core stays above ≈ 300).
     static let tissueADC: ClosedRange<Float> = 200...1500
+    /// Below this fraction of the parenchyma's median DWI a voxel is not normal parenchyma.
+    static let darkFraction = 0.5
     /// σ (mm) of the local DWI reference: receive-coil sensitivity and EPI shading vary over
     /// centimetres, lesions and grey/white contrast over millimetres.
     static let referenceSigmaMM = 15.0
@@ -78,6 +80,17 @@ enum InfarctDiffusion {
         var parenchyma = head
         for i in 0..<n where head.voxels[i] != 0 && (!tissueADC.contains(light.voxels[i]) || dwi.voxels[i] <= 0) {
             parenchyma.voxels[i] = 0
+        }
+        // Brain parenchyma on a b1000 trace is within about ±30 % of its median (grey/white
+        // contrast, coil shading); darker than `darkFraction` of it is not parenchyma but CSF
+        // partial volume, skull, fat-suppressed scalp or signal dropout, which would pull the
+        // reference down (an unstripped head's scalp beside the cortex, a sinus' dropout).
+        var tissueDWI: [Float] = []
+        for i in 0..<n where parenchyma.voxels[i] != 0 { tissueDWI.append(dwi.voxels[i]) }
+        if !tissueDWI.isEmpty {
+            tissueDWI.sort()
+            let dark = Float(darkFraction) * tissueDWI[tissueDWI.count / 2]
+            for i in 0..<n where parenchyma.voxels[i] != 0 && dwi.voxels[i] < dark { parenchyma.voxels[i] = 0 }
         }
         let dwiLight = InfarctBrain.smooth(dwi, within: head, sigmaInPlane: sigmaLight, sigmaSlice: 0)
         func ratio(over normal: Mask) -> Volume<Float> {
