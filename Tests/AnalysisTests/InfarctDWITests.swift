@@ -72,6 +72,8 @@ final class InfarctDWITests: XCTestCase {
     /// the ADC map alone (RAPID's false positive), not with the DWI. The same spot with a bright
     /// DWI (×1.6, as acute core) is core.
     func testLowADCWithNormalDWIIsNotCore() throws {
+        let blank = try InfarctCore().analyze(AnalysisInput(series: [adc(Self.blank), dwi(Self.blank)]))
+        XCTAssertEqual(blank.caseMeasurement(.coreVolume), 0, "no lesion, no core: \(blank.notes)")
         let spot = [(center: SIMD3<Double>(-22, 5, 5), radiusMM: 7.0)]
         let (a, w) = painted(spot, adcValue: 530, dwiFactor: 1)
         let alone = try InfarctCore().analyze(AnalysisInput(a))
