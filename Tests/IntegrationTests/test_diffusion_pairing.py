@@ -75,16 +75,18 @@ def test_run_reads_adc_alone_and_refuses_dwi_alone(autoseg_bin, tmp_path):
     assert findings["source_series"] == [series_uid(CASE / "adc")]
 
 
-def multi_b_series(out: Path, b1000_description: str, b0_description: str):
+def multi_b_series(out: Path, b1000_description: str, b0_description: str, b0_first: bool = False):
     """The case's DWI as one series holding b1000 and b0 images at every position (DiffusionBValue
-    per image; b0 = S(b) · exp(b · ADC), the image the trace was measured against)."""
+    per image; b0 = S(b) · exp(b · ADC), the image the trace was measured against); the b1000
+    files sort first unless `b0_first`."""
+    first, second = ("b", "a") if b0_first else ("a", "b")
     out.mkdir()
     adc = {float(pydicom.dcmread(f).ImagePositionPatient[2]): pydicom.dcmread(f) for f in files_of(CASE / "adc")}
     for f in files_of(CASE / "dwi"):
         trace = pydicom.dcmread(f)
         trace.SeriesDescription = b1000_description
         trace.DiffusionBValue = 1000
-        trace.save_as(out / f"a{f.name}")  # the b1000 files sort first: the series' first header
+        trace.save_as(out / f"{first}{f.name}")
         b0 = pydicom.dcmread(f)
         a = adc[float(b0.ImagePositionPatient[2])].pixel_array.astype(np.float64)
         s0 = np.clip(b0.pixel_array * np.exp(1000 * a * 1e-6), 0, 4000).astype(b0.pixel_array.dtype)
@@ -94,7 +96,7 @@ def multi_b_series(out: Path, b1000_description: str, b0_description: str):
         b0.SeriesDescription = b0_description
         b0.DiffusionBValue = 0
         b0.InstanceNumber = int(b0.InstanceNumber) + 1000
-        b0.save_as(out / f"b{f.name}")
+        b0.save_as(out / f"{second}{f.name}")
 
 
 def core_volume(folder: Path) -> float:
@@ -102,10 +104,11 @@ def core_volume(folder: Path) -> float:
     return next(m["value"] for m in doc["case_measurements"] if m["name"] == "core_volume")
 
 
-def test_dwi_series_with_b0_and_b1000(autoseg_bin, tmp_path):
-    """b0 and b1000 in one DWI series, each image's description naming its b-value: the b1000
-    images are read (with a warning), giving the same core as the trace series alone."""
-    multi_b_series(tmp_path / "multi", "DWI b1000", "DWI b0")
+@pytest.mark.parametrize("b0_first", [False, True])
+def test_dwi_series_with_b0_and_b1000(autoseg_bin, tmp_path, b0_first):
+    """b0 and b1000 in one DWI series, each image's description naming its b-value, in either
+    file order: paired, the b1000 images read (with a warning), the same core as the trace alone."""
+    multi_b_series(tmp_path / "multi", "DWI b1000", "DWI b0", b0_first)
     shutil.copytree(CASE / "adc", tmp_path / "adc")
     res, doc = run_json(autoseg_bin, tmp_path / "adc", tmp_path / "multi", "--out", tmp_path / "out")
     assert res.returncode == 0, res.stderr

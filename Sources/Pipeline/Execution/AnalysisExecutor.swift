@@ -32,9 +32,11 @@ public struct AnalysisExecutor: Sendable {
             let t = now()
             do throws(VolumeError) {
                 var loaded: LoadedVolume
+                var chosenB: Double?
                 if s.role == .dwi {
-                    let (volume, note) = try DiffusionLoad.load(files: s.files)
+                    let (volume, b, note) = try DiffusionLoad.load(files: s.files)
                     loaded = volume
+                    chosenB = b
                     if let note { loaded.warnings.insert(note, at: 0) }
                 } else {
                     loaded = try VolumeLoader.load(files: s.files)
@@ -44,7 +46,8 @@ public struct AnalysisExecutor: Sendable {
                                warnings: loaded.warnings, seconds: now() - t))
                 if primary == nil { primary = loaded }
                 // Only the liver analyzer checks the contrast phase: the others need no preflight here.
-                let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
+                var info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
+                if let chosenB { info.diffusionBValue = chosenB }
                 inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
             } catch where s.role == .dwi && primary != nil {
                 // The DWI only sharpens the ADC map's core: without it the ADC map is read alone.

@@ -6,10 +6,11 @@ import Foundation
 /// with two images at one position, so the files are grouped by their b-value
 /// (`DiffusionNaming.bValue`, per file) and the highest b of the trace range is loaded.
 enum DiffusionLoad {
-    /// The DWI volume of `files`, and what was chosen when the series held several b-values.
-    static func load(files: [String]) throws(VolumeError) -> (volume: LoadedVolume, note: String?) {
+    /// The DWI volume of `files`, and when the series held several b-values, the one chosen and
+    /// a note saying so.
+    static func load(files: [String]) throws(VolumeError) -> (volume: LoadedVolume, bValue: Double?, note: String?) {
         do throws(VolumeError) {
-            return (try VolumeLoader.load(files: files), nil)
+            return (try VolumeLoader.load(files: files), nil, nil)
         } catch where error.code == .duplicatePosition {
             var groups: [Double: [String]] = [:]
             var unknown = 0
@@ -30,7 +31,7 @@ enum DiffusionLoad {
             }
             let loaded = try VolumeLoader.load(files: chosen)
             let others = groups.keys.sorted().filter { $0 != b }.map { "b=\(Int($0))" }.joined(separator: ", ")
-            return (loaded, "DWI series holds several b-values: the b=\(Int(b)) images were used (\(others) left out)")
+            return (loaded, b, "DWI series holds several b-values: the b=\(Int(b)) images were used (\(others) left out)")
         }
     }
 }

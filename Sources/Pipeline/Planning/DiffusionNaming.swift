@@ -43,6 +43,17 @@ public enum DiffusionNaming {
         return words.filter(isBValue).compactMap { Double($0.dropFirst()) }.filter { $0 <= 10_000 }.max()
     }
 
+    /// The b-value a DWI series is read at: the highest its first and last files state (a series
+    /// holding b0 and b1000 images lists them b-value by b-value or interleaved, so one of the
+    /// two ends is a b1000 image); nil when neither states one.
+    public static func bValue(of s: ScannedSeries) -> Double? {
+        var values = [bValue(of: s.first)].compactMap { $0 }
+        if s.files.count > 1, let last = s.files.last, let h = try? FileInfo.read(path: last), let b = bValue(of: h) {
+            values.append(b)
+        }
+        return values.max()
+    }
+
     /// Whether a DWI series of b-value `b` (nil: unknown) can stand for the b ≈ 1000 trace: an
     /// unknown b is accepted (a series named TRACEW / DWI is the trace in every vendor's stroke
     /// protocol), a known one must lie in `traceBValues`.

@@ -46,7 +46,7 @@ public struct ScannedSeries: Sendable {
                               imageType: first.imageType.map { $0.uppercased() },
                               contrastAgent: first.contrastBolusAgent ?? "", units: units)
         info.frameOfReferenceUID = first.frameOfReferenceUID ?? ""
-        if role == .dwi { info.diffusionBValue = DiffusionNaming.bValue(of: first) }
+        if role == .dwi { info.diffusionBValue = DiffusionNaming.bValue(of: self) }
         if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
             let c = loaded.map { l in cache.get { ContentProbe.probe(self, loaded: l) } } ?? content
             if let phase = c.phase {

@@ -50,10 +50,10 @@ public enum SeriesPairing {
         let usable = traces.filter { t in
             t.role == .dwi && t.studyInstanceUID == adc.studyInstanceUID
                 && (frame == nil || t.first.frameOfReferenceUID == nil || t.first.frameOfReferenceUID == frame)
-                && DiffusionNaming.isTrace(bValue: DiffusionNaming.bValue(of: t.first))
+                && DiffusionNaming.isTrace(bValue: DiffusionNaming.bValue(of: t))
         }
         func key(_ t: ScannedSeries) -> (Double, Int, String) {
-            let b = DiffusionNaming.bValue(of: t.first).map { abs($0 - 1000) } ?? 10_000
+            let b = DiffusionNaming.bValue(of: t).map { abs($0 - 1000) } ?? 10_000
             var n = Int.max
             if let a = adc.first.seriesNumber, let b = t.first.seriesNumber { n = abs(a - b) }
             return (b, n, t.seriesInstanceUID)
@@ -66,7 +66,7 @@ public enum SeriesPairing {
     /// nil: the partner may still come.
     static func unpairedReason(_ s: ScannedSeries, in study: [ScannedSeries]) -> String? {
         guard s.role == .dwi else { return nil }
-        if let b = DiffusionNaming.bValue(of: s.first), !DiffusionNaming.isTrace(bValue: b) {
+        if let b = DiffusionNaming.bValue(of: s), !DiffusionNaming.isTrace(bValue: b) {
             return "MR DWI of b = \(Int(b)) s/mm²: not a b ≈ 1000 trace, so not read for infarct core"
         }
         let adcs = study.filter { $0.role == .adc && $0.studyInstanceUID == s.studyInstanceUID }
