@@ -100,6 +100,20 @@ final class InfarctDWITests: XCTestCase {
         XCTAssertEqual(r.caseMeasurement(.adc620Volume), 0, "ADC 630 is above RAPID's threshold")
     }
 
+    /// A cortical infarct at the brain's surface: inside the ADC map's 2.4 mm edge band, so the
+    /// ADC map alone misses most of it; with the DWI (whose edge band is one voxel) it is core.
+    func testCorticalLesionAtTheSurface() throws {
+        let a0 = adc(Self.blank), d = a0.volume.dimensions, g = a0.volume.geometry
+        let s = d.slices / 2 + 2, r = d.rows / 2
+        let edge = try XCTUnwrap((0..<d.columns).first { a0.volume.voxels[d.index(s, r, $0)] > 0 })
+        let center = g.point(slice: Double(s), row: Double(r), column: Double(edge) + 3 / g.spacing.column)
+        let (a, w) = painted([(center: center, radiusMM: 5)], adcValue: 500, dwiFactor: 1.8)
+        let alone = try XCTUnwrap(try InfarctCore().analyze(AnalysisInput(a)).caseMeasurement(.coreVolume))
+        let paired = try XCTUnwrap(try InfarctCore().analyze(AnalysisInput(series: [a, w])).caseMeasurement(.coreVolume))
+        XCTAssertGreaterThan(paired, 0.08, "alone \(alone)")
+        XCTAssertGreaterThan(paired, 1.5 * alone, "the DWI finds more of the cortical lesion than the ADC map alone (\(alone) mL)")
+    }
+
     /// The same restricted, bright spot on both sides at mirror positions (susceptibility pile-up
     /// beside paired air cells) is left out with a note; on one side it is core.
     func testBilateralHyperintensityIsNotCore() throws {

@@ -28,6 +28,11 @@ enum InfarctDiffusion {
     /// (free water ≈ 3000; (1500 − 800) / (3000 − 800) ≈ 0.32) and cannot be restricted tissue;
     /// below 200 it is background or signal void (even the densest core stays above ≈ 300).
     static let tissueADC: ClosedRange<Float> = 200...1500
+    /// The brain-edge band with a DWI, in voxels in-plane (plus the slice rule of
+    /// `InfarctBrain.interior`): only the voxel straddling the surface. Partial volume with the
+    /// outside lowers the DWI as much as the ADC, so the DWI criterion already rejects the edge;
+    /// the ADC map alone needs the wider band (2 mm, 1.5 voxels), which hides cortical infarcts.
+    static let edgeVoxels = 1.0
     /// Below this fraction of the parenchyma's median DWI a voxel is not normal parenchyma.
     static let darkFraction = 0.5
     /// σ (mm) of the local DWI reference: receive-coil sensitivity and EPI shading vary over

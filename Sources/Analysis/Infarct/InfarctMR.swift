@@ -49,7 +49,8 @@ enum InfarctMR {
         let diffusion = dwi.map { dwi in
             clock.stage("restricted diffusion") {
                 InfarctDiffusion.core(adc: adc, light: seg.light, rapid: seg.smoothed, dwi: dwi, bValue: bValue ?? 1000,
-                                      head: head, interior: interior, sigmaLight: p.sigma1)
+                                      head: head, interior: InfarctBrain.interior(head, inPlaneMM: InfarctDiffusion.edgeVoxels * max(sp.row, sp.column)),
+                                      sigmaLight: p.sigma1)
             }
         }
         let core = diffusion?.core ?? rapid
