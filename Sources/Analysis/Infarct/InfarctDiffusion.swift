@@ -142,7 +142,7 @@ enum InfarctDiffusion {
                      + "at least \(Int(confirmShare * 100)) % of what the ADC drop implies at b = \(Int(bValue)) "
                      + "(and ≥ \(InfarctCore.fmt(Double(floor), 2))×, \(noiseSDs) robust SD), or ADC < \(Int(relative.rounded())) (\(Int(relativeADC * 100)) % of the "
                      + "normal parenchyma's median \(Int(normalADC.rounded()))) with DWI ≥ \(InfarctCore.fmt(Double(hyperintenseRatio), 2))×; "
-                     + "CSF (ADC > \(Int(tissueADC.upperBound))) and the brain-edge band out; components < \(minimumML) mL dropped"]
+                     + "CSF (ADC > \(Int(tissueADC.upperBound))) and the voxel at the brain's edge out; components < \(minimumML) mL dropped"]
         return Output(core: core, ratio: r, normalADC: normalADC, symmetricVoxels: mirror.count, mirrorSkipped: mirror.skipped,
                       notes: notes)
     }
