@@ -114,21 +114,33 @@ final class InfarctDWITests: XCTestCase {
         XCTAssertGreaterThan(paired, 1.5 * alone, "the DWI finds more of the cortical lesion than the ADC map alone (\(alone) mL)")
     }
 
-    /// The same restricted, bright spot on both sides at mirror positions (susceptibility pile-up
-    /// beside paired air cells) is left out with a note; on one side it is core.
+    /// The same restricted, bright spot on both sides at mirror positions near the brain's surface
+    /// (susceptibility pile-up beside paired air cells) is left out with a note; on one side it is
+    /// core; a deep bilateral pair (both thalami from one artery) is core.
     func testBilateralHyperintensityIsNotCore() throws {
-        // Mirror positions in the phantom brain's own frame (its seeded shift and yaw).
+        // Mirror positions in the phantom brain's own frame (its seeded shift and yaw): 8 mm
+        // inside its lateral surface on the mid-slice's middle row, and deep beside the ventricles.
         var rng = SplitMix64(state: 4).derived(2)
         let anatomy = BrainAnatomy(&rng)
-        let left = (center: anatomy.patient([30, 0, 0]), radiusMM: 6.0), right = (center: anatomy.patient([-30, 0, 0]), radiusMM: 6.0)
+        let a0 = adc(Self.blank), d = a0.volume.dimensions, g = a0.volume.geometry
+        let s = d.slices / 2, row = d.rows / 2
+        let cols = (0..<d.columns).filter { a0.volume.voxels[d.index(s, row, $0)] > 0 }
+        let inward = 8 / g.spacing.column
+        let left = (center: g.point(slice: Double(s), row: Double(row), column: Double(cols.max()!) - inward), radiusMM: 5.0)
+        let right = (center: g.point(slice: Double(s), row: Double(row), column: Double(cols.min()!) + inward), radiusMM: 5.0)
         let (a, w) = painted([left, right], adcValue: 500, dwiFactor: 1.8)
         let r = try InfarctCore().analyze(AnalysisInput(series: [a, w]))
         XCTAssertEqual(r.caseMeasurement(.coreVolume), 0)
         XCTAssertTrue(r.notes.contains { $0.contains("mirrored") }, "\(r.notes)")
         let (b, one) = painted([left], adcValue: 500, dwiFactor: 1.8)
-        let s = try InfarctCore().analyze(AnalysisInput(series: [b, one]))
-        XCTAssertGreaterThan(try XCTUnwrap(s.caseMeasurement(.coreVolume)), 0.5)
-        XCTAssertEqual(s.findings.first?.laterality, .left)
+        let single = try InfarctCore().analyze(AnalysisInput(series: [b, one]))
+        XCTAssertGreaterThan(try XCTUnwrap(single.caseMeasurement(.coreVolume)), 0.15)
+        XCTAssertEqual(single.findings.first?.laterality, .left)
+        let deep = [(center: anatomy.patient([22, 5, 5]), radiusMM: 6.0), (center: anatomy.patient([-22, 5, 5]), radiusMM: 6.0)]
+        let (c, both) = painted(deep, adcValue: 500, dwiFactor: 1.8)
+        let pair = try InfarctCore().analyze(AnalysisInput(series: [c, both]))
+        XCTAssertGreaterThan(try XCTUnwrap(pair.caseMeasurement(.coreVolume)), 1)
+        XCTAssertEqual(pair.findings.first?.laterality, .bilateral)
     }
 
     /// A DWI on another grid (half the in-plane resolution, shifted) is resampled onto the ADC

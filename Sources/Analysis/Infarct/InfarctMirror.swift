@@ -6,14 +6,21 @@ extension InfarctDiffusion {
     /// place; susceptibility pile-up beside the paired mastoid and petrous air cells, the
     /// sphenoid and frontal sinuses (temporal poles, orbitofrontal cortex) and symmetric
     /// non-ischaemic processes are bright on both sides alike. A candidate voxel is symmetric when
-    /// the brightest rDWI within one voxel of its mirror image across the midline (a voxel of
-    /// tolerance for an imperfect midline) is itself hyperintense (≥ `bright`).
+    /// the brightest rDWI within `toleranceMM` of its mirror image across the midline is itself
+    /// hyperintense (≥ `bright`); a candidate component at least half of whose voxels are
+    /// symmetric is dropped whole (its rim need not mirror exactly). Only near the brain's surface
+    /// (`surfaceMM`), where the air–bone interfaces are: deep bilateral lesions (both thalami
+    /// from one artery of Percheron, both basal ganglia) are kept.
     enum Mirror {
         /// Within this distance (mm) of the midline a voxel's mirror lies in its own lesion: not tested.
         static let nearMidlineMM = 6.0
         /// In-plane tolerance (mm) around the mirror point: the head's yaw and an off-centre
         /// midline (a few degrees and millimetres) and the two sides' own asymmetry.
         static let toleranceMM = 4.0
+        /// Depth (mm from the brain's outside) within which the test applies: EPI susceptibility
+        /// pile-up and distortion reach about a centimetre into the brain from the skull base and
+        /// the sinuses.
+        static let surfaceMM: Float = 15
         /// Share of a component's voxels that, symmetric, make it symmetric.
         static let componentShare = 0.5
         /// The in-plane axis is taken as left–right when it is within 45° of patient x.
@@ -35,6 +42,7 @@ extension InfarctDiffusion {
             let reach = (along: max(1, Int((toleranceMM / step).rounded())),
                          across: max(1, Int((toleranceMM / (alongColumns ? g.spacing.row : g.spacing.column)).rounded())))
             var count = 0
+            let depth = DistanceTransform.euclidean(head)
             for s in 0..<d.slices {
                 // The midline of this slice: the head's centroid along the left–right axis.
                 var sum = 0.0, k = 0
@@ -47,7 +55,8 @@ extension InfarctDiffusion {
                 guard k > 0 else { continue }
                 let mid = sum / Double(k)
                 for row in 0..<d.rows {
-                    for c in 0..<d.columns where candidates.voxels[d.index(s, row, c)] != 0 {
+                    for c in 0..<d.columns where candidates.voxels[d.index(s, row, c)] != 0
+                        && depth.voxels[d.index(s, row, c)] <= surfaceMM {
                         let i = d.index(s, row, c)
                         let along = Double(alongColumns ? c : row)
                         guard abs(along - mid) * step >= nearMidlineMM / 2 else { continue }
