@@ -36,6 +36,9 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var sliceThicknessMM: Double?
     /// ImageType (0008,0008) values, upper case.
     public var imageType: [String]
+    /// FrameOfReferenceUID (0020,0052); empty when absent. Two series of one frame of reference
+    /// share patient coordinates, so one can be resampled onto the other's grid.
+    public var frameOfReferenceUID: String = ""
     /// ContrastBolusAgent (0018,0010); empty when absent.
     public var contrastAgent: String
     /// The unit of the voxel values as loaded ("HU", or a map's unit).
@@ -45,10 +48,8 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var contrastPhase: String = ""
     /// The measurements behind `contrastPhase`, in words.
     public var contrastEvidence: String = ""
-    /// FrameOfReferenceUID (0020,0052); empty when absent. Two series of one frame of reference
-    /// share patient coordinates, so one can be resampled onto the other's grid.
-    public var frameOfReferenceUID: String = ""
-    /// The diffusion b-value (s/mm²) of a DWI series, when known (DiffusionBValue or naming).
+    /// Diffusion weighting of an MR series in s/mm² (DiffusionBValue, or the vendor's private
+    /// b-value), to pair a DWI trace b≈1000 with its ADC map; nil when no attribute says.
     public var diffusionBValue: Double?
 
     public init(seriesInstanceUID: String = "", modality: String, bodyPart: String = "",
