@@ -45,8 +45,6 @@ public struct ScannedSeries: Sendable {
                               seriesDescription: first.seriesDescription ?? "", sliceThicknessMM: first.sliceThickness,
                               imageType: first.imageType.map { $0.uppercased() },
                               contrastAgent: first.contrastBolusAgent ?? "", units: units)
-        info.frameOfReferenceUID = first.frameOfReferenceUID ?? ""
-        if role == .dwi { info.diffusionBValue = DiffusionNaming.bValue(of: self) }
         if measuredPhase && first.modality == "CT" && role == .image && (first.contrastBolusAgent ?? "").isEmpty {
             let c = loaded.map { l in cache.get { ContentProbe.probe(self, loaded: l) } } ?? content
             if let phase = c.phase {
@@ -54,6 +52,9 @@ public struct ScannedSeries: Sendable {
                 info.contrastEvidence = c.evidence.last ?? ""
             }
         }
+        info.frameOfReferenceUID = first.frameOfReferenceUID ?? ""
+        // A DWI series' b-value: the highest of its first and last files (b0 + b1000 in one series).
+        if role == .dwi { info.diffusionBValue = DiffusionNaming.bValue(of: self) }
         return info
     }
 }
