@@ -39,7 +39,8 @@ final class RealDataRoutingTests: XCTestCase {
 
     /// The ADC map and its DWI trace form one infarct job, keyed by the ADC map, from either series.
     func testADCAndItsDWIGoToInfarctAsOneJob() throws {
-        XCTAssertEqual(try planned("isles22-0001"), ["DWI ADC": ["infarct"]])
+        let routed = try planned("isles22-0001")  // skips without the real data
+        XCTAssertEqual(routed, ["DWI ADC": ["infarct"]])
         let scan = SeriesScan.scan([Self.root.appendingPathComponent("isles22-0001").path])
         let config = try NodeConfig.load(path: shippedConfigPath, environment: [:])
         let (plans, unanalyzed) = AnalysisPlanner(rules: config.rules).plan(scan.series)
