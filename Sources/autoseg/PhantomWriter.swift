@@ -6,7 +6,7 @@ import Phantoms
 import Pipeline
 
 /// Writes a phantom as DICOM series plus its truth (`autoseg phantom`, DESIGN §3):
-/// `<dir>/<folder>/0001.dcm…` per series (folder `ct`, `adc`, `rcbf`, `tmax`), `truth.json` and
+/// `<dir>/<folder>/0001.dcm…` per series (folder `ct`, `adc`, `dwi`, `rcbf`, `tmax`), `truth.json` and
 /// `truth.nii` (labels on the same grid). UIDs derive from kind, seed and size, so the same
 /// command writes the same files.
 public enum PhantomWriter {
@@ -16,6 +16,7 @@ public enum PhantomWriter {
         case .adc: "adc"
         case .rcbf: "rcbf"
         case .tmax: "tmax"
+        case .dwi: "dwi"
         }
     }
 

@@ -26,8 +26,8 @@ DCIODVFY = "/usr/bin/dciodvfy"
 # Small phantoms so the whole file runs in well under a minute of analysis (debug build).
 SIZES = {"lung": 192, "liver": 128, "infarct": 64}
 SEED = 3
-# Series each phantom yields as analyses: lung and liver one CT; infarct the ADC map and the
-# CT perfusion pair (rCBF primary + Tmax).
+# Series each phantom yields as analyses: lung and liver one CT; infarct the ADC map with its DWI
+# trace (ADC primary + DWI) and the CT perfusion pair (rCBF primary + Tmax).
 ANALYSES = {"lung": 1, "liver": 1, "infarct": 2}
 # Lowest headline sensitivity eval must report for the analyzer on its own phantom (the
 # analyzers reach far more at full size; these guard against a broken chain, not tune quality).
@@ -106,7 +106,7 @@ def test_phantom_writes_series_and_truth(offline, kind):
     assert t["kind"] == kind and t["seed"] == SEED and t["size"] == SIZES[kind]
     assert t["lesions"], f"{kind}: the phantom has no lesions"
     assert (o.phantom / "truth.nii").stat().st_size > 348
-    assert len(t["series"]) == (3 if kind == "infarct" else 1), t["series"]
+    assert len(t["series"]) == (4 if kind == "infarct" else 1), t["series"]  # infarct: ADC, rCBF, Tmax, DWI
     for s in t["series"]:
         files = sorted((o.phantom / s["folder"]).glob("*.dcm"))
         assert len(files) == t["dimensions"][0], f"{s['folder']}: {len(files)} files for {t['dimensions'][0]} slices"

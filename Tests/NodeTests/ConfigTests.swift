@@ -49,14 +49,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.http, HTTPSection())
         XCTAssertEqual(c.peers, [Peer(aeTitle: "PACS", host: "127.0.0.1", port: 4242)])
         XCTAssertEqual(c.rules.map(\.analyzers), [["lung", "liver"], ["lung"], ["liver"], ["infarct"], ["infarct"],
-                                                    ["infarct"], ["none"]])
-        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "CT", "MR", "MR", "CT", nil])
+                                                    ["infarct"], ["infarct"], ["infarct"], ["none"]])
+        XCTAssertEqual(c.rules.map(\.modality), ["CT", "CT", "CT", "MR", "MR", "CT", "MR", "MR", nil])
         XCTAssertEqual(c.rules[0].region, ["chest", "abdomen"])
         XCTAssertEqual(c.rules[0].maxSliceThickness, 5)
         XCTAssertEqual(c.rules[1].region, ["chest"])
         XCTAssertEqual(c.rules[2].region, ["abdomen"])
         XCTAssertEqual(c.rules[4].imageType, ["ADC"])
         XCTAssertEqual(c.rules[5].imageType, ["PERFUSION"])
+        // DWI traces (read with their study's ADC map): ImageType TRACEW, or by name; not an ADC map, not a T2.
+        XCTAssertEqual(c.rules[6].imageType, ["TRACEW"])
         let matches = { (pattern: String?, text: String) -> Bool in
             let re = try! NSRegularExpression(pattern: pattern!)
             return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
@@ -71,6 +73,12 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(matches(c.rules[5].seriesDescription, "CTP rCBF"))
         XCTAssertTrue(matches(c.rules[5].seriesDescription, "Tmax"))
         XCTAssertFalse(matches(c.rules[5].seriesDescription, "CBV"))
+        for name in ["DWI", "Philips DWI SENSE", "ep2d_diff_TRACEW", "DWI b=1000", "diff b1000"] {
+            XCTAssertTrue(matches(c.rules[7].seriesDescription, name), name)
+        }
+        for name in ["t2_tse_tra", "dADC", "b10000", "flair"] {
+            XCTAssertFalse(matches(c.rules[7].seriesDescription, name), name)
+        }
     }
 
     func testRegionAndContrastPhaseKeys() throws {

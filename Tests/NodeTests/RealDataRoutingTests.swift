@@ -37,7 +37,14 @@ final class RealDataRoutingTests: XCTestCase {
         XCTAssertEqual(Array(try planned("totalseg-ct3mm/dicom").values), [["lung", "liver"]])
     }
 
-    func testADCGoesToInfarctAndItsDWIIsStored() throws {
-        XCTAssertEqual(try planned("isles22-0001"), ["DWI ADC": ["infarct"]])
+    /// The ADC map and its DWI trace form one infarct job, keyed by the ADC map, from either series.
+    func testADCAndItsDWIGoToInfarctAsOneJob() throws {
+        let routed = try planned("isles22-0001")  // skips without the real data
+        XCTAssertEqual(routed, ["DWI ADC": ["infarct"]])
+        let scan = SeriesScan.scan([Self.root.appendingPathComponent("isles22-0001").path])
+        let config = try NodeConfig.load(path: shippedConfigPath, environment: [:])
+        let (plans, unanalyzed) = AnalysisPlanner(rules: config.rules).plan(scan.series)
+        XCTAssertEqual(plans.first?.series.map { $0.first.seriesDescription ?? "" }, ["DWI ADC", "DWI b1000 TRACEW"])
+        XCTAssertTrue(unanalyzed.isEmpty, "\(unanalyzed.map(\.reason))")
     }
 }

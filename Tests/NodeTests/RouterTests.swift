@@ -44,7 +44,7 @@ final class RouterTests: XCTestCase {
         let thick = try series("thick", modality: "CT", bodyPart: "CHEST", description: "Chest 8 mm", thickness: 8)
         let thickRoute = router.route(thick)
         XCTAssertNil(thickRoute.analyzer, "lung rule caps the slice thickness; falls through to none")
-        XCTAssertEqual(thickRoute.rule, "rules[6]")
+        XCTAssertEqual(thickRoute.rule, "rules[8]")
         let abdomen = try series("abd", modality: "CT", bodyPart: "ABDOMEN", description: "ABD PV 2.5")
         XCTAssertEqual(router.route(abdomen).analyzer, .liver)
         let adc = try series("adc", modality: "MR", bodyPart: "BRAIN", description: "ep2d_diff ADC",

@@ -6,8 +6,8 @@
 //   QUALITY <kind> cases=… headline_sensitivity=… fp_per_scan=… lesion_dice_mean=… case_dice_mean=…
 //           median_abs_vol_err_pct=… [<volume>_worst_err_ml=… <volume>_worst_err_pct=…]
 //   STAGE <name> mean_s=… max_s=…     (per analysis stage, and `total`)
-// Infarct is scored twice per phantom: on the MR ADC map (`infarct-adc`) and on the CT
-// perfusion maps (`infarct-ctp`).
+// Infarct is scored three times per phantom: on the MR ADC map alone (`infarct-adc`), on the
+// ADC map with its DWI trace (`infarct-dwi`) and on the CT perfusion maps (`infarct-ctp`).
 import Analysis
 import Foundation
 import Imaging
@@ -63,7 +63,8 @@ while !args.isEmpty {
     case .liver: [("liver", LiverLesions(), p.input)]
     case .infarct: [
         ("infarct-adc", InfarctCore(), AnalysisInput(series: p.series.filter { $0.role == .adc })),
-        ("infarct-ctp", InfarctCore(), AnalysisInput(series: p.series.filter { $0.role != .adc })),
+        ("infarct-dwi", InfarctCore(), AnalysisInput(series: p.series.filter { $0.role == .adc || $0.role == .dwi })),
+        ("infarct-ctp", InfarctCore(), AnalysisInput(series: p.series.filter { $0.role == .rcbf || $0.role == .tmax })),
     ]
     }
 }

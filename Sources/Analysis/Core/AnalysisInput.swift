@@ -17,6 +17,9 @@ public enum InputRole: String, Codable, Sendable {
     case rcbf
     /// A CT perfusion Tmax map, seconds.
     case tmax
+    /// An MR diffusion-weighted trace image (b ≈ 1000 s/mm²), stored units: read only relative
+    /// to the same patient's normal-appearing brain, with its ADC map.
+    case dwi
 }
 
 /// What an analyzer knows about a series apart from its voxels: the DICOM attributes its
@@ -33,6 +36,9 @@ public struct SeriesInfo: Sendable, Codable, Equatable {
     public var sliceThicknessMM: Double?
     /// ImageType (0008,0008) values, upper case.
     public var imageType: [String]
+    /// FrameOfReferenceUID (0020,0052); empty when absent. Two series of one frame of reference
+    /// share patient coordinates, so one can be resampled onto the other's grid.
+    public var frameOfReferenceUID: String = ""
     /// ContrastBolusAgent (0018,0010); empty when absent.
     public var contrastAgent: String
     /// The unit of the voxel values as loaded ("HU", or a map's unit).

@@ -50,6 +50,9 @@ public enum MeasurementName: String, Sendable, Codable, CaseIterable {
     case lesionCount = "lesion_count"
     /// Infarct core, Tmax > 6 s and mismatch (Tmax − core) volumes, mL.
     case coreVolume = "core_volume", tmax6Volume = "tmax6_volume", mismatchVolume = "mismatch_volume"
+    /// The RAPID-comparable single-threshold volume of an ADC map: ADC < 620 ×10⁻⁶ mm²/s
+    /// (brain-edge band out), mL, reported beside the core, which also asks for DWI hyperintensity.
+    case adc620Volume = "adc620_volume"
     /// Tmax > 6 s volume over core volume.
     case mismatchRatio = "mismatch_ratio"
 }

@@ -2,8 +2,11 @@ import Foundation
 import Imaging
 
 /// The infarct core analyzer (DESIGN §8). Two inputs are understood:
-/// - an MR ADC map (role `.adc`, 10⁻⁶ mm²/s): core = ADC < 620 within the brain, away from
-///   the brain-edge band where partial volume with the outside fakes low values;
+/// - an MR ADC map (role `.adc`, 10⁻⁶ mm²/s) with its DWI trace (role `.dwi`, b ≈ 1000):
+///   core = restricted diffusion, low ADC *and* DWI brighter than the patient's normal brain
+///   (`InfarctDiffusion`), with the RAPID-style ADC < 620 volume beside it; the ADC map alone:
+///   core = ADC < 620 within the brain, away from the brain-edge band where partial volume
+///   with the outside fakes low values (lower confidence). A DWI trace alone is refused;
 /// - CT perfusion rCBF and Tmax maps on one grid (roles `.rcbf`, `.tmax`): core = rCBF < 30 %
 ///   of the contralateral hemisphere's mean within the hypoperfused region, hypoperfusion =
 ///   Tmax > 6 s; per case the core, hypoperfusion and mismatch volumes and the mismatch ratio.
@@ -13,12 +16,18 @@ public struct InfarctCore: Analyzer {
     /// `.infarct`.
     public static let kind = AnalyzerKind.infarct
     /// Goes into result UIDs and the SEG's algorithm version.
-    public static let version = "1.1.0"
+    public static let version = "1.2.0"
 
     /// ADC core threshold, 10⁻⁶ mm²/s.
     public static let adcThreshold = 620.0
     /// CTP core threshold: fraction of the contralateral hemisphere's mean rCBF.
     public static let rcbfFraction = 0.3
+    /// The b-values (s/mm²) of a DWI trace the core is read on: b ≈ 1000 is the stroke
+    /// protocols' standard (RAPID's ADC < 620 assumes ADC from b 0/1000); 500–1500 covers the
+    /// b 800–1400 traces some sites use. Below it the image is mostly T2 (b0, b50), so "bright"
+    /// would not mean restricted diffusion; above it the contrast differs from what the
+    /// thresholds assume.
+    public static let dwiBValues: ClosedRange<Double> = 500...1500
     /// Hypoperfusion threshold, seconds.
     public static let tmaxThreshold = 6.0
 
@@ -38,10 +47,24 @@ public struct InfarctCore: Analyzer {
             } else if !(150...5000).contains(median) {
                 throw .refused("ADC values do not look like 10⁻⁶ mm²/s (median of the positive voxels \(Self.fmt(median)))")
             }
-            return try InfarctMR.run(volume, info: adc.info, notes: notes)
+            var dwi: Volume<Float>?
+            let bValue = input.series(.dwi)?.info.diffusionBValue
+            if let trace = input.series(.dwi) {
+                let (onGrid, why) = try InfarctDWIInput.onADCGrid(trace, adc: adc)
+                dwi = onGrid
+                notes += why
+            } else {
+                notes.append("no DWI trace: core from the ADC map alone (ADC < 620), lower confidence; "
+                             + "send the study's DWI trace (b ≈ 1000) for restricted diffusion proper")
+            }
+            return try InfarctMR.run(volume, dwi: dwi, bValue: bValue, info: adc.info, notes: notes)
         }
         let rcbf = input.series(.rcbf), tmax = input.series(.tmax)
         guard rcbf != nil || tmax != nil else {
+            if input.series(.dwi) != nil {
+                throw .refused("a DWI trace alone is not read: restricted diffusion needs the ADC map of the same study "
+                               + "(bright DWI with a normal ADC is T2 shine-through, not infarct)")
+            }
             let got = input.series.map { "\($0.info.modality.isEmpty ? "?" : $0.info.modality) \($0.role.rawValue)" }
             throw .refused("needs an ADC map, or CT perfusion rCBF and Tmax maps; got \(got.isEmpty ? "nothing" : got.joined(separator: ", "))")
         }

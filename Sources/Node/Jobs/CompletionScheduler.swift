@@ -91,8 +91,9 @@ final class CompletionScheduler: Service, @unchecked Sendable {
                 let name = SeriesPairing.name(of: wanted)
                 let why = arriving ? "its \(name) is still arriving" : "waiting for the \(name) of this study"
                 m["route.reason"] = "\(decision.reason); \(why)"
-                logger.info(arriving ? "series complete: CT perfusion map waits for its partner"
-                                     : "series complete: CT perfusion map without its partner yet", metadata: m)
+                // A pair's series (CT perfusion map, MR DWI trace) without its partner yet.
+                logger.info(arriving ? "series complete: waits for its partner series"
+                                     : "series complete: without its partner series yet", metadata: m)
             case .skip(let analyzer, let reason):
                 var m = meta
                 m["route.reason"] = "\(reason)"

@@ -3,7 +3,8 @@ import Foundation
 import Imaging
 
 /// Synthetic acute stroke cases for the infarct analyzer: one brain on one grid seen as an MR
-/// ADC map and as CT perfusion rCBF and Tmax maps, with the same truth core in all three.
+/// ADC map with its DWI trace (b = 1000, `InfarctDWI`) and as CT perfusion rCBF and Tmax maps,
+/// with the same truth core in all. Series order: ADC, rCBF, Tmax, DWI.
 ///
 /// - Grid: axial LPS (columns along +x = patient left, rows along +y = posterior, slice 0 most
 ///   inferior), centred on the origin. In-plane: `size` × `size` over a 220–240 mm field of
@@ -65,6 +66,12 @@ public enum InfarctPhantom {
         let flow = render.noisy(clean.flow, sd: noise.flow, correlationMM: 1.5, seed: root.derived(6).state)
         let tmax = render.noisy(clean.tmax, sd: noise.tmax, correlationMM: 1.5, seed: root.derived(7).state)
         let labels = Volume(dimensions: dims, geometry: geometry, voxels: clean.labels)
+        var rd = root.derived(8)
+        let trace = InfarctDWI(&rd)
+        // The core's deep ADC (350–560, `InfarctLesion`): its middle is where the T2 gain is full.
+        let cleanDWI = trace.render(adc: clean.adc, weights: w, normal: adcValues, coreADC: 455)
+        let dwi = render.noisy(cleanDWI, sd: trace.noiseFraction * trace.whiteSignal, correlationMM: 0.5,
+                               seed: root.derived(9).state)
 
         let voxelML = geometry.spacing.voxelVolume / 1000
         let coreCount = labels.voxels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
@@ -84,11 +91,14 @@ public enum InfarctPhantom {
             SeriesInfo(modality: modality, bodyPart: body, seriesDescription: description, sliceThicknessMM: sliceSpacing,
                        imageType: type, units: units)
         }
+        var dwiInfo = info("MR", "BRAIN", "DWI b1000 TRACEW", ["DERIVED", "PRIMARY", "DIFFUSION", "TRACEW"], "")
+        dwiInfo.diffusionBValue = InfarctDWI.b
         let series = [
             PhantomSeries(role: .adc, info: info("MR", "BRAIN", "ADC", ["DERIVED", "PRIMARY", "ADC"], "10-6 mm2/s"), volume: adc),
             PhantomSeries(role: .rcbf, info: info("CT", "HEAD", "CTP rCBF", ["DERIVED", "SECONDARY", "PERFUSION"], "mL/100g/min"),
                           volume: flow),
             PhantomSeries(role: .tmax, info: info("CT", "HEAD", "CTP Tmax", ["DERIVED", "SECONDARY", "PERFUSION"], "s"), volume: tmax),
+            PhantomSeries(role: .dwi, info: dwiInfo, volume: dwi),
         ]
         let name = lesion != nil ? "Infarct phantom \(seed) (\(site) core \(String(format: "%.1f", volumes["core"]!)) mL)"
             : "Infarct phantom \(seed) without lesion"

@@ -31,14 +31,29 @@ public struct AnalysisExecutor: Sendable {
         for s in plan.series {
             let t = now()
             do throws(VolumeError) {
-                let loaded = try VolumeLoader.load(files: s.files)
+                var loaded: LoadedVolume
+                var chosenB: Double?
+                if s.role == .dwi {
+                    let (volume, b, note) = try DiffusionLoad.load(files: s.files)
+                    loaded = volume
+                    chosenB = b
+                    if let note { loaded.warnings.insert(note, at: 0) }
+                } else {
+                    loaded = try VolumeLoader.load(files: s.files)
+                }
                 outcome.warnings += loaded.warnings.map { "\(s.seriesInstanceUID): \($0)" }
                 events(.loaded(series: s.seriesInstanceUID, slices: loaded.volume.dimensions.slices,
                                warnings: loaded.warnings, seconds: now() - t))
                 if primary == nil { primary = loaded }
                 // Only the liver analyzer checks the contrast phase: the others need no preflight here.
-                let info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
+                var info = s.info(units: loaded.units, measuredPhase: plan.analyzer == .liver, loaded: loaded)
+                if let chosenB { info.diffusionBValue = chosenB }
                 inputs.append(InputSeries(role: s.role, info: info, volume: loaded.volume))
+            } catch where s.role == .dwi && primary != nil {
+                // The DWI only sharpens the ADC map's core: without it the ADC map is read alone.
+                let why = "DWI trace not used, the ADC map is read alone: \(error)"
+                outcome.warnings.append("\(s.seriesInstanceUID): \(why)")
+                events(.loaded(series: s.seriesInstanceUID, slices: 0, warnings: [why], seconds: now() - t))
             } catch {
                 outcome.loadSeconds = now() - t0
                 // Too few slices for a volume is the series' nature, not a fault: a refusal.

@@ -31,7 +31,8 @@ public struct Unanalyzed: Sendable {
 public struct AnalysisPlanner: Sendable {
     /// What to do with one complete series.
     public enum Step: Sendable {
-        /// Run this analysis (its primary may be another series: a Tmax map's job is its rCBF map's).
+        /// Run this analysis (its primary may be another series: a Tmax map's job is its rCBF
+        /// map's, a DWI trace's its ADC map's); an ADC map without a DWI in its study runs alone.
         case analyze(PlannedAnalysis)
         /// The series is one input of a multi-series analysis whose partner is missing
         /// (`arriving` false) or not complete yet (`arriving` true): the partner's own
@@ -82,6 +83,11 @@ public struct AnalysisPlanner: Sendable {
                 return .analyze(PlannedAnalysis(analyzer: kind, series: [s], rule: decision.rule, reason: decision.reason))
             }
             guard let partner = SeriesPairing.partner(of: s, wanted: wanted, in: studySeries()) else {
+                if SeriesPairing.runsAlone(s.role) {
+                    return .analyze(PlannedAnalysis(analyzer: kind, series: [s], rule: decision.rule,
+                                                    reason: "\(decision.reason); no \(SeriesPairing.name(of: wanted)) in the study: alone"))
+                }
+                if let why = SeriesPairing.unpairedReason(s, in: studySeries()) { return .skip(analyzer: kind, reason: why) }
                 return .awaitPartner(analyzer: kind, wanted: wanted, arriving: false)
             }
             guard isComplete(partner) else { return .awaitPartner(analyzer: kind, wanted: wanted, arriving: true) }

@@ -2,7 +2,7 @@ import Analysis
 
 /// Which analyzers look at a series when no `[[rules]]` decide (the default of the node and
 /// of `autoseg run`): CT of the chest → lung, CT of the abdomen → liver (both for
-/// chest–abdomen), an MR ADC map or a CT perfusion rCBF or Tmax map → infarct. The regions
+/// chest–abdomen), an MR ADC map or DWI trace (paired by `SeriesPairing`) or a CT perfusion rCBF or Tmax map → infarct. The regions
 /// come from BodyPartExamined or the series description when they name one, else from the
 /// pixels (`SeriesRegions`, `ContentProbe`).
 enum DefaultRouting {
@@ -10,10 +10,10 @@ enum DefaultRouting {
     static func analyzers(for s: ScannedSeries) -> (analyzers: [AnalyzerKind], reason: String) {
         switch s.role {
         case .adc: return ([.infarct], "MR ADC map")
+        case .dwi: return ([.infarct], "MR DWI trace (analyzed with its ADC map)")
         case .rcbf, .tmax: return ([.infarct], "CT perfusion \(s.role.rawValue) map")
         case .image:
             guard s.first.modality == "CT" else {
-                if DiffusionNaming.kind(of: s.first) == .dwi { return ([], "MR DWI trace: analyzed with its ADC map only") }
                 return ([], "no analyzer for \(s.first.modality ?? "unknown modality") images")
             }
             let r = SeriesRegions.of(s)

@@ -24,10 +24,10 @@ public struct ScannedSeries: Sendable {
     public var isProbed: Bool { cache.isSet }
 
     /// What the series is to an analyzer, from its attributes (`DiffusionNaming`): an ADC map
-    /// (MR, by ImageType or vendor naming), a CT perfusion map ("TMAX" / "CBF" but not "CBV"
+    /// or a DWI trace (MR, by ImageType or vendor naming), a CT perfusion map ("TMAX" / "CBF" but not "CBV"
     /// in the description), otherwise an image.
     public var role: InputRole {
-        if first.modality == "MR" && DiffusionNaming.kind(of: first) == .adc { return .adc }
+        if first.modality == "MR", let kind = DiffusionNaming.kind(of: first) { return kind == .adc ? .adc : .dwi }
         let text = ((first.seriesDescription ?? "") + " " + first.imageType.joined(separator: " ")).uppercased()
         let words = Set(text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
         if words.contains("TMAX") { return .tmax }
@@ -54,6 +54,9 @@ public struct ScannedSeries: Sendable {
                 info.contrastEvidence = c.evidence.last ?? ""
             }
         }
+        info.frameOfReferenceUID = first.frameOfReferenceUID ?? ""
+        // A DWI series' b-value: the highest of its first and last files (b0 + b1000 in one series).
+        if role == .dwi { info.diffusionBValue = DiffusionNaming.bValue(of: self) }
         return info
     }
 }

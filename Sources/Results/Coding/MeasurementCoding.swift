@@ -53,6 +53,7 @@ public enum MeasurementCoding {
         case .tumourBurden: .init(.autoseg("TUMOUR-BURDEN", "Tumour burden"))
         case .lesionCount: .init(.autoseg("LESION-COUNT", "Lesion count"))
         case .coreVolume: .init(.autoseg("CORE-VOLUME", "Infarct core volume"))
+        case .adc620Volume: .init(.autoseg("ADC620-VOLUME", "ADC<620 volume (RAPID-comparable)"))
         case .tmax6Volume: .init(.autoseg("TMAX6-VOLUME", "Tmax > 6 s volume"))
         case .mismatchVolume: .init(.autoseg("MISMATCH-VOLUME", "Mismatch volume"))
         case .mismatchRatio: .init(.autoseg("MISMATCH-RATIO", "Mismatch ratio"))
