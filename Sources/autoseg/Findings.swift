@@ -111,7 +111,7 @@ struct Findings: ParsableCommand {
         case .meanTmax: "mean_tmax_s"
         case .distanceToPleura: "distance_to_pleura_mm"
         case .confidence, .lungVolume, .liverVolume, .brainVolume, .rightLungVolume, .leftLungVolume, .tumourBurden,
-             .lesionCount, .coreVolume, .tmax6Volume, .mismatchVolume, .mismatchRatio:
+             .lesionCount, .coreVolume, .adc620Volume, .tmax6Volume, .mismatchVolume, .mismatchRatio:
             nil
         }
     }

@@ -32,10 +32,11 @@ public enum DiffusionNaming {
         return nil
     }
 
-    /// The b-value (s/mm²) of a diffusion image, when its header says it: DiffusionBValue
-    /// (once `FileInfo` carries it: `if let b = h.diffusionBValue { return b }`), else a
-    /// `b1000` / `b=1000` / `b 1000` in the series description; nil when nothing says it.
+    /// The b-value (s/mm²) of a diffusion image, when its header says it: DiffusionBValue (or
+    /// the GE / Siemens private b-value, read by the bridge), else a `b1000` / `b=1000` /
+    /// `b 1000` in the series description; nil when nothing says it.
     public static func bValue(of h: FileInfo) -> Double? {
+        if let b = h.diffusionBValue { return b }
         // "b=1000" and "b 1000" become "B1000"; "ep2d_diff_b0_b1000" names two: the trace is the highest.
         let d = (h.seriesDescription ?? "").uppercased()
             .replacingOccurrences(of: #"(?<![A-Z0-9])B\s*=?\s*(?=[0-9])"#, with: "B", options: .regularExpression)
