@@ -137,7 +137,11 @@ class Node:
             if rc is not None:
                 raise NodeStartError(f"autoseg serve exited with {rc} before accepting connections "
                                      f"on port {self.port}\n--- log tail ---\n{self.log_tail()}")
-            if port_open(self.port):
+            # Ready when the DICOM port accepts and, with [http] on, the HTTP port too (the
+            # HTTP server is the last service to start).
+            http = int(self.config.get("http", {}).get("port", 0) or 0)
+            host = self.config.get("http", {}).get("host", "127.0.0.1")
+            if port_open(self.port) and (http == 0 or port_open(http, "127.0.0.1" if host == "0.0.0.0" else host)):
                 return
             time.sleep(0.1)
         raise NodeStartError(f"autoseg serve did not accept connections on port {self.port} "

@@ -9,6 +9,7 @@ without DICOM must be reported clearly and exit 1 (DESIGN §3, README "Offline a
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -312,10 +313,14 @@ def test_eval_counts_a_truth_without_prediction_as_missed(autoseg_bin, offline, 
     other = tmp_path / "other"
     res = run_autoseg(autoseg_bin, "phantom", "lung", "--out", other, "--size", 48, "--seed", 9)
     assert res.returncode == 0, res.stderr
+    own = tmp_path / "own"  # the prediction's own truth, so that something pairs (else eval exits 1)
+    own.mkdir()
+    for name in ("truth.json", "truth.nii"):
+        shutil.copy(o.phantom / name, own / name)
     res = run_autoseg(autoseg_bin, "eval", "--truth", tmp_path, "--pred", o.out, "--json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["unmatched_truths"] == [str(other)] and doc["unmatched_predictions"]
+    assert doc["unmatched_truths"] == [str(other)] and not doc["unmatched_predictions"]
     missed = [c for c in doc["cases"] if "no prediction" in c["name"]]
     assert len(missed) == 1 and missed[0]["lesions"] and not any(l.get("matched_prediction") for l in missed[0]["lesions"])
 
@@ -359,7 +364,12 @@ def test_run_on_a_folder_without_dicom(autoseg_bin, tmp_path, content):
         (d / "sub" / "b.dcm").write_bytes(b"\0" * 200)
     res, doc = run_json(autoseg_bin, d, "--out", tmp_path / "out")
     assert res.returncode == 1, (res.returncode, res.stderr)
-    assert "no DICOM files" in res.stderr and str(d) in res.stderr, res.stderr
+    if content == "text":  # files, none of them DICOM: says so, with an example and its reason
+        assert "no DICOM series" in res.stderr and "none of its 2 file(s) can be used" in res.stderr, res.stderr
+        assert "not readable as DICOM" in res.stderr
+    else:
+        assert "no DICOM files" in res.stderr, res.stderr
+    assert str(d) in res.stderr, res.stderr
     assert doc["series"] == 0 and doc["analyses"] == []
     assert doc["counts"]["skipped_files"] == (2 if content == "text" else 0)
     assert not (tmp_path / "out").exists()
