@@ -8,10 +8,13 @@ enum LiverFindings {
     static let cystMaximumHU = 20.0
     static let cystSDFactor = 1.35
 
-    /// The liver (coarse mask on the detection grid, brought to the source grid, with every
-    /// lesion added) and its volume in mL.
+    /// The liver (coarse mask on the detection grid without the portal vein and fat, see
+    /// `LiverPortalVein`, brought to the source grid, with every lesion added) and its volume in mL.
     static func organ(_ f: LiverField, _ lesions: [RefinedLesion], grid: Dimensions) -> (RegionMask?, Double) {
-        var m = f.grid.upsample(f.liver, fineGeometry: f.source.geometry)
+        var liver = f.liver
+        let notLiver = LiverPortalVein.nonLiver(f)
+        for i in 0..<liver.voxels.count where notLiver.voxels[i] != 0 { liver.voxels[i] = 0 }
+        var m = f.grid.upsample(liver, fineGeometry: f.source.geometry)
         let d = m.dimensions
         for l in lesions {
             let bd = l.box.dimensions
