@@ -36,6 +36,9 @@ import Imaging
 ///    juxtamediastinal nodule);
 /// 7. a pure ground-glass nodule whose profile fades over more than 3 mm (`fadeWidth`) is
 ///    measured out to the profile's edge (60 HU above the parenchyma), not its half-plateau.
+///
+/// The debug listing also gives each segmented candidate's Hessian shape at σ and 2σ
+/// (`centreCurvatures`, `notBlob`): a diagnostic, not a rule.
 enum NoduleSegmenter {
     static let edgeDelta = 60.0
     static let tubeRatio = 1.5
@@ -281,6 +284,16 @@ enum NoduleSegmenter {
             return .rejected("on the mediastinum (hilar vessel): sphericity "
                 + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
                          sphericity(nodule, volume: mm3), elongation, rIn, mm3), skipRadius: skip)
+        }
+        // Diagnostic only (debug listing): the Hessian's shape at σ and 2σ (see `notBlob`). Not a
+        // rule: on the real cases the false positives sit at the threshold (weakest/strongest
+        // 0.20–0.21 at 2σ) and as a rule it cost phantom ground-glass nodules beside vessels.
+        if debug {
+            let curvatures = blobScales.map { centreCurvatures(b, sigma: $0 * cand.sigma, background: background,
+                                                               cap: min(Double(hessianCapHU), core)) }
+            print("      curvatures:", zip(blobScales, curvatures).map { f, c in
+                String(format: "%.0fσ %.0f %.0f %.0f (weakest/strongest %.2f)", f, c.0, c.1, c.2, c.0 < 0 ? c.2 / c.0 : -1)
+            }.joined(separator: ", "), "→", notBlob(curvatures, scales: blobScales) ?? "blob")
         }
         guard var props = Regions.properties(mask: nodule, intensity: b.raw) else {
             return .rejected("empty nodule", skipRadius: 1)
