@@ -232,15 +232,7 @@ final class InfarctTests: XCTestCase {
 
     // MARK: refusals
 
-    private func refusal(_ input: AnalysisInput) -> String? {
-        do {
-            _ = try InfarctCore().analyze(input)
-            return nil
-        } catch {
-            if case .refused(let why) = error { return why }
-            return "not a refusal: \(error)"
-        }
-    }
+    private func refusal(_ input: AnalysisInput) -> String? { infarctRefusal(input) }
 
     func testRefusals() {
         let p = Self.phantoms[0]
