@@ -59,16 +59,21 @@ bool PduStreamCheck::command(const uint8_t *p, size_t n) {
     return true;
 }
 
+bool PduStreamCheck::collectHeader(const uint8_t *&p, size_t &n) {
+    size_t k = std::min(n, (size_t)6 - have_);
+    memcpy(header_ + have_, p, k);
+    have_ += k, p += k, n -= k;
+    if (have_ < 6) return false;
+    have_ = 0;
+    return true;
+}
+
 bool PduStreamCheck::feed(const uint8_t *p, size_t n) {
     if (!reason_.empty()) return false;
     while (n > 0) {
         switch (state_) {
         case State::PduHeader: {
-            size_t k = std::min(n, (size_t)6 - have_);
-            memcpy(header_ + have_, p, k);
-            have_ += k, p += k, n -= k;
-            if (have_ < 6) break;
-            have_ = 0;
+            if (!collectHeader(p, n)) break;
             uint32_t length = (uint32_t)header_[2] << 24 | (uint32_t)header_[3] << 16 | (uint32_t)header_[4] << 8 | header_[5];
             if (header_[0] == 0x04) {
                 pduLeft_ = length;
@@ -86,11 +91,7 @@ bool PduStreamCheck::feed(const uint8_t *p, size_t n) {
             break;
         }
         case State::PdvHeader: {
-            size_t k = std::min(n, (size_t)6 - have_);
-            memcpy(header_ + have_, p, k);
-            have_ += k, p += k, n -= k;
-            if (have_ < 6) break;
-            have_ = 0;
+            if (!collectHeader(p, n)) break;
             uint32_t length = (uint32_t)header_[0] << 24 | (uint32_t)header_[1] << 16 | (uint32_t)header_[2] << 8 | header_[3];
             if (length < 2 || pduLeft_ < 6 || length - 2 > pduLeft_ - 6)
                 return fail("PDV length " + std::to_string(length) + " does not fit its P-DATA-TF");

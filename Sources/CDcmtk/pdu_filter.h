@@ -36,6 +36,8 @@ public:
 private:
     enum class State { PduHeader, Skip, PdvHeader, PdvData };
     bool fail(const std::string &why);
+    /// Moves bytes of a 6-byte PDU or PDV header into header_; true once it is complete.
+    bool collectHeader(const uint8_t *&p, size_t &n);
     bool command(const uint8_t *bytes, size_t count);
 
     State state_ = State::PduHeader;

@@ -84,14 +84,16 @@ extension Catalog {
 
     /// Result objects that have no delivery at all (no destination when their job finished),
     /// newest first.
-    public func undeliveredResults(limit: Int) throws -> [UndeliveredResult] {
+    /// `jobID`: only that job's.
+    public func undeliveredResults(limit: Int, jobID: Int64? = nil) throws -> [UndeliveredResult] {
         try withConnection { c in
             try c.query("""
                 SELECT r.sop_instance_uid, r.kind, r.study_uid, r.job_ref, j.calling_ae, r.created_at
                 FROM results r JOIN jobs j ON j.id = r.job_ref
                 WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.result_uid = r.sop_instance_uid)
-                ORDER BY r.created_at DESC, r.sop_instance_uid LIMIT ?
-                """, [.integer(Int64(max(0, limit)))]) { row in
+                  AND (?2 IS NULL OR r.job_ref = ?2)
+                ORDER BY r.created_at DESC, r.sop_instance_uid LIMIT ?1
+                """, [.integer(Int64(max(0, limit))), jobID.map(SQLValue.integer) ?? .null]) { row in
                 UndeliveredResult(sopInstanceUID: row.text(0), kind: row.text(1), studyInstanceUID: row.text(2),
                                   jobID: row.int64(3), callingAE: row.text(4), createdAt: row.date(5))
             }

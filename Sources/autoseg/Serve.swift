@@ -41,11 +41,10 @@ struct Serve: AsyncParsableCommand {
                 "http.address": "\(config.http.host):\(config.http.port)", "http.paths": "/ (console) /health /status /metrics"])
         }
         // SIGHUP re-reads the rules and peers of the same file (an invalid file changes nothing).
-        let configPath = options.path
-        logger.info("configuration", metadata: ["config.path": "\(configPath ?? "(built-in defaults)")",
+        logger.info("configuration", metadata: ["config.path": "\(config.source ?? "(built-in defaults)")",
                                                 "autoseg.version": "\(AutoSegVersion.current)"])
         let reloads = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) { node.reload(from: configPath) }
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { node.reload() }
         }
         defer { reloads.cancel() }
         let group = node.serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

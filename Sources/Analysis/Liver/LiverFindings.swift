@@ -60,7 +60,7 @@ enum LiverFindings {
                 : p.centroid.x < xLo + 0.6 * (xHi - xLo) ? "right lobe" : "left lobe"
             let (confidence, reason) = confidence(l, contrast: contrast, diameter: diameter, field: f)
             // Caliper axes on the slice of greatest extent, as reported for nodules (RECIST), to 0.1 mm.
-            let axes = AxialDiameters.measure(l.mask) ?? .init(slice: 0, long: p.longAxisAxial, short: p.shortAxisAxial)
+            guard let axes = AxialDiameters.measure(l.mask) else { return nil }
             let long = (axes.long * 10).rounded() / 10, short = (axes.short * 10).rounded() / 10
             return Finding(number: i + 1, kind: .lesion, category: category, mask: mask, centroidMM: p.centroid,
                            site: site,

@@ -15,6 +15,10 @@ extension AutoSegNode {
     /// the next delivery (SIGHUP, the console's reload). An invalid file changes nothing: the
     /// running configuration stays and the error is logged. Other sections need a restart; a
     /// change there is logged and not applied.
+    /// Reloads from the file the node was started with (`config.source`).
+    @discardableResult
+    public func reload() -> ReloadOutcome { reload(from: config.source) }
+
     @discardableResult
     public func reload(from path: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         -> ReloadOutcome

@@ -73,7 +73,7 @@ public final class AutoSegNode: Sendable {
         // The console's reload re-reads the file the node started with.
         hook.set { [weak self] in
             guard let self else { return (false, "the node is stopping") }
-            let outcome = self.reload(from: self.config.source)
+            let outcome = self.reload()
             return (outcome.applied, outcome.message)
         }
     }

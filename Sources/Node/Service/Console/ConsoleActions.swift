@@ -18,7 +18,7 @@ enum ConsoleActions {
             try context.writer.redeliverNow(id) ? 1 : 0
         }
         action(router, "/jobs/:id/deliver", context, logger, page: "/deliveries", name: "deliver") { id in
-            let results = try context.source.catalog.undeliveredResults(limit: 100_000).filter { $0.jobID == id }
+            let results = try context.source.catalog.undeliveredResults(limit: 100_000, jobID: id)
             guard let ae = results.first?.callingAE else { return 0 }
             let destinations = ConsoleContext.destinations(callingAE: ae, peers: context.source.peers)
             return try context.writer.deliverUndelivered(resultUIDs: results.map(\.sopInstanceUID), to: destinations)
