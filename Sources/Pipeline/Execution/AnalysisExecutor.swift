@@ -73,7 +73,7 @@ public struct AnalysisExecutor: Sendable {
         let t1 = now()
         let result: AnalysisResult
         do throws(AnalysisError) {
-            result = try plan.analyzer.makeAnalyzer().analyze(AnalysisInput(series: inputs))
+            result = try plan.analyzer.makeAnalyzer().analyzeInStoredOrder(AnalysisInput(series: inputs))
         } catch {
             outcome.analyzeSeconds = now() - t1
             switch error {
