@@ -34,9 +34,14 @@ public struct FindingsDocument: Sendable, Codable {
             centroidMM = try c.decode([Double].self, forKey: .centroidMM)
             laterality = try c.decodeIfPresent(Laterality.self, forKey: .laterality)
             site = try c.decode(String.self, forKey: .site)
-            measurements = try c.decode([Analysis.Measurement].self, forKey: .measurements)
-            // Absent in findings written before assessments existed.
+            let stored = try c.decode([StoredMeasurement].self, forKey: .measurements)
+            measurements = StoredMeasurement.current(stored)
+            // Absent in findings written before assessments existed (0.8 and earlier wrote the
+            // Lung-RADS category as a measurement, a number without its letter).
             assessments = try c.decodeIfPresent([String: String].self, forKey: .assessments) ?? [:]
+            if assessments.isEmpty, let old = stored.first(where: { $0.name == "lung_rads" }) {
+                assessments[AssessmentName.lungRADS.rawValue] = String(Int(old.value))
+            }
             confidence = try c.decode(Double.self, forKey: .confidence)
             reason = try c.decode(String.self, forKey: .reason)
             voxels = try c.decode(Int.self, forKey: .voxels)
@@ -93,9 +98,42 @@ public struct FindingsDocument: Sendable, Codable {
         notes = r.notes
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        analyzer = try c.decode(AnalyzerKind.self, forKey: .analyzer)
+        version = try c.decode(String.self, forKey: .version)
+        seriesInstanceUID = try c.decode(String.self, forKey: .seriesInstanceUID)
+        studyInstanceUID = try c.decode(String.self, forKey: .studyInstanceUID)
+        sourceSeries = try c.decode([String].self, forKey: .sourceSeries)
+        organ = try c.decode(String.self, forKey: .organ)
+        organVoxels = try c.decode(Int.self, forKey: .organVoxels)
+        caseMeasurements = StoredMeasurement.current(try c.decode([StoredMeasurement].self, forKey: .caseMeasurements))
+        findings = try c.decode([Item].self, forKey: .findings)
+        timings = try c.decode([StageTiming].self, forKey: .timings)
+        notes = try c.decode([String].self, forKey: .notes)
+    }
+
     enum CodingKeys: String, CodingKey {
         case analyzer, version, organ, findings, timings, notes
         case seriesInstanceUID = "series_instance_uid", studyInstanceUID = "study_instance_uid"
         case sourceSeries = "source_series", organVoxels = "organ_voxels", caseMeasurements = "case_measurements"
+    }
+}
+
+/// A measurement as any AutoSeg version wrote it in findings.json, so that `autoseg eval` and
+/// the importers read results written before a name changed: `diameter` (0.8 and earlier: the
+/// equivalent-sphere diameter, now `equivalent_diameter`); names this version does not know
+/// (a newer writer's, or `lung_rads`, now an assessment) are left out, not fatal.
+struct StoredMeasurement: Decodable {
+    var name: String
+    var value: Double
+    var unit: String
+
+    static let renamed: [String: MeasurementName] = ["diameter": .equivalentDiameter]
+
+    static func current(_ stored: [StoredMeasurement]) -> [Analysis.Measurement] {
+        stored.compactMap { m in
+            (MeasurementName(rawValue: m.name) ?? renamed[m.name]).map { Analysis.Measurement($0, m.value, m.unit) }
+        }
     }
 }
