@@ -9,6 +9,10 @@ private func obliqueGeometry(spacing: Spacing, origin: SIMD3<Double> = [10, -20,
                     sliceDirection: [0, 0, -1])
 }
 
+private func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
+
 /// A random orthonormal right-handed frame (Gram–Schmidt on random vectors).
 private func randomGeometry(_ rng: inout SplitMix64) -> Geometry {
     func v() -> SIMD3<Double> { SIMD3(.random(in: -1...1, using: &rng), .random(in: -1...1, using: &rng), .random(in: -1...1, using: &rng)) }
@@ -16,7 +20,7 @@ private func randomGeometry(_ rng: inout SplitMix64) -> Geometry {
     let a = unit(v())
     var b = v()
     b = unit(b - (a * b).sum() * a)
-    let c = Regions.cross(a, b)
+    let c = cross(a, b)
     let sp = Spacing(slice: .random(in: 0.5...3, using: &rng), row: .random(in: 0.3...1.5, using: &rng),
                      column: .random(in: 0.3...1.5, using: &rng))
     return Geometry(origin: v() * 100, spacing: sp, columnDirection: a, rowDirection: b, sliceDirection: c)
@@ -51,10 +55,6 @@ final class MeasureTests: XCTestCase {
         XCTAssertEqual(p.principalAxesLengths.z, 4 * (2.0 / 3 * 0.25).squareRoot(), accuracy: 1e-9)  // row
         // Corner to corner: (4, 1, 1.6) mm.
         XCTAssertEqual(p.maxDiameter3D, (16 + 1 + 2.56).squareRoot(), accuracy: 1e-12)
-        // In-plane 1.6 × 1 mm rectangle of centres: diagonal, and width 2ab/diagonal across it.
-        let diagonal = (1.6 * 1.6 + 1.0).squareRoot()
-        XCTAssertEqual(p.longAxisAxial, diagonal, accuracy: 1e-12)
-        XCTAssertEqual(p.shortAxisAxial, 2 * 1.6 * 1.0 / diagonal, accuracy: 1e-12)
         // Intensity = column index 1, 2, 3 (nine each); the −7 outside is not counted.
         XCTAssertEqual(p.mean, 2, accuracy: 1e-12)
         XCTAssertEqual(p.standardDeviation, (2.0 / 3).squareRoot(), accuracy: 1e-12)
@@ -74,19 +74,15 @@ final class MeasureTests: XCTestCase {
         XCTAssertEqual(p.boundingBox, IndexBox(lower: .init(slice: 2, row: 1, column: 3), upper: .init(slice: 2, row: 1, column: 3)))
         XCTAssertEqual(p.principalAxesLengths, .zero)
         XCTAssertEqual(p.maxDiameter3D, 0)
-        XCTAssertEqual(p.longAxisAxial, 0)
-        XCTAssertEqual(p.shortAxisAxial, 0)
         XCTAssertEqual(p.mean, 0)  // no intensity volume
     }
 
-    /// Seven voxels along a row: long axis 6 · 0.8 mm, no width.
+    /// Seven voxels along a row: 3D diameter 6 · 0.8 mm between the end centres.
     func testLineOfVoxels() throws {
         let g = Geometry(spacing: Spacing(slice: 3, row: 0.5, column: 0.8))
         var mask = Mask(dimensions: Dimensions(slices: 3, rows: 4, columns: 9), geometry: g, repeating: 0)
         for c in 1...7 { mask[1, 2, c] = 1 }
         let p = try XCTUnwrap(Regions.properties(mask: mask))
-        XCTAssertEqual(p.longAxisAxial, 4.8, accuracy: 1e-12)
-        XCTAssertEqual(p.shortAxisAxial, 0, accuracy: 1e-12)
         XCTAssertEqual(p.maxDiameter3D, 4.8, accuracy: 1e-12)
         // Index variance of 0…6 is 4, times 0.8²: 4·sqrt(2.56) = 6.4.
         XCTAssertEqual(p.principalAxesLengths.x, 6.4, accuracy: 1e-9)
@@ -173,24 +169,6 @@ final class MeasureTests: XCTestCase {
                 XCTAssertEqual(p.maximum, values.max()!, what)
                 XCTAssertEqual(p.boundingBox.lower.slice, voxels.map(\.0).min()!, what)
                 XCTAssertEqual(p.boundingBox.upper.column, voxels.map(\.2).max()!, what)
-                // Axial: the lowest slice with the most voxels; brute-force long axis and width.
-                var area = [Int](repeating: 0, count: d.slices)
-                for v in voxels { area[v.0] += 1 }
-                let axial = area.firstIndex(of: area.max()!)!
-                let inPlane = zip(voxels, pts).filter { $0.0.0 == axial }.map(\.1)
-                var long = 0.0
-                for i in inPlane.indices { for j in inPlane.indices where j > i { long = max(long, distance(inPlane[i], inPlane[j])) } }
-                XCTAssertEqual(p.longAxisAxial, long, accuracy: 1e-9, what)
-                // Short axis: the width across *a* longest pair (ties may pick any of them).
-                var widths: [Double] = []
-                for i in inPlane.indices { for j in inPlane.indices where j > i && distance(inPlane[i], inPlane[j]) >= long - 1e-9 {
-                    var across = Regions.cross(Regions.cross(g.columnDirection, g.rowDirection), (inPlane[j] - inPlane[i]) / long)
-                    across /= (across * across).sum().squareRoot()
-                    let projections = inPlane.map { ($0 * across).sum() }
-                    widths.append(projections.max()! - projections.min()!)
-                } }
-                if long == 0 { widths = [0] }
-                XCTAssertTrue(widths.contains { abs($0 - p.shortAxisAxial) <= 1e-9 }, "\(what): short \(p.shortAxisAxial) not in \(widths)")
                 // Principal axes: λ = (length/4)² must have the invariants of the brute-force
                 // covariance (trace, sum of 2×2 principal minors, determinant).
                 var cov = [[Double]](repeating: [0, 0, 0], count: 3)
@@ -255,7 +233,7 @@ final class MeasureTests: XCTestCase {
         let a = 30.0 * .pi / 180, b = 20.0 * .pi / 180
         let col = SIMD3(cos(a), sin(a), 0.0), row = SIMD3(-sin(a) * cos(b), cos(a) * cos(b), sin(b))
         let g = Geometry(origin: [-12.5, 30.25, 101.0], spacing: Spacing(slice: 2.0, row: 0.8, column: 0.6),
-                         columnDirection: col, rowDirection: row, sliceDirection: Regions.cross(col, row))
+                         columnDirection: col, rowDirection: row, sliceDirection: cross(col, row))
         let d = Dimensions(slices: 10, rows: 16, columns: 18)
         var labels = Volume<Int32>(dimensions: d, geometry: g, repeating: 0)
         var intensity = Volume<Float>(dimensions: d, geometry: g, repeating: 0)
@@ -279,16 +257,16 @@ final class MeasureTests: XCTestCase {
         let (labels, intensity) = referenceVolumes()
         let p = Regions.properties(labels: labels, count: 3, intensity: intensity)
         struct Ref { let count: Int; let volume: Double; let centroid: SIMD3<Double>; let lower: [Int]; let upper: [Int]
-            let axes: SIMD3<Double>; let diameter, long, short, mean, sd, min, max: Double }
+            let axes: SIMD3<Double>; let diameter, mean, sd, min, max: Double }
         let refs = [
             Ref(count: 298, volume: 286.08, centroid: [-10.51196711, 34.1717267, 111.0948585], lower: [2, 2, 2], upper: [7, 12, 10],
-                axes: [11.1050458, 7.897306103, 4.450686336], diameter: 10.83697375, long: 8.2, short: 5.034146341,
+                axes: [11.1050458, 7.897306103, 4.450686336], diameter: 10.83697375,
                 mean: 35.37775406, sd: 58.64037103, min: -93.68025208, max: 120.166481),
             Ref(count: 53, volume: 50.88, centroid: [-5.824161358, 35.84937244, 105.8067718], lower: [1, 2, 12], upper: [3, 12, 16],
-                axes: [7.503351369, 6.018838351, 3.169112037], diameter: 8.588364221, long: 8.352245207, short: 2.758539701,
+                axes: [7.503351369, 6.018838351, 3.169112037], diameter: 8.588364221,
                 mean: 124.9442195, sd: 17.64680372, min: 50.11199951, max: 143.2494965),
             Ref(count: 11, volume: 10.56, centroid: [-8.094318059, 33.41913504, 118.2240108], lower: [8, 3, 4], upper: [8, 13, 14],
-                axes: [12.64911064, 0, 0], diameter: 10, long: 10, short: 0,
+                axes: [12.64911064, 0, 0], diameter: 10,
                 mean: -66.41758082, sd: 41.69808917, min: -108.6164627, max: 14.11200047),
         ]
         for (i, ref) in refs.enumerated() {
@@ -303,8 +281,6 @@ final class MeasureTests: XCTestCase {
                                                      upper: .init(slice: ref.upper[0], row: ref.upper[1], column: ref.upper[2])), what)
             for k in 0..<3 { close(got.principalAxesLengths[k], ref.axes[k], "axes", tolerance: 1e-6) }
             close(got.maxDiameter3D, ref.diameter, "diameter")
-            close(got.longAxisAxial, ref.long, "long")
-            close(got.shortAxisAxial, ref.short, "short", tolerance: 1e-9)
             close(got.mean, ref.mean, "mean", tolerance: 1e-4)
             close(got.standardDeviation, ref.sd, "sd", tolerance: 1e-4)
             close(got.minimum, ref.min, "min", tolerance: 1e-4)

@@ -30,8 +30,9 @@ enum TruthResult {
             let n = findings.count + 1
             let truth = lesions.first { $0.label == Int(p.label) }
             let diameter = cbrt(6 * p.volumeMM3 / Double.pi)
+            let axes = AxialDiameters.measure(m) ?? AxialDiameters.Axes(slice: 0, long: 0, short: 0)
             var measurements = [Measurement(.volume, p.volumeML, "mL"), Measurement(.equivalentDiameter, diameter, "mm"),
-                                Measurement(.longAxis, p.longAxisAxial, "mm"), Measurement(.shortAxis, p.shortAxisAxial, "mm")]
+                                Measurement(.longAxis, axes.long, "mm"), Measurement(.shortAxis, axes.short, "mm")]
             switch kind {
             case .lung, .liver:
                 measurements += [Measurement(.meanHU, p.mean, "[hnsf'U]"), Measurement(.sdHU, p.standardDeviation, "[hnsf'U]")]

@@ -71,13 +71,8 @@ public struct RegionProperties: Sendable, Equatable {
     /// Largest distance (mm) between the centres of two voxels of the region (exact; see
     /// `FeretDiameter`). It is attained on surface voxels.
     public var maxDiameter3D: Double
-    /// On the slice with the most region voxels (the lowest such slice on ties): the largest
-    /// in-plane distance (mm) between two voxel centres (RECIST long axis).
-    public var longAxisAxial: Double
-    /// On the same slice: the extent (mm) of the voxel centres along the in-plane direction
-    /// perpendicular to the long axis (the caliper width perpendicular to it, RECIST-like short
-    /// axis; for a convex region it is the longest diameter perpendicular to the long axis).
-    public var shortAxisAxial: Double
+    // Long and short axis: `AxialDiameters` (caliper edge to edge on the slice of greatest
+    // in-plane extent, as radiologists measure), the one definition every analyzer reports.
     /// Intensity statistics over the region's voxels (0 when no intensity volume is given).
     public var mean: Double
     /// Population standard deviation of the intensity.
@@ -89,7 +84,7 @@ public struct RegionProperties: Sendable, Equatable {
     public static func empty(label: Int32) -> RegionProperties {
         RegionProperties(label: label, voxelCount: 0, volumeMM3: 0, volumeML: 0, centroid: .zero,
                          boundingBox: .empty, principalAxesLengths: .zero, maxDiameter3D: 0,
-                         longAxisAxial: 0, shortAxisAxial: 0, mean: 0, standardDeviation: 0,
+                         mean: 0, standardDeviation: 0,
                          minimum: 0, maximum: 0)
     }
 }

@@ -1,12 +1,12 @@
 /// Region properties of labelled volumes (voxel count, volume, centroid, bounding box, principal
-/// axes, maximum 3D diameter, axial long/short axis, intensity statistics); see `RegionProperties`
+/// axes, maximum 3D diameter, intensity statistics); see `RegionProperties`
 /// for the definitions.
 ///
 /// Two passes: (1) one pass over the whole volume in a fixed number of slabs (in parallel, summed
 /// in slab order so results do not depend on the thread count) collects counts, centroids, boxes
 /// and intensity sums; (2) each region, in parallel across regions, rescans its own bounding box for
-/// centred second moments, per-slice areas and the voxels that can be convex-hull vertices, on
-/// which the diameters are computed exactly (`FeretDiameter`). Time O(V + Σ bounding boxes +
+/// centred second moments and the voxels that can be convex-hull vertices, on
+/// which the diameter is computed exactly (`FeretDiameter`). Time O(V + Σ bounding boxes +
 /// diameter searches); extra memory O(count × 16) plus per-region line tables.
 public enum Regions {
     /// Properties of regions `1...count` of `labels`: element `i` describes label `i + 1`. Voxels
@@ -122,7 +122,6 @@ public enum Regions {
         var firstColumn = [Int](repeating: .max, count: bs * br), lastColumn = [Int](repeating: -1, count: bs * br)
         var firstRow = [Int](repeating: .max, count: bs * bc), lastRow = [Int](repeating: -1, count: bs * bc)
         var firstSlice = [Int](repeating: .max, count: br * bc), lastSlice = [Int](repeating: -1, count: br * bc)
-        var area = [Int](repeating: 0, count: bs)
         var (mss, mrr, mcc, msr, msc, mrc, intensitySS) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         for s in 0..<bs {
             let ds = Double(s + lo.x) - mean.x
@@ -137,7 +136,6 @@ public enum Regions {
                         let dv = Double(intensity[rowStart + c]) - meanIntensity
                         intensitySS += dv * dv
                     }
-                    area[s] += 1
                     firstColumn[s * br + r] = min(firstColumn[s * br + r], c)
                     lastColumn[s * br + r] = c
                     firstRow[s * bc + c] = min(firstRow[s * bc + c], r)
@@ -171,25 +169,6 @@ public enum Regions {
         }
         let diameter = FeretDiameter.farthestPair(candidates).distance
 
-        // Axial: the slice with the largest area (lowest on ties); in-plane hull-vertex candidates.
-        let axial = area.indices.max { area[$0] < area[$1] || (area[$0] == area[$1] && $0 > $1) }!
-        var inPlane: [SIMD3<Double>] = []
-        for r in 0..<br {
-            for c in lineEnds(axial, r) where r == firstRow[axial * bc + c] || r == lastRow[axial * bc + c] {
-                inPlane.append(point(axial, r, c))
-            }
-        }
-        let long = FeretDiameter.farthestPair(inPlane)
-        var short = 0.0
-        if long.distance > 0 {
-            let u = (inPlane[long.second] - inPlane[long.first]) / long.distance
-            let normal = cross(g.columnDirection, g.rowDirection)
-            var across = cross(normal, u)
-            across /= (across * across).sum().squareRoot()
-            let projections = inPlane.map { ($0 * across).sum() }
-            short = projections.max()! - projections.min()!
-        }
-
         let volume = n * g.spacing.voxelVolume
         return RegionProperties(
             label: Int32(truncatingIfNeeded: target), voxelCount: sums.count, volumeMM3: volume,
@@ -198,15 +177,10 @@ public enum Regions {
             boundingBox: IndexBox(lower: .init(slice: lo.x, row: lo.y, column: lo.z),
                                   upper: .init(slice: hi.x, row: hi.y, column: hi.z)),
             principalAxesLengths: PrincipalAxes.lengths(indexCovariance: m, geometry: g),
-            maxDiameter3D: diameter, longAxisAxial: long.distance, shortAxisAxial: short,
+            maxDiameter3D: diameter,
             mean: intensity == nil ? 0 : meanIntensity,
             standardDeviation: intensity == nil ? 0 : (intensitySS / n).squareRoot(),
             minimum: intensity == nil ? 0 : sums.intensityMin,
             maximum: intensity == nil ? 0 : sums.intensityMax)
-    }
-
-    @inline(__always)
-    static func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
-        SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
     }
 }
