@@ -9,12 +9,15 @@ enum LiverFindings {
     static let cystSDFactor = 1.35
 
     /// The liver (coarse mask on the detection grid without the portal vein and fat, see
-    /// `LiverPortalVein`, brought to the source grid, with every lesion added) and its volume in mL.
+    /// `LiverPortalVein`, brought to the source grid, without the inferior vena cava, see
+    /// `LiverVenaCava`, with every lesion added) and its volume in mL.
     static func organ(_ f: LiverField, _ lesions: [RefinedLesion], grid: Dimensions) -> (RegionMask?, Double) {
         var liver = f.liver
         let notLiver = LiverPortalVein.nonLiver(f)
         for i in 0..<liver.voxels.count where notLiver.voxels[i] != 0 { liver.voxels[i] = 0 }
         var m = f.grid.upsample(liver, fineGeometry: f.source.geometry)
+        let cava = LiverVenaCava.inLiver(f, liver: m)
+        for i in 0..<m.voxels.count where cava.voxels[i] != 0 { m.voxels[i] = 0 }
         let d = m.dimensions
         for l in lesions {
             let bd = l.box.dimensions

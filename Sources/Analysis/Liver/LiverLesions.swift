@@ -8,10 +8,11 @@ import Imaging
 /// Stages: `LiverMaskFinder` (coarse liver and envelope), `LiverField` (detection grid and
 /// statistics), `LiverCandidates` (hypo- and hyperdense), `LiverRefine` (full-resolution
 /// boundaries), `LiverFindings` (measurements, categories, confidence; the organ mask
-/// without the portal vein at the hilum and fat, `LiverPortalVein`).
+/// without the portal vein at the hilum and fat, `LiverPortalVein`, and without the inferior
+/// vena cava, `LiverVenaCava` anchored on `LiverAorta`).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.4.0"
+    public static let version = "1.5.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]
