@@ -84,6 +84,9 @@ let package = Package(
         ]),
         .executableTarget(name: "quality-bench", dependencies: ["Analysis", "Phantoms", "Imaging"], path: "bench/quality",
                           exclude: ["run.sh"], swiftSettings: optimizedInDebug),
+        // Hybrid evaluation of the lung analyzer: synthetic nodules inserted into the real chest CTs.
+        .executableTarget(name: "insertion-bench", dependencies: ["Analysis", "Phantoms", "Imaging", "DICOM", "Pipeline"],
+                          path: "bench/real/insertion", swiftSettings: optimizedInDebug),
         .executableTarget(name: "kernel-bench", dependencies: ["Imaging"], path: "bench/kernels", exclude: ["simpleitk_bench.py", "run.sh", "README.md"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
