@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/CatalogTestSupport"),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "CatalogTestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DICOM", "Analysis", "Imaging"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DICOM", "Analysis", "Imaging", "Phantoms"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Pipeline", "DICOM", "Catalog", "Imaging", "Analysis",
                                                       "CatalogTestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "DICOM", "Analysis", "Imaging"]),
