@@ -129,3 +129,17 @@ def test_dwi_series_whose_b_values_cannot_be_told_apart(autoseg_bin, tmp_path):
     notes = json.loads(next((tmp_path / "out").glob("*/findings.json")).read_text())["notes"]
     assert "b=1000 images were used" in res.stderr, res.stderr
     assert not any("no DWI trace" in n for n in notes), notes
+
+
+def test_dwi_series_with_b0_without_adc_map(autoseg_bin, tmp_path):
+    """No ADC map sent, but the DWI series holds b0 beside b1000: the ADC is computed from them
+    (ln(S0/S1000)/1000), the job runs keyed by the DWI, the notes say so, and the core is the one
+    the scanner's ADC map gives (the b0 images here were made from it)."""
+    multi_b_series(tmp_path / "multi", "DWI b1000", "DWI b0")
+    res, doc = run_json(autoseg_bin, tmp_path / "multi", "--out", tmp_path / "out")
+    assert res.returncode == 0, res.stderr
+    assert [a["status"] for a in doc["analyses"]] == ["analyzed"], doc["analyses"]
+    notes = json.loads(next((tmp_path / "out").glob("*/findings.json")).read_text())["notes"]
+    assert any("ADC was computed" in n for n in notes), notes
+    res, _ = run_json(autoseg_bin, CASE, "--out", tmp_path / "plain")
+    assert core_volume(tmp_path / "out") == pytest.approx(core_volume(tmp_path / "plain"), abs=0.3)

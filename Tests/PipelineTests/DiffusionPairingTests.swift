@@ -107,4 +107,26 @@ final class DiffusionPairingTests: XCTestCase {
         XCTAssertFalse(DiffusionNaming.isTrace(bValue: 0))
         XCTAssertFalse(DiffusionNaming.isTrace(bValue: 3000))
     }
+
+    /// Siemens, Philips and GE names of the ADC map and the trace are recognised; the other
+    /// diffusion-derived maps (exponential ADC, FA, tensor), whose ImageType also says DIFFUSION,
+    /// are neither.
+    func testVendorNamesOfTheDiffusionMaps() throws {
+        let cases: [(String, [String], DiffusionNaming.Kind?)] = [
+            ("ep2d_diff_3scan_trace_p2_ADC", ["DERIVED", "PRIMARY", "DIFFUSION", "ADC"], .adc),
+            ("dADC", ["DERIVED", "PRIMARY"], .adc),
+            ("Apparent Diffusion Coefficient (mm2/s)", ["DERIVED", "PRIMARY"], .adc),
+            ("Ax DWI", ["ORIGINAL", "PRIMARY"], .dwi),
+            ("ep2d_diff_3scan_trace_p2_TRACEW", ["DERIVED", "PRIMARY", "DIFFUSION", "TRACEW"], .dwi),
+            ("DWI_SENSE", ["ORIGINAL", "PRIMARY"], .dwi),
+            ("eADC", ["DERIVED", "PRIMARY"], nil),
+            ("Exponential Apparent Diffusion Coefficient", ["DERIVED", "PRIMARY"], nil),
+            ("ep2d_diff_FA", ["DERIVED", "PRIMARY", "DIFFUSION", "FA"], nil),
+            ("dti_ColFA", ["DERIVED", "PRIMARY", "DIFFUSION", "FA"], nil),
+        ]
+        for (k, (description, imageType, expected)) in cases.enumerated() {
+            let s = try mr("v\(k)", description, imageType, number: 600 + k)
+            XCTAssertEqual(DiffusionNaming.kind(of: s.first), expected, description)
+        }
+    }
 }

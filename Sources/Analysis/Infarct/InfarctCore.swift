@@ -16,7 +16,7 @@ public struct InfarctCore: Analyzer {
     /// `.infarct`.
     public static let kind = AnalyzerKind.infarct
     /// Goes into result UIDs and the SEG's algorithm version.
-    public static let version = "1.2.0"
+    public static let version = "1.3.0"
 
     /// ADC core threshold, 10⁻⁶ mm²/s.
     public static let adcThreshold = 620.0
@@ -28,6 +28,9 @@ public struct InfarctCore: Analyzer {
     /// would not mean restricted diffusion; above it the contrast differs from what the
     /// thresholds assume.
     public static let dwiBValues: ClosedRange<Double> = 500...1500
+    /// ImageType value that marks an ADC map AutoSeg computed itself from a DWI series' b0 and
+    /// b1000 images (no ADC map was sent): said in the notes.
+    public static let computedADCMarker = "AUTOSEG_COMPUTED_ADC"
     /// Hypoperfusion threshold, seconds.
     public static let tmaxThreshold = 6.0
 
@@ -41,6 +44,10 @@ public struct InfarctCore: Analyzer {
             var volume = adc.volume
             let median = Self.positiveMedian(volume)
             var notes: [String] = []
+            if adc.info.imageType.contains(Self.computedADCMarker) {
+                notes.append("no ADC map was sent: the ADC was computed from the DWI series' low-b and b ≈ 1000 images "
+                             + "(ln(S_low / S_b) / Δb); a scanner's map may use more b-values or another fit")
+            }
             if median > 1e-4 && median < 1e-2 {
                 for i in 0..<volume.voxels.count { volume.voxels[i] *= 1e6 }
                 notes.append("ADC values were in mm²/s (median \(median)); scaled to 10⁻⁶ mm²/s")
@@ -62,8 +69,9 @@ public struct InfarctCore: Analyzer {
         let rcbf = input.series(.rcbf), tmax = input.series(.tmax)
         guard rcbf != nil || tmax != nil else {
             if input.series(.dwi) != nil {
-                throw .refused("a DWI trace alone is not read: restricted diffusion needs the ADC map of the same study "
-                               + "(bright DWI with a normal ADC is T2 shine-through, not infarct)")
+                throw .refused("a DWI trace alone is not read: restricted diffusion needs the ADC map of the same study, "
+                               + "or b0 images in the DWI series to compute it from (bright DWI with a normal ADC is T2 "
+                               + "shine-through, not infarct)")
             }
             let got = input.series.map { "\($0.info.modality.isEmpty ? "?" : $0.info.modality) \($0.role.rawValue)" }
             throw .refused("needs an ADC map, or CT perfusion rCBF and Tmax maps; got \(got.isEmpty ? "nothing" : got.joined(separator: ", "))")

@@ -15,14 +15,20 @@ import Imaging
 ///    first marked hyperintense and without the ADC < 620 region, so a large lesion does not
 ///    raise its own reference;
 /// 3. rDWI = lightly smoothed DWI / reference;
-/// 4. core voxels: the RAPID region (ADC < 620) where rDWI shows the brightening its ADC drop
-///    implies (`confirmShare`), or ADC below
-///    `relativeADC` of the normal parenchyma's median where rDWI ≥ `hyperintenseRatio` (small
-///    lesions whose ADC partial volume with CSF lifts above 620 but whose DWI is plainly bright);
-/// 5. bilateral-symmetric hyperintensity out (`Mirror`): a voxel whose mirror across the
+/// 4. restricted voxels (the seeds): the RAPID region (ADC < 620) where rDWI shows the
+///    brightening its ADC drop implies (`confirmShare`); ADC below `relativeADC` of the normal
+///    parenchyma's median where rDWI ≥ `hyperintenseRatio` (small lesions whose ADC partial
+///    volume with CSF lifts above 620 but whose DWI is plainly bright); or ADC below
+///    `relativeADC` where rDWI is both beyond `seedSDs` of noise and what the ADC drop implies
+///    (a cortical or lacunar infarct at ADC 650–750, rDWI 1.3–1.5). Seeds lie outside the ADC
+///    map's edge band, where partial volume with the outside fakes low ADC;
+/// 5. the lesion's extent (`Growth`): the DWI-hyperintense region (rDWI beyond `growSDs` of
+///    noise) around the seeds, as readers outline the DWI lesion once the ADC shows it is
+///    restricted: its rim, partial-volumed, is bright but no longer low on the ADC map;
+/// 6. bilateral-symmetric hyperintensity out (`Mirror`): a voxel whose mirror across the
 ///    midline is as bright is artefact or a symmetric non-ischaemic process, not an arterial
 ///    infarct;
-/// 6. components of at least `minimumML`, holes filled.
+/// 7. components of at least `minimumML`, holes filled.
 enum InfarctDiffusion {
     /// ADC range (10⁻⁶ mm²/s) of brain tissue: above 1500 a voxel is more than about a third CSF
     /// (free water ≈ 3000; (1500 − 800) / (3000 − 800) ≈ 0.32) and cannot be restricted tissue;
@@ -38,8 +44,9 @@ enum InfarctDiffusion {
     /// σ (mm) of the local DWI reference: receive-coil sensitivity and EPI shading vary over
     /// centimetres, lesions and grey/white contrast over millimetres.
     static let referenceSigmaMM = 15.0
-    /// rDWI at which a voxel is left out of the second reference pass (1 + 3 robust SD of
-    /// normal parenchyma's rDWI on real b1000 traces, ≈ 0.1).
+    /// rDWI at which a voxel is left out of the second reference pass at most (1 + 3 robust SD
+    /// of normal parenchyma's rDWI on real b1000 traces, ≈ 0.1), and the mirror test's
+    /// "hyperintense".
     static let excludeRatio: Float = 1.3
     /// DWI confirmation of the RAPID region. With unchanged T2, tissue whose ADC fell from the
     /// normal parenchyma's ā to a reads brighter on the trace by exp(b · (ā − a)) (b ≈ 1000:
@@ -57,6 +64,14 @@ enum InfarctDiffusion {
     /// median ADC. T2 shine-through keeps its ADC at or above normal; restricted tissue mixed
     /// with CSF in a small cortical or lacunar lesion reads 650–750 against ≈ 800–870.
     static let relativeADC = 0.9
+    /// A seed's rDWI beyond this many robust SDs of normal parenchyma's rDWI (≈ 1.33 on a real
+    /// b1000 trace): the one-sided normal tail beyond 3.5 SD is 2 × 10⁻⁴ of voxels, a few dozen
+    /// scattered voxels in a brain, which the ADC condition and `Growth.minimumSeeds` reject; a
+    /// small infarct at ADC 650–750 reads rDWI 1.3–1.5.
+    static let seedSDs = 3.5
+    /// The lesion's visible extent: rDWI beyond 2 robust SDs of normal parenchyma (≈ 1.2), the
+    /// faintest hyperintensity a reader outlines; kept only connected to seeds.
+    static let growSDs = 2.0
     /// Smallest core component, mL: a sphere of ≈ 4.6 mm, the smallest acute DWI lesions (dot
     /// emboli) that the usual 1–2 mm, 3–5 mm-thick DWI resolves; below it a cluster of a few
     /// voxels cannot be told from noise. At least `minimumVoxels` voxels.
@@ -79,8 +94,11 @@ enum InfarctDiffusion {
     /// The restricted-diffusion core. `dwi` is on `adc`'s grid (0 where it has no data); `rapid`
     /// is the ADC < 620 region's smoothed map (`InfarctThreshold.Output.smoothed`), `light` the
     /// lightly smoothed ADC.
-    static func core(adc: Volume<Float>, light: Volume<Float>, rapid: Volume<Float>, dwi: Volume<Float>, bValue: Double,
-                     head: Mask, interior: Mask, sigmaLight: Double) -> Output {
+    /// `interior` is the brain without the voxel at its edge (where DWI is read), `seedInterior`
+    /// without the ADC map's wider edge band (where the ADC is trusted).
+    /// `rapidRegion` is the ADC < 620 region itself (`InfarctThreshold.Output.region`).
+    static func core(adc: Volume<Float>, light: Volume<Float>, rapid: Volume<Float>, rapidRegion: Mask, dwi: Volume<Float>,
+                     bValue: Double, head: Mask, interior: Mask, seedInterior: Mask, sigmaLight: Double) -> Output {
         let n = adc.voxels.count
         var parenchyma = head
         for i in 0..<n where head.voxels[i] != 0 && (!tissueADC.contains(light.voxels[i]) || dwi.voxels[i] <= 0) {
@@ -107,9 +125,14 @@ enum InfarctDiffusion {
         var r = ratio(over: parenchyma)
         // Normal-appearing: neither hyperintense nor in the ADC < 620 region (a large core's outer
         // part, only mildly bright, would otherwise raise the reference of the core itself).
+        // Hyperintense here is what the lesion's extent takes (`growSDs`), at most `excludeRatio`:
+        // a large, mildly restricted territory (rDWI 1.2–1.3) must not raise its own reference.
+        var first: [Float] = []
+        for i in 0..<n where parenchyma.voxels[i] != 0 { first.append(r.voxels[i]) }
+        let exclude = min(excludeRatio, Float(1 + growSDs * robustSD(&first)))
         let t620 = Float(InfarctCore.adcThreshold)
         var normal = parenchyma
-        for i in 0..<n where r.voxels[i] >= excludeRatio || rapid.voxels[i] < t620 || light.voxels[i] < t620 {
+        for i in 0..<n where r.voxels[i] >= exclude || rapid.voxels[i] < t620 || light.voxels[i] < t620 {
             normal.voxels[i] = 0
         }
         r = ratio(over: normal)
@@ -126,23 +149,35 @@ enum InfarctDiffusion {
             let implied = exp(bValue * max(0, normalADC - Double(a)) * 1e-6)
             return max(floor, Float(1 + confirmShare * (implied - 1)))
         }
-        var m = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0)
+        var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds, rapidCore = seeds
+        let seedRatio = Float(1 + seedSDs * spread), growRatio = Float(1 + growSDs * spread)
         for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
-            let q = r.voxels[i]
-            if (rapid.voxels[i] < t620 && q >= confirm(light.voxels[i])) || (light.voxels[i] < relative && q >= hyperintenseRatio) {
-                m.voxels[i] = 1
+            let q = r.voxels[i], a = light.voxels[i]
+            // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
+            let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
+            if tissue && q >= growRatio { bright.voxels[i] = 1 }
+            guard seedInterior.voxels[i] != 0 else { continue }
+            let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
+            if classic { rapidCore.voxels[i] = 1 }
+            if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
+                seeds.voxels[i] = 1
+                bright.voxels[i] = 1
             }
         }
+        var m = Growth.grow(seeds: seeds, within: bright, rapidCore: rapidCore, rapidRegion: rapidRegion)
         let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
         for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
         let voxelML = adc.spacing.voxelVolume / 1000
         let minVoxels = max(minimumVoxels, Int((minimumML / voxelML).rounded(.up)))
         let core = HoleFilling.fill3D(ConnectedComponents.keep(m, minVoxels: minVoxels))
-        let notes = ["core = restricted diffusion: ADC < \(Int(t620)) with DWI brighter than the local normal-appearing brain by "
+        let notes = ["core = restricted diffusion: seeded where ADC < \(Int(t620)) with DWI brighter than the local normal-appearing brain by "
                      + "at least \(Int(confirmShare * 100)) % of what the ADC drop implies at b = \(Int(bValue)) "
-                     + "(and ≥ \(InfarctCore.fmt(Double(floor), 2))×, \(noiseSDs) robust SD), or ADC < \(Int(relative.rounded())) (\(Int(relativeADC * 100)) % of the "
-                     + "normal parenchyma's median \(Int(normalADC.rounded()))) with DWI ≥ \(InfarctCore.fmt(Double(hyperintenseRatio), 2))×; "
-                     + "CSF (ADC > \(Int(tissueADC.upperBound))) and the voxel at the brain's edge out; components < \(minimumML) mL dropped"]
+                     + "(and ≥ \(InfarctCore.fmt(Double(floor), 2))×, \(noiseSDs) robust SD), or where ADC < \(Int(relative.rounded())) "
+                     + "(\(Int(relativeADC * 100)) % of the normal parenchyma's median \(Int(normalADC.rounded()))) with DWI ≥ "
+                     + "\(InfarctCore.fmt(Double(seedRatio), 2))× (\(seedSDs) robust SD) and as bright as the ADC drop implies; "
+                     + "extended over the DWI-hyperintense tissue around the seeds (≥ \(InfarctCore.fmt(Double(growRatio), 2))×, "
+                     + "\(growSDs) robust SD); CSF (ADC > \(Int(tissueADC.upperBound))) and the voxel at the brain's edge out, "
+                     + "no seed in the ADC map's edge band; components < \(minimumML) mL dropped"]
         return Output(core: core, ratio: r, normalADC: normalADC, symmetricVoxels: mirror.count, mirrorSkipped: mirror.skipped,
                       notes: notes)
     }

@@ -48,9 +48,10 @@ enum InfarctMR {
         let rapidML = Double(rapid.voxels.reduce(0) { $0 + Int($1) }) * voxelML
         let diffusion = dwi.map { dwi in
             clock.stage("restricted diffusion") {
-                InfarctDiffusion.core(adc: adc, light: seg.light, rapid: seg.smoothed, dwi: dwi, bValue: bValue ?? 1000,
+                InfarctDiffusion.core(adc: adc, light: seg.light, rapid: seg.smoothed, rapidRegion: rapid, dwi: dwi,
+                                      bValue: bValue ?? 1000,
                                       head: head, interior: InfarctBrain.interior(head, inPlaneMM: InfarctDiffusion.edgeVoxels * max(sp.row, sp.column)),
-                                      sigmaLight: p.sigma1)
+                                      seedInterior: interior, sigmaLight: p.sigma1)
             }
         }
         let core = diffusion?.core ?? rapid
@@ -82,8 +83,11 @@ enum InfarctMR {
                 var sum = 0.0
                 for i in 0..<core.voxels.count where core.voxels[i] != 0 { sum += Double(diffusion.ratio.voxels[i]) }
                 let meanRatio = sum / Double(max(1, props.voxelCount))
-                // DWI-confirmed: the brightness beyond the confirmation ratio is evidence of its own.
-                confidence = 0.5 + 0.6 * margin + 0.3 * min(1, max(0, meanRatio - 1.2))
+                // DWI-confirmed: the ADC drop of the deep part below the patient's normal parenchyma
+                // (not below 620: a DWI-confirmed core may lie above it) and the brightness beyond
+                // the confirmation ratio are evidence of their own.
+                let drop = max(0, (diffusion.normalADC - deep) / diffusion.normalADC)
+                confidence = 0.5 + 0.6 * drop + 0.3 * min(1, max(0, meanRatio - 1.2))
                 if props.volumeML < 1 { confidence *= 0.85 }
                 reason = "restricted diffusion in \(InfarctCore.fmt(props.volumeML, 2)) mL: mean ADC \(Int(props.mean.rounded())) "
                     + "×10⁻⁶ mm²/s, DWI \(InfarctCore.fmt(meanRatio, 2))× the normal-appearing brain"

@@ -6,8 +6,10 @@ extension InfarctDiffusion {
     /// place; susceptibility pile-up beside the paired mastoid and petrous air cells, the
     /// sphenoid and frontal sinuses (temporal poles, orbitofrontal cortex) and symmetric
     /// non-ischaemic processes are bright on both sides alike. A candidate voxel is symmetric when
-    /// the brightest rDWI within `toleranceMM` of its mirror image across the midline is itself
-    /// hyperintense (≥ `bright`); a candidate component at least half of whose voxels are
+    /// within `toleranceMM` of its mirror image across the midline there is another candidate, or
+    /// the rDWI smoothed over a voxel (`smoothedRatio`: the brightest of a window of single noisy
+    /// voxels reaches any threshold near the noise, an extended bright region does not need
+    /// single voxels) is itself hyperintense (≥ `bright`); a candidate component at least half of whose voxels are
     /// symmetric is dropped whole (its rim need not mirror exactly). Only near the brain's surface
     /// (`surfaceMM`), where the air–bone interfaces are: deep bilateral lesions (both thalami
     /// from one artery of Percheron, both basal ganglia) are kept.
@@ -28,9 +30,10 @@ extension InfarctDiffusion {
 
         /// The voxels of `candidates` whose mirror is as bright, their count, and why the test
         /// was skipped (no in-plane axis near left–right).
-        static func symmetric(_ candidates: Mask, ratio r: Volume<Float>, head: Mask, bright: Float)
+        static func symmetric(_ candidates: Mask, ratio: Volume<Float>, head: Mask, bright: Float)
             -> (symmetric: Mask, count: Int, skipped: String?)
         {
+            let r = smoothedRatio(ratio, head: head)
             let d = candidates.dimensions, g = candidates.geometry
             var out = Mask(dimensions: d, geometry: g, repeating: 0)
             let alongColumns = abs(g.columnDirection.x) >= abs(g.rowDirection.x)
@@ -61,15 +64,17 @@ extension InfarctDiffusion {
                         let along = Double(alongColumns ? c : row)
                         guard abs(along - mid) * step >= nearMidlineMM / 2 else { continue }
                         let m = Int((2 * mid - along).rounded())
-                        var best: Float = 0
+                        var best: Float = 0, twin = false
                         for a in (m - reach.along)...(m + reach.along) {
                             for b in -reach.across...reach.across {
                                 let (rr, cc) = alongColumns ? (row + b, a) : (a, c + b)
                                 guard d.contains(s, rr, cc) else { continue }
                                 best = max(best, r.voxels[d.index(s, rr, cc)])
+                                // Another candidate, across the midline (not the voxel's own lesion).
+                                if candidates.voxels[d.index(s, rr, cc)] != 0 && (Double(a) - mid) * (along - mid) < 0 { twin = true }
                             }
                         }
-                        if best >= bright {
+                        if best >= bright || twin {
                             out.voxels[i] = 1
                             count += 1
                         }
@@ -91,6 +96,12 @@ extension InfarctDiffusion {
                 if drop { count += 1 }
             }
             return (out, count, nil)
+        }
+
+        /// rDWI smoothed in-plane over about a voxel (σ = the larger in-plane spacing) within the head.
+        static func smoothedRatio(_ r: Volume<Float>, head: Mask) -> Volume<Float> {
+            let sigma = max(r.spacing.row, r.spacing.column)
+            return InfarctBrain.smooth(r, within: head, sigmaInPlane: sigma, sigmaSlice: 0)
         }
     }
 }

@@ -33,7 +33,19 @@ public struct AnalysisExecutor: Sendable {
             do throws(VolumeError) {
                 var loaded: LoadedVolume
                 var chosenB: Double?
-                if s.role == .dwi {
+                if s.role == .dwi && plan.series.count == 1 {
+                    // A DWI series without its ADC map: the ADC computed from its b0 images, if it has any.
+                    let (trace, b, adc, note) = try DiffusionLoad.loadWithADC(files: s.files)
+                    loaded = trace
+                    chosenB = b
+                    loaded.warnings.insert(note, at: 0)
+                    if let adc {
+                        var info = s.info(units: loaded.units, measuredPhase: false, loaded: loaded)
+                        info.imageType = ["DERIVED", "SECONDARY", "ADC", InfarctCore.computedADCMarker]
+                        info.units = "10-6 mm2/s"
+                        inputs.append(InputSeries(role: .adc, info: info, volume: adc))
+                    }
+                } else if s.role == .dwi {
                     let (volume, b, note) = try DiffusionLoad.load(files: s.files)
                     loaded = volume
                     chosenB = b

@@ -83,7 +83,7 @@ public struct AnalysisPlanner: Sendable {
                 return .analyze(PlannedAnalysis(analyzer: kind, series: [s], rule: decision.rule, reason: decision.reason))
             }
             guard let partner = SeriesPairing.partner(of: s, wanted: wanted, in: studySeries()) else {
-                if SeriesPairing.runsAlone(s.role) {
+                if SeriesPairing.runsAlone(s) {
                     return .analyze(PlannedAnalysis(analyzer: kind, series: [s], rule: decision.rule,
                                                     reason: "\(decision.reason); no \(SeriesPairing.name(of: wanted)) in the study: alone"))
                 }

@@ -17,6 +17,11 @@ public enum DiffusionNaming {
     /// Words (letters and digits, upper case) of ImageType that name an ADC map or a DWI trace.
     static let adcWords: Set<String> = ["ADC", "DADC"]
     static let dwiWords: Set<String> = ["TRACEW", "TRACE", "DWI", "DIFFUSION"]
+    /// Words of the other diffusion-derived maps, which are neither: the exponential ADC (Philips
+    /// `eADC`, GE "Exponential Apparent Diffusion Coefficient", Siemens ImageType `EXP`:
+    /// exp(−b·ADC), unitless) and the tensor maps (`FA`, `ColFA`, `TENSOR`), which carry
+    /// DIFFUSION in their ImageType too.
+    static let otherWords: Set<String> = ["EADC", "EXP", "EXPONENTIAL", "FA", "COLFA", "TENSOR"]
     /// The b-values a DWI trace for infarct reading has (`InfarctCore.dwiBValues`, b ≈ 1000).
     public static let traceBValues: ClosedRange<Double> = InfarctCore.dwiBValues
 
@@ -26,6 +31,7 @@ public enum DiffusionNaming {
         let description = (h.seriesDescription ?? "").uppercased()
         let words = Set((description + " " + h.imageType.joined(separator: " ").uppercased())
             .split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
+        guard words.isDisjoint(with: otherWords) else { return nil }
         if !words.isDisjoint(with: adcWords) || description.contains("APPARENT DIFFUSION") { return .adc }
         if !words.isDisjoint(with: dwiWords) || words.contains(where: isBValue)
             || description.range(of: #"\bB\s*=\s*[0-9]"#, options: .regularExpression) != nil { return .dwi }
@@ -47,12 +53,15 @@ public enum DiffusionNaming {
     /// The b-value a DWI series is read at: the highest its first and last files state (a series
     /// holding b0 and b1000 images lists them b-value by b-value or interleaved, so one of the
     /// two ends is a b1000 image); nil when neither states one.
-    public static func bValue(of s: ScannedSeries) -> Double? {
+    public static func bValue(of s: ScannedSeries) -> Double? { bValues(of: s).max() }
+
+    /// The b-values the first and last files of a diffusion series state (one or two).
+    public static func bValues(of s: ScannedSeries) -> [Double] {
         var values = [bValue(of: s.first)].compactMap { $0 }
         if s.files.count > 1, let last = s.files.last, let h = try? FileInfo.read(path: last), let b = bValue(of: h) {
             values.append(b)
         }
-        return values.max()
+        return values
     }
 
     /// Whether a DWI series of b-value `b` (nil: unknown) can stand for the b ≈ 1000 trace: an

@@ -25,6 +25,18 @@ public enum SeriesPairing {
     /// is not read (bright DWI without ADC may be T2 shine-through), nor is one perfusion map.
     public static func runsAlone(_ role: InputRole) -> Bool { role == .adc }
 
+    /// Whether series `s` is analyzed without its partner: an ADC map always (`runsAlone(_:)`);
+    /// a DWI series when it also holds low-b images (b0, b50) beside its b ≈ 1000 trace, from
+    /// which the ADC is computed (ln(S0/Sb)/b, as the scanner's own map), the first and last
+    /// files telling (a multi-b series lists its b-values in blocks or interleaved). With its
+    /// ADC map in the study the pair is read instead.
+    public static func runsAlone(_ s: ScannedSeries) -> Bool {
+        if runsAlone(s.role) { return true }
+        guard s.role == .dwi else { return false }
+        let b = DiffusionNaming.bValues(of: s)
+        return b.contains { DiffusionLoad.lowB.contains($0) } && b.contains { DiffusionNaming.isTrace(bValue: $0) }
+    }
+
     /// The partner of `s` among `study` (the series of its study, `s` may be among them).
     /// CT perfusion: the first series of the wanted role. Diffusion: the ADC map's DWI is the
     /// study's best trace for it (`bestTrace`); a DWI's partner is the ADC map that picks it,

@@ -1,0 +1,86 @@
+import Analysis
+import DICOM
+import Foundation
+import Imaging
+import Phantoms
+import Pipeline
+import XCTest
+
+/// The infarct analyzer measured by insertion on the real ISLES'22 ADC + DWI pair: synthetic
+/// acute infarcts (`InfarctInsertion`: ADC lowered to 450–700, DWI raised by exp(b·ΔADC) × a T2
+/// factor, partial volume, the EPI point spread, the real noise kept) at seeded positions, scored
+/// per lesion (Dice within 6 mm of it, detection = any overlap). The floors lie below what the
+/// analyzer reaches on these seeds (see bench/README.md, "Real scans") so a regression fails.
+final class RealDataInfarctInsertionTests: XCTestCase {
+    private struct Pair {
+        var adc: InputSeries
+        var dwi: InputSeries
+    }
+
+    private func realPair() throws -> Pair {
+        let root = RealDataInfarctTests.root
+        guard FileManager.default.fileExists(atPath: root.path) else {
+            throw XCTSkip("no real data at \(root.path): the real-data checks need ../shared/realdata beside the repository")
+        }
+        try DICOMToolkit.initialize()
+        let plan = try XCTUnwrap(AnalysisPlanner().plan(try SeriesScan.scan([root.path]).series).planned.first)
+        let a = try VolumeLoader.load(files: plan.series[0].files), d = try VolumeLoader.load(files: plan.series[1].files)
+        var dwiInfo = plan.series[1].info(units: d.units, measuredPhase: false, loaded: d)
+        dwiInfo.diffusionBValue = 1000
+        return Pair(adc: InputSeries(role: .adc, info: plan.series[0].info(units: a.units, measuredPhase: false, loaded: a), volume: a.volume),
+                    dwi: InputSeries(role: .dwi, info: dwiInfo, volume: d.volume))
+    }
+
+    /// Inserts `kinds` (seeded), runs the analyzer, scores every lesion.
+    private func run(_ kinds: [InfarctInsertion.Kind], seed: UInt64, pair: Pair)
+        throws -> [(lesion: InfarctInsertion.Lesion, dice: Double, detected: Bool)]
+    {
+        var bg = InfarctInsertion.background(adc: pair.adc.volume, dwi: pair.dwi.volume)
+        var rng = SplitMix64(state: seed)
+        let lesions = kinds.compactMap { InfarctInsertion.insert($0, into: &bg, rng: &rng) }
+        XCTAssertEqual(lesions.count, kinds.count, "every lesion found a place")
+        var adc = pair.adc, dwi = pair.dwi
+        adc.volume = bg.adc
+        dwi.volume = bg.dwi
+        let result = try InfarctCore().analyze(AnalysisInput(series: [adc, dwi]))
+        var core = Mask(dimensions: result.dimensions, geometry: result.geometry, repeating: 0)
+        for f in result.findings { f.mask.forEachVoxel { s, r, c in core.voxels[core.dimensions.index(s, r, c)] = 1 } }
+        return lesions.map { l in
+            let (dice, detected) = InfarctInsertion.score(core: core, lesion: l)
+            return (l, dice, detected)
+        }
+    }
+
+    private func describe(_ rows: [(lesion: InfarctInsertion.Lesion, dice: Double, detected: Bool)]) -> String {
+        rows.map { String(format: "%@ %.2f mL ADC %.0f T2 %.2f: Dice %.2f", $0.lesion.kind.rawValue, $0.lesion.volumeML,
+                          $0.lesion.adc, $0.lesion.t2Factor, $0.dice) }.joined(separator: "; ")
+    }
+
+    func testSmallCorticalAndDeepInfarcts() throws {
+        let pair = try realPair()
+        var rows: [(lesion: InfarctInsertion.Lesion, dice: Double, detected: Bool)] = []
+        for seed: UInt64 in [1, 2] { rows += try run([.cortical, .cortical, .cortical, .deep, .deep], seed: seed, pair: pair) }
+        let cortical = rows.filter { $0.lesion.kind == .cortical }, deep = rows.filter { $0.lesion.kind == .deep }
+        let text = describe(rows)
+        print("INSERTION", text)
+        XCTAssertGreaterThanOrEqual(cortical.filter(\.detected).count, 4, text)
+        XCTAssertGreaterThanOrEqual(cortical.map(\.dice).reduce(0, +) / Double(cortical.count), 0.45, text)
+        XCTAssertGreaterThanOrEqual(deep.filter(\.detected).count, 3, text)
+        XCTAssertGreaterThanOrEqual(deep.map(\.dice).reduce(0, +) / Double(deep.count), 0.55, text)
+    }
+
+    func testTerritorialInfarct() throws {
+        let pair = try realPair()
+        var rows: [(lesion: InfarctInsertion.Lesion, dice: Double, detected: Bool)] = []
+        for seed: UInt64 in [3, 4] { rows += try run([.territorial], seed: seed, pair: pair) }
+        let text = describe(rows)
+        print("INSERTION", text)
+        XCTAssertTrue(rows.allSatisfy(\.detected), text)
+        // Seed 3 (ADC 545: a RAPID core) reaches 0.64. Seed 4 (34 mL at ADC 660, rDWI ≈ 1.25)
+        // reaches 0.15 only: a few noise dips below 620 make it a "RAPID-cored" component, which
+        // keeps its < 620 voxels only (`InfarctDiffusion.Growth`). A known weakness, held here
+        // so that it does not get worse unnoticed.
+        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.6, text)
+        XCTAssertGreaterThanOrEqual(rows[1].dice, 0.1, text)
+    }
+}
