@@ -13,10 +13,9 @@ import XCTest
 /// and the right occipital cortex, a few mL in all, outlined over their DWI extent), most core
 /// voxels bright on the raw DWI and none CSF on the raw ADC, next to nothing in the posterior
 /// fossa or at the skull base (the inferior quarter of the brain: cerebellum, temporal poles
-/// beside the petrous bone, where susceptibility artefacts lie; 1.3.0 still calls ≈ 0.1 mL at
-/// the cerebellum's lowest slices and ≈ 0.4 mL in the right anterior temporal lobe beside the
-/// bilateral petrous artefact, which the floor below allows and no more), none where ADC < 620
-/// is not DWI-bright.
+/// beside the petrous bone, where susceptibility artefacts lie; 1.3.0 still calls ≈ 0.4 mL in
+/// the right anterior temporal lobe beside the bilateral petrous artefact, which the floor below
+/// allows and no more), none where ADC < 620 is not DWI-bright.
 final class RealDataInfarctTests: XCTestCase {
     static let root = RealDataProbeTests.root.appendingPathComponent("isles22-0001")
 
@@ -87,7 +86,7 @@ final class RealDataInfarctTests: XCTestCase {
         // A voxel whose raw ADC lies above 1500 while its lightly smoothed ADC is restricted is
         // partial volume at a sulcus, counted with its restricted neighbours: one or two, no more.
         XCTAssertLessThanOrEqual(csf, 2, "no core in CSF")
-        XCTAssertLessThanOrEqual(Double(inferior) * d.voxelML(adc.spacing), 0.6,
+        XCTAssertLessThanOrEqual(Double(inferior) * d.voxelML(adc.spacing), 0.45,
                                  "next to nothing in the posterior fossa or at the skull base")
 
         // The ADC map alone gives the RAPID-style reading: the core is then its ADC < 620 volume.

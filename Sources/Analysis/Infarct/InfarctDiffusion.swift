@@ -72,6 +72,10 @@ enum InfarctDiffusion {
     /// The lesion's visible extent: rDWI beyond 2 robust SDs of normal parenchyma (≈ 1.2), the
     /// faintest hyperintensity a reader outlines; kept only connected to seeds.
     static let growSDs = 2.0
+    /// Seeds lie at least two in-plane voxels inside the brain in 3D: the voxel
+    /// at the surface and its neighbour share their ADC with the outside through partial
+    /// volume and the interpolation of the reconstruction.
+    static let seedDepthVoxels = 2.0
     /// Smallest core component, mL: a sphere of ≈ 4.6 mm, the smallest acute DWI lesions (dot
     /// emboli) that the usual 1–2 mm, 3–5 mm-thick DWI resolves; below it a cluster of a few
     /// voxels cannot be told from noise. At least `minimumVoxels` voxels.
@@ -149,6 +153,11 @@ enum InfarctDiffusion {
             let implied = exp(bValue * max(0, normalADC - Double(a)) * 1e-6)
             return max(floor, Float(1 + confirmShare * (implied - 1)))
         }
+        // Depth below the brain's surface in 3D: the edge band and the slice rule catch surfaces
+        // across and along the slices, not the oblique ones (the inferior cerebellum, the
+        // temporal poles), where a slice cuts the surface at a slant.
+        let depth = DistanceTransform.euclidean(head)
+        let seedDepth = Float(seedDepthVoxels * max(adc.spacing.row, adc.spacing.column))
         var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds, rapidCore = seeds
         let seedRatio = Float(1 + seedSDs * spread), growRatio = Float(1 + growSDs * spread)
         for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
@@ -156,7 +165,7 @@ enum InfarctDiffusion {
             // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
             let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
             if tissue && q >= growRatio { bright.voxels[i] = 1 }
-            guard seedInterior.voxels[i] != 0 else { continue }
+            guard seedInterior.voxels[i] != 0 && depth.voxels[i] >= seedDepth else { continue }
             let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
             if classic { rapidCore.voxels[i] = 1 }
             if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
