@@ -85,9 +85,15 @@ enum LiverAorta {
     /// within the radius to each side.
     static func boneBehind(_ c: SIMD3<Double>, radius: Double, slice: Int, _ f: LiverField) -> Double {
         let s = f.smooth, d = s.dimensions, g = s.geometry
+        // Only the rows and columns within reach of the centre (any in-plane orientation).
+        let i = g.index(of: c), reach = radius + boneReachMM + max(g.spacing.row, g.spacing.column)
+        let r0 = max(0, Int(i.row - reach / g.spacing.row)), r1 = min(d.rows - 1, Int(i.row + reach / g.spacing.row) + 1)
+        let c0 = max(0, Int(i.column - reach / g.spacing.column))
+        let c1 = min(d.columns - 1, Int(i.column + reach / g.spacing.column) + 1)
+        guard r0 <= r1, c0 <= c1 else { return 0 }
         var n = 0
-        for r in 0..<d.rows {
-            for col in 0..<d.columns where s[slice, r, col] > boneHU {
+        for r in r0...r1 {
+            for col in c0...c1 where s[slice, r, col] > boneHU {
                 let p = g.point(slice: Double(slice), row: Double(r), column: Double(col))
                 if p.y > c.y && p.y - c.y <= radius + boneReachMM && abs(p.x - c.x) <= radius { n += 1 }
             }
