@@ -321,4 +321,47 @@ final class LungTests: XCTestCase {
         XCTAssertEqual(why, "no lungs: 0 mL aerated lung above the diaphragm", why)
         XCTAssertNil(refusal(pocket(-850)), "an aerated pocket of 2250 mL is lung")
     }
+
+    // MARK: False-positive rules for real anatomy
+
+    /// The wall-contact rule's premise: a juxtapleural nodule (a hemisphere on a flat pleura)
+    /// has about a third of its surface against the wall and is kept; a spot filling the lung's
+    /// tip (the apex in its last slices) is mostly bounded by the wall and is not a nodule.
+    func testWallContactShare() throws {
+        let n = 41, mm = 0.7
+        let g = Geometry(spacing: Spacing(slice: mm, row: mm, column: mm))
+        let dims = Dimensions(slices: n, rows: n, columns: n)
+        let v = Volume<Float>(dimensions: dims, geometry: g, repeating: -850)
+        func share(lung: (Int, Int, Int) -> Bool, centre: SIMD3<Double>, radius: Double) throws -> Double {
+            var lungs = Volume<UInt8>(dimensions: dims, geometry: g, repeating: 0)
+            for s in 0..<n { for r in 0..<n { for c in 0..<n where lung(s, r, c) { lungs[s, r, c] = 1 } } }
+            let point = g.point(slice: centre.x, row: centre.y, column: centre.z)
+            let b = try XCTUnwrap(NoduleBox(volume: v, coarseLungs: lungs, factor: SIMD3(1, 1, 1), position: point, halfMM: 10))
+            var m = Mask(dimensions: b.dimensions, geometry: b.raw.geometry, repeating: 0)
+            let bd = b.dimensions
+            for s in 0..<bd.slices { for r in 0..<bd.rows { for c in 0..<bd.columns {
+                let q = b.raw.geometry.point(slice: Double(s), row: Double(r), column: Double(c)) - point
+                if (q * q).sum().squareRoot() <= radius && b.lung[s, r, c] != 0 { m[s, r, c] = 1 }
+            } } }
+            return NoduleSegmenter.wallContactShare(m, b)
+        }
+        // Pleura: the plane between columns 19 and 20; the nodule's centre on it.
+        let pleural = try share(lung: { _, _, c in c < 20 }, centre: SIMD3(20, 20, 19.5), radius: 3)
+        XCTAssertLessThanOrEqual(pleural, NoduleSegmenter.maxWallContact, "juxtapleural hemisphere: \(pleural)")
+        XCTAssertGreaterThan(pleural, 0.15, "juxtapleural hemisphere: \(pleural)")
+        // A cone of lung narrowing to its tip at slice 30; the spot is the last 4 mm of it.
+        let tip = try share(lung: { s, r, c in
+            let radial = Double((r - 20) * (r - 20) + (c - 20) * (c - 20)).squareRoot()
+            return s <= 30 && radial <= 0.6 * Double(30 - s) + 0.5
+        }, centre: SIMD3(30, 20, 20), radius: 4)
+        XCTAssertGreaterThan(tip, NoduleSegmenter.maxWallContact, "lung tip: \(tip)")
+    }
+
+    /// Ground glass must lie beyond a vessel's partial-volume halo: 1 mm in-plane, half a slice
+    /// (plus the smoothing) across thick slices.
+    func testHaloReachGrowsWithSliceThickness() {
+        XCTAssertEqual(NoduleSegmenter.haloReach(sliceMM: 0.7), 1.0, accuracy: 1e-9)
+        XCTAssertEqual(NoduleSegmenter.haloReach(sliceMM: 1.25), 1.225, accuracy: 1e-9)
+        XCTAssertEqual(NoduleSegmenter.haloReach(sliceMM: 2.5), 1.85, accuracy: 1e-9)
+    }
 }

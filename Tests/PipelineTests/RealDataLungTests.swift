@@ -109,7 +109,7 @@ final class RealDataLungTests: XCTestCase {
 
     /// LIDC-IDRI-0001: a 32.8 mm solid nodule (4 of 4 readers) on contrast CT, 2.5 mm slices.
     func testLIDC0001() throws {
-        try checkLIDC("lidc-0001", maxFalsePositives: 5, volumeTolerance: 0.3)
+        try checkLIDC("lidc-0001", maxFalsePositives: 1, volumeTolerance: 0.3)
     }
 
     /// LIDC-IDRI-0002: a 30.8 mm ground-glass nodule (2 of 4 readers), 1.25 mm slices.

@@ -51,6 +51,24 @@ extension NoduleSegmenter {
         return contact * 20 >= surface && axial * 2 > contact
     }
 
+    /// Share of the nodule's exposed faces that border tissue outside the lung (0…1).
+    static func wallContactShare(_ m: Mask, _ b: NoduleBox) -> Double {
+        let d = m.dimensions
+        var surface = 0, contact = 0
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
+                    for (a, e, f) in [(s + 1, r, c), (s - 1, r, c), (s, r + 1, c), (s, r - 1, c), (s, r, c + 1), (s, r, c - 1)]
+                    where d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 {
+                        surface += 1
+                        if b.lung.voxels[d.index(a, e, f)] == 0 { contact += 1 }
+                    }
+                }
+            }
+        }
+        return surface > 0 ? Double(contact) / Double(surface) : 0
+    }
+
     /// Ratio of the largest to the smallest principal axis of the voxels (mm).
     static func elongation(_ m: Mask) -> Double {
         let d = m.dimensions, sp = m.spacing

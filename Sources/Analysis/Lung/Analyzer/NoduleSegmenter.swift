@@ -34,7 +34,11 @@ import Imaging
 ///    part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a vessel
 ///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
 ///    juxtamediastinal nodule);
-/// 7. a pure ground-glass nodule whose profile fades over more than 3 mm (`fadeWidth`) is
+/// 7. false-positive rules for real anatomy (`NoduleSegmenter+Mimics`): ground glass must lie
+///    beyond the vessels' partial-volume halo, half a slice thick across slices; "part-solid"
+///    haze fainter than ground glass (< −700 HU) around a solid part is vessels; a spot mostly
+///    bounded by the wall (> half its surface) is the wall;
+/// 8. a pure ground-glass nodule whose profile fades over more than 3 mm (`fadeWidth`) is
 ///    measured out to the profile's edge (60 HU above the parenchyma), not its half-plateau.
 ///
 /// The debug listing also gives each segmented candidate's Hessian shape at σ and 2σ
@@ -243,12 +247,13 @@ enum NoduleSegmenter {
                 leaving = max(leaving, Double(tubeEDT[i]))
             }
             // Ground glass proper lies away from solid tissue; a vessel's partial-volume halo
-            // does not (it hugs the vessel).
+            // does not (it hugs the vessel, within `haloReach`: half a slice across slices).
             let toSolid = DistanceTransform.euclideanToForeground(solid).voxels
             var pure = 0, total = 0
+            let haloMM = haloReach(sliceMM: b.spacing.slice)
             for i in 0..<d.count where compact.voxels[i] != 0 {
                 total += 1
-                if toSolid[i] > 1.0 { pure += 1 }
+                if Double(toSolid[i]) > haloMM { pure += 1 }
             }
             if pure * 4 < total {
                 return .rejected("no ground glass away from vessels (\(pure) of \(total) voxels)", skipRadius: skip)
@@ -277,6 +282,11 @@ enum NoduleSegmenter {
         if !solidPlateau && contactThroughSlices(nodule, b) {
             return .rejected("subsolid against tissue above or below (diaphragm or apex in the slice)", skipRadius: skip)
         }
+        // Mostly against the wall: the wall's own partial volume (see `maxWallContact`).
+        let wall = wallContactShare(nodule, b)
+        if wall > maxWallContact {
+            return .rejected("part of the wall: \(Int((100 * wall).rounded())) % of its surface outside the lung", skipRadius: skip)
+        }
         // A round nodule on the mediastinum (juxtamediastinal) is a nodule, not a vessel root.
         let round = elongation <= roundAxisRatio && rIn >= roundInnerRadius
         if !round && mediastinalContact(nodule, b, hulls) {
@@ -294,6 +304,10 @@ enum NoduleSegmenter {
             print("      curvatures:", zip(blobScales, curvatures).map { f, c in
                 String(format: "%.0fσ %.0f %.0f %.0f (weakest/strongest %.2f)", f, c.0, c.1, c.2, c.0 < 0 ? c.2 / c.0 : -1)
             }.joined(separator: ", "), "→", notBlob(curvatures, scales: blobScales) ?? "blob")
+        }
+        if debug {
+            printFeatures(nodule, b, cand: cand, hulls: hulls, innerRadius: rIn, tube: tube, elongation: elongation,
+                          wall: wall, plateau: plateau, solidPlateau: solidPlateau)
         }
         guard var props = Regions.properties(mask: nodule, intensity: b.raw) else {
             return .rejected("empty nodule", skipRadius: 1)
@@ -342,11 +356,18 @@ enum NoduleSegmenter {
                 }
             }
         }
+        // Ground glass fainter than ground glass proper around a solid part: a vessel in its own
+        // partial-volume and perfusion haze (see `groundGlassFloor`), not a part-solid nodule.
+        let solidPart = solidPlateau ? 0 : solidDiameter(nodule, b)
+        if !solidPlateau && solidPart >= solidComponentMinimum && plateau < groundGlassFloor {
+            return .rejected("haze below ground glass (\(fmt(plateau)) HU < \(fmt(groundGlassFloor))) around a solid part of "
+                + "\(fmt(solidPart)) mm (vessels)", skipRadius: skip)
+        }
         return .nodule(SegmentedNodule(
             box: b.box, mask: nodule, properties: props, background: background, plateau: plateau, threshold: threshold,
             innerRadius: rIn, tubeRadius: tube, openingRadius: used, elongation: elongation,
             sphericity: sphericity(nodule, volume: props.volumeMM3), solidPlateau: solidPlateau,
-            solidDiameter: solidPlateau ? 0 : solidDiameter(nodule, b), candidate: cand,
+            solidDiameter: solidPart, candidate: cand,
             profile: Array(profile[0..<min(shells, edge + 3)]), bandWidth: bandWidth, edgeRadius: rEdge))
     }
 
