@@ -72,15 +72,19 @@ final class RealDataInfarctInsertionTests: XCTestCase {
     func testTerritorialInfarct() throws {
         let pair = try realPair()
         var rows: [(lesion: InfarctInsertion.Lesion, dice: Double, detected: Bool)] = []
-        for seed: UInt64 in [3, 4] { rows += try run([.territorial], seed: seed, pair: pair) }
+        for seed: UInt64 in [3, 4, 5, 6] { rows += try run([.territorial], seed: seed, pair: pair) }
         let text = describe(rows)
         print("INSERTION", text)
         XCTAssertTrue(rows.allSatisfy(\.detected), text)
-        // Seed 3 (ADC 545: a RAPID core) reaches 0.64. Seed 4 (34 mL at ADC 660, rDWI ≈ 1.25)
-        // reaches 0.15 only: a few noise dips below 620 make it a "RAPID-cored" component, which
-        // keeps its < 620 voxels only (`InfarctDiffusion.Growth`). A known weakness, held here
-        // so that it does not get worse unnoticed.
-        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.6, text)
+        // 1.3.0 reaches: seed 3 (26 mL, ADC 545) 0.64; seed 4 (34 mL, ADC 660, T2 1.04) 0.15;
+        // seed 5 (30 mL, ADC 481) 0.72; seed 6 (19 mL, ADC 683, T2 1.10, no RAPID region) 0.62.
+        // Seed 4 is the known weakness: a few noise dips below 620 make it a "RAPID-cored"
+        // component, which keeps its < 620 voxels only (`InfarctDiffusion.Growth`), and its rDWI
+        // (≈ exp(0.14) × 1.04 ≈ 1.19) sits at the DWI extent's threshold (2 robust SD ≈ 1.19),
+        // so even its DWI extent is noise-fragmented. Floors: what is reached less 0.02–0.06.
+        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.62, text)
         XCTAssertGreaterThanOrEqual(rows[1].dice, 0.1, text)
+        XCTAssertGreaterThanOrEqual(rows[2].dice, 0.66, text)
+        XCTAssertGreaterThanOrEqual(rows[3].dice, 0.57, text)
     }
 }

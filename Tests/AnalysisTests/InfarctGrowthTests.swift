@@ -1,0 +1,57 @@
+import Foundation
+import Imaging
+import XCTest
+@testable import Analysis
+
+/// `InfarctDiffusion.Growth` on hand-made masks (2 mm isotropic, as the ISLES'22 case): a RAPID
+/// core keeps its 620 iso-contour (its partial-volume rim and bright tongues past it are not
+/// lesion); a lesion without a RAPID region takes its DWI extent.
+final class InfarctGrowthTests: XCTestCase {
+    private let d = Dimensions(slices: 32, rows: 32, columns: 32)
+    private let g = Geometry(origin: [0, 0, 0], spacing: Spacing(slice: 2, row: 2, column: 2))
+
+    private func ball(_ radius: Double, centre: SIMD3<Double> = [16, 16, 16]) -> Mask {
+        var m = Mask(dimensions: d, geometry: g, repeating: 0)
+        for s in 0..<d.slices { for r in 0..<d.rows { for c in 0..<d.columns {
+            let p = SIMD3(Double(s), Double(r), Double(c)) - centre
+            if (p * p).sum() <= radius * radius { m.voxels[d.index(s, r, c)] = 1 }
+        } } }
+        return m
+    }
+
+    private func count(_ m: Mask) -> Int { m.voxels.reduce(0) { $0 + Int($1) } }
+
+    private func union(_ a: Mask, _ b: Mask) -> Mask {
+        var m = a
+        for i in 0..<m.voxels.count where b.voxels[i] != 0 { m.voxels[i] = 1 }
+        return m
+    }
+
+    /// Every third voxel of `m`: restricted seeds in a mildly restricted lesion.
+    private func everyThird(_ m: Mask) -> Mask {
+        var s = m
+        for i in 0..<s.voxels.count where i % 3 != 0 { s.voxels[i] = 0 }
+        return s
+    }
+
+    func testCoreWithPartialVolumeRimKeepsTheIsoContour() {
+        let core = ball(6), bright = ball(7.5)
+        let out = InfarctDiffusion.Growth.grow(seeds: core, within: bright, rapidCore: core, rapidRegion: core)
+        XCTAssertEqual(out.voxels, core.voxels, "a rim no wider than the point spread is not lesion")
+    }
+
+    func testBrightNoisePastTheRimIsNotLesion() {
+        let core = ball(6)
+        // A bright, unrestricted tongue from the rim outwards (noise or shine-through, no seeds).
+        var bright = ball(7.5)
+        for c in 16...28 { bright.voxels[d.index(16, 16, c)] = 1 }
+        let out = InfarctDiffusion.Growth.grow(seeds: core, within: bright, rapidCore: core, rapidRegion: core)
+        XCTAssertEqual(out.voxels, core.voxels)
+    }
+
+    func testLesionWithoutRapidCoreTakesItsDWIExtent() {
+        let lesion = ball(5), none = Mask(dimensions: d, geometry: g, repeating: 0)
+        let out = InfarctDiffusion.Growth.grow(seeds: everyThird(lesion), within: lesion, rapidCore: none, rapidRegion: none)
+        XCTAssertEqual(out.voxels, lesion.voxels)
+    }
+}
