@@ -169,6 +169,34 @@ final class LiverTests: XCTestCase {
                                  "the darkened band is not a lesion")
     }
 
+    /// A hypodense lesion inside parenchyma darkened by an artefact band (beam hardening
+    /// between dense structures: 40 mm wide across the body, 35 HU) is still found: detected
+    /// against the liver around it (`LiverBackground`), not swallowed by the band. Up to two
+    /// 10–20 mm lesions found without the band, each with a band through its centre.
+    func testLesionInDarkenedBandIsFound() throws {
+        let p = Self.phantom(4, size: 160)
+        let plain = Evaluation.score(phantom: p, result: try LiverLesions().analyze(p.input))
+        var checked = 0
+        for l in p.lesions where checked < 2 && l.target && l.type != "hyperdense" && (10...20).contains(l.diameterMM)
+            && plain.lesions.first(where: { $0.truthLabel == l.label })?.matchedPrediction != nil {
+            var input = p.input
+            var v = input.series[0].volume
+            let d = v.dimensions, centre = v.geometry.index(of: SIMD3(l.centerMM[0], l.centerMM[1], l.centerMM[2])).row
+            let half = 20 / v.spacing.row
+            for s in 0..<d.slices {
+                for r in 0..<d.rows where abs(Double(r) - centre) <= half {
+                    for c in 0..<d.columns { v[s, r, c] -= 35 }
+                }
+            }
+            input.series[0].volume = v
+            let banded = Evaluation.score(phantom: p, result: try LiverLesions().analyze(input))
+            XCTAssertNotNil(banded.lesions.first { $0.truthLabel == l.label }?.matchedPrediction,
+                            "lesion \(l.label) (\(l.type), \(Int(l.diameterMM)) mm) in a darkened band")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 0, "a 10–20 mm hypodense lesion found on the plain phantom")
+    }
+
     /// Same input, same result, whatever the thread count.
     func testAnalyzerDeterministic() throws {
         let p = Self.phantom(2, size: 160)

@@ -23,9 +23,10 @@ final class RealDataLiverInsertionTests: XCTestCase {
     static let volumeTolerance = 0.35
     /// Findings that match no inserted lesion, per scan (the issue's ≤ 1 FP/scan).
     static let maximumFalsePositives = 1
-    /// Of `testSmallInsertedLesionsAreFoundAndMeasured`'s 18 lesions, 11 are found today; the
-    /// floor sits two below.
-    static let minimumFound = 9
+    /// Of `testSmallInsertedLesionsAreFoundAndMeasured`'s 18 lesions, 18 are found with liver
+    /// 1.6.0 (1.5.0: 11; the lesions in the artefact-darkened posterior right lobe are now
+    /// judged against the liver around them); the floor sits two below.
+    static let minimumFound = 16
     /// Median volume error of the found ones (today 3 %), and how many may be outside
     /// `volumeTolerance`: today one (0.95 mL measured 2.15 mL: 7 mm under the surface its
     /// boundary ran into a dark neighbour), a known weakness kept visible, not hidden.
@@ -144,13 +145,17 @@ final class RealDataLiverInsertionTests: XCTestCase {
         for seed in 1...n {
             var g = SplitMix64(state: UInt64(1000 + seed))
             let volumes = (0..<4).map { _ in 0.4 * pow(12.5, g.fraction()) }
+            if ProcessInfo.processInfo.environment["AUTOSEG_LIVER_DEBUG"] != nil { print("seed \(1000 + seed)") }
             let o = try run(volumesML: volumes, seed: UInt64(1000 + seed))
             fps += o.falsePositives
             for (l, v) in zip(o.lesions, o.found) {
                 let b = bins.firstIndex { $0.1.contains(l.volumeML) } ?? bins.count - 1
                 totals[b] += 1
                 if let v { hits[b] += 1; errors.append(abs(v - l.volumeML) / l.volumeML) }
-                else { print(String(format: "missed: seed %d, %.2f mL, %.0f HU, %.1f mm deep", 1000 + seed, l.volumeML, l.contrastHU, l.depthMM)) }
+                else {
+                    print(String(format: "missed: seed %d, %.2f mL, %.0f HU, %.1f mm deep at (%.0f, %.0f, %.0f) mm", 1000 + seed, l.volumeML,
+                                 l.contrastHU, l.depthMM, l.centreMM.x, l.centreMM.y, l.centreMM.z))
+                }
             }
             for r in o.reasons { print("FP seed \(1000 + seed): \(r)") }
         }

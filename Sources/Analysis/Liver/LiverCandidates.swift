@@ -109,6 +109,7 @@ enum LiverCandidates {
         let liverLike: (Int) -> Bool = { i in f.liver.voxels[i] != 0 && s.voxels[i] >= mu - t && s.voxels[i] <= vessel }
         let all = components(m, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
         let kept = all.filter { enclosed($0) && darkEnough($0, threshold: Double(t)) }
+        if debug { list(all, f, threshold: Double(t)) }
         // A lesion on the liver surface can run into a thin dark layer beside the liver (the
         // muscle wall or diaphragm across a fat gap the smoothing fills in, partial volume
         // along the surface): the joined candidate is then a sheet with a lump, too elongated
@@ -123,6 +124,21 @@ enum LiverCandidates {
         let lumps = Morphology.open(rejected, radius: minimumThickness / 2)
         return kept + components(lumps, f, hyper: false, minimumMM3: minimumHypoMM3, liverLike: liverLike)
             .filter { enclosed($0) && darkEnough($0, threshold: Double(t)) }
+    }
+
+    /// `AUTOSEG_LIVER_DEBUG=1` lists every hypodense component and its measures on stderr.
+    static let debug = ProcessInfo.processInfo.environment["AUTOSEG_LIVER_DEBUG"] != nil
+
+    static func list(_ all: [LesionCandidate], _ f: LiverField, threshold t: Double) {
+        for c in all {
+            let b = c.box, g = f.smooth.geometry
+            let p = g.point(slice: Double(b.lower.slice + b.upper.slice) / 2, row: Double(b.lower.row + b.upper.row) / 2,
+                            column: Double(b.lower.column + b.upper.column) / 2)
+            let line = String(format: "liver hypo at (%.0f, %.0f, %.0f) mm: %.2f mL contrast %.0f local %.0f (t %.0f) enclosure %.2f peak %.1f sd thick %.1f elong %.1f -> %@\n",
+                              p.x, p.y, p.z, c.volumeMM3 / 1000, c.contrast, c.localContrast, t, c.enclosure, c.peakSigmas,
+                              c.thickness, c.elongation, enclosed(c) && darkEnough(c, threshold: t) ? "kept" : "rejected")
+            FileHandle.standardError.write(line.data(using: .utf8)!)
+        }
     }
 
     /// Sets the voxels of `c` in `m` (a mask on the detection grid).

@@ -20,6 +20,8 @@ struct LiverField: Sendable {
     var median: Double
     var sigma: Double
     var noise: Double
+    /// The parenchyma proper on the detection grid (where `median` and `sigma` are measured).
+    var parenchyma: Mask
 
     /// Detection smoothing σ (mm): 1 mm, more for noisier images (up to 2 mm at 26 HU).
     static func smoothingMM(noise: Double) -> Double { min(2, max(1, noise / 13)) }
@@ -51,6 +53,7 @@ struct LiverField: Sendable {
         liver = Self.sample(coarse.liver, coarse: cg, grid: grid, roi: roi)
         envelope = Self.sample(coarse.envelope, coarse: cg, grid: grid, roi: roi)
         let coreHere = Self.sample(core, coarse: cg, grid: grid, roi: roi)
+        parenchyma = coreHere
         let coreFine = grid.upsample(coreHere, fineGeometry: source.geometry)
         var raw: [Float] = []
         for i in 0..<source.voxels.count where coreFine.voxels[i] != 0 { raw.append(source.voxels[i]) }

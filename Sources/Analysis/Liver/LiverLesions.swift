@@ -6,13 +6,14 @@ import Imaging
 /// diameters, HU and contrast to the liver; liver volume and tumour burden per case.
 ///
 /// Stages: `LiverMaskFinder` (coarse liver and envelope), `LiverField` (detection grid and
-/// statistics), `LiverCandidates` (hypo- and hyperdense), `LiverRefine` (full-resolution
+/// statistics), `LiverCandidates` (hypo- and hyperdense; again on the field with artefact
+/// shading taken out, `LiverBackground`), `LiverRefine` (full-resolution
 /// boundaries), `LiverFindings` (measurements, categories, confidence; the organ mask
 /// without the portal vein at the hilum and fat, `LiverPortalVein`, and without the inferior
 /// vena cava, `LiverVenaCava` anchored on `LiverAorta`).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.5.0"
+    public static let version = "1.6.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]
@@ -34,7 +35,10 @@ public struct LiverLesions: Analyzer {
         let field = clock.stage("liver statistics") { LiverField(source: v, coarse: coarse) }
         let hypo = clock.stage("hypodense candidates") { LiverCandidates.hypodense(field) }
         let hyper = clock.stage("hyperdense candidates") { LiverCandidates.hyperdense(field) }
-        let refined = clock.stage("refinement") { (hypo + hyper).compactMap { LiverRefine.refine($0, field) } }
+        let (shaded, local) = clock.stage("shading-corrected candidates") { LiverBackground.candidates(field, beside: hypo + hyper) }
+        let refined = clock.stage("refinement") {
+            (hypo + hyper).compactMap { LiverRefine.refine($0, field) } + local.compactMap { LiverRefine.refine($0, shaded) }
+        }
         let (organ, liverML) = clock.stage("organ mask") { LiverFindings.organ(field, refined, grid: v.dimensions) }
         let findings = clock.stage("measurements") { LiverFindings.findings(refined, field, grid: v.dimensions) }
         let lesionML = findings.reduce(0) { $0 + ($1.measurement(.volume) ?? 0) }
