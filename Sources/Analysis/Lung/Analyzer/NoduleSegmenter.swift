@@ -33,7 +33,9 @@ import Imaging
 ///    mostly above or below it is the diaphragm's dome or the apex seen through the slice; a
 ///    part cut by the lung boundary against the mediastinum (inside the lungs' hull) is a vessel
 ///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
-///    juxtamediastinal nodule);
+///    juxtamediastinal nodule) or a ball cut by that boundary (`MediastinalCap`: its lung-side
+///    surface a sphere that the object fills; such an object skips the tube tests of 4–5, its
+///    contact being the cut, not a tube);
 /// 7. false-positive rules for real anatomy (`NoduleSegmenter+Mimics`): ground glass must lie
 ///    beyond the vessels' partial-volume halo, half a slice thick across slices; "part-solid"
 ///    haze fainter than ground glass (< −700 HU) around a solid part is vessels; a spot mostly
@@ -213,7 +215,10 @@ enum NoduleSegmenter {
         }
         guard rIn > 0 else { return .rejected("empty object", skipRadius: 1) }
         let skip = min(3, max(1.5, 1.5 * rIn))
-        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving {
+        // A ball cut by the mediastinal boundary: its contact is the cut, not a tube (MediastinalNodule.swift).
+        let cutBall = mediastinalContact(object, b, hulls) ? MediastinalCap(object, b) : nil
+        if debug, let cutBall { print("      object \(cutBall)") }
+        if cutBall?.isNodule != true, rIn <= 3, leaving > 0, rIn < 1.1 * leaving {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs \(fmt(leaving)) mm leaving", skipRadius: skip)
         }
 
@@ -276,7 +281,7 @@ enum NoduleSegmenter {
         if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
             return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
-        if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
+        if cutBall?.isNodule != true, tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
         if !solidPlateau && contactThroughSlices(nodule, b) {
@@ -289,11 +294,15 @@ enum NoduleSegmenter {
         }
         // A round nodule on the mediastinum (juxtamediastinal) is a nodule, not a vessel root.
         let round = elongation <= roundAxisRatio && rIn >= roundInnerRadius
-        if !round && mediastinalContact(nodule, b, hulls) {
+        // The cut ball must be the thresholded object itself (nothing cut off by the opening):
+        // a hilar vessel's root, its branches opened off, leaves a stub that can look like a cap.
+        let cap = round ? nil : cutBall
+        if !round && cap?.isNodule != true && mediastinalContact(nodule, b, hulls) {
             let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
             return .rejected("on the mediastinum (hilar vessel): sphericity "
                 + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
-                         sphericity(nodule, volume: mm3), elongation, rIn, mm3), skipRadius: skip)
+                         sphericity(nodule, volume: mm3), elongation, rIn, mm3) + "; \(cap.map { "\($0)" } ?? "no cap fit")",
+                                     skipRadius: skip)
         }
         // Diagnostic only (debug listing): the Hessian's shape at σ and 2σ (see `notBlob`). Not a
         // rule: on the real cases the false positives sit at the threshold (weakest/strongest
