@@ -216,9 +216,16 @@ enum NoduleSegmenter {
         guard rIn > 0 else { return .rejected("empty object", skipRadius: 1) }
         let skip = min(3, max(1.5, 1.5 * rIn))
         // A ball cut by the mediastinal boundary: its contact is the cut, not a tube (MediastinalNodule.swift).
-        let cutBall = mediastinalContact(object, b, hulls) ? MediastinalCap(object, b) : nil
-        if debug, let cutBall { print("      object \(cutBall)") }
-        if cutBall?.isNodule != true, rIn <= 3, leaving > 0, rIn < 1.1 * leaving {
+        // Fitted only when a tube rule would reject (the contact test walks the whole surface).
+        var fitted: MediastinalCap?? = nil
+        func cutBall() -> MediastinalCap? {
+            if let done = fitted { return done }
+            let fit = mediastinalContact(object, b, hulls) ? MediastinalCap(object, b) : nil
+            if debug, let fit { print("      object \(fit)") }
+            fitted = .some(fit)
+            return fit
+        }
+        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving, cutBall()?.isNodule != true {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs \(fmt(leaving)) mm leaving", skipRadius: skip)
         }
 
@@ -281,7 +288,7 @@ enum NoduleSegmenter {
         if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
             return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
-        if cutBall?.isNodule != true, tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin) {
+        if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin), cutBall()?.isNodule != true {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
         if !solidPlateau && contactThroughSlices(nodule, b) {
@@ -296,8 +303,9 @@ enum NoduleSegmenter {
         let round = elongation <= roundAxisRatio && rIn >= roundInnerRadius
         // The cut ball must be the thresholded object itself (nothing cut off by the opening):
         // a hilar vessel's root, its branches opened off, leaves a stub that can look like a cap.
-        let cap = round ? nil : cutBall
-        if !round && cap?.isNodule != true && mediastinalContact(nodule, b, hulls) {
+        let contact = !round && mediastinalContact(nodule, b, hulls)
+        let cap = contact ? cutBall() : nil
+        if contact && cap?.isNodule != true {
             let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
             return .rejected("on the mediastinum (hilar vessel): sphericity "
                 + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
