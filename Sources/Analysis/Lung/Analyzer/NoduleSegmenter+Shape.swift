@@ -4,24 +4,36 @@ import Imaging
 /// Shape tests and measures of a segmented object (mediastinal contact, elongation,
 /// sphericity, solid part) and the candidate's component.
 extension NoduleSegmenter {
+    /// Calls `body(k, a, e, f)` for every exposed face of the mask: a set voxel's face neighbour
+    /// (a, e, f) inside the box but outside the mask; k = 0, 1 through the slices above and
+    /// below, 2…5 in-plane. No allocation per voxel: this runs on every segmented candidate.
+    @inline(__always)
+    static func forEachExposedFace(_ m: Mask, _ body: (Int, Int, Int, Int) -> Void) {
+        let d = m.dimensions
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
+                    func face(_ k: Int, _ a: Int, _ e: Int, _ f: Int) {
+                        if d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 { body(k, a, e, f) }
+                    }
+                    face(0, s + 1, r, c); face(1, s - 1, r, c); face(2, s, r + 1, c)
+                    face(3, s, r - 1, c); face(4, s, r, c + 1); face(5, s, r, c - 1)
+                }
+            }
+        }
+    }
+
     /// Whether most of the nodule's contact with the lung boundary is against tissue more than
     /// 5 mm inside the lungs' hull (mediastinum, hilum; the costal and paravertebral wall lie on
     /// or near the hull) and that contact is at least 5 % of its surface.
     static func mediastinalContact(_ m: Mask, _ b: NoduleBox, _ hulls: LungHulls) -> Bool {
         let d = m.dimensions, g = m.geometry
         var surface = 0, contact = 0, medial = 0
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
-                    for (a, e, f) in [(s + 1, r, c), (s - 1, r, c), (s, r + 1, c), (s, r - 1, c), (s, r, c + 1), (s, r, c - 1)]
-                    where d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 {
-                        surface += 1
-                        guard b.lung.voxels[d.index(a, e, f)] == 0 else { continue }
-                        contact += 1
-                        if hulls.depth(g.point(slice: Double(a), row: Double(e), column: Double(f))) > 5 { medial += 1 }
-                    }
-                }
-            }
+        forEachExposedFace(m) { _, a, e, f in
+            surface += 1
+            guard b.lung.voxels[d.index(a, e, f)] == 0 else { return }
+            contact += 1
+            if hulls.depth(g.point(slice: Double(a), row: Double(e), column: Double(f))) > 5 { medial += 1 }
         }
         return contact * 20 >= surface && medial * 2 > contact
     }
@@ -34,19 +46,11 @@ extension NoduleSegmenter {
     static func contactThroughSlices(_ m: Mask, _ b: NoduleBox) -> Bool {
         let d = m.dimensions
         var surface = 0, contact = 0, axial = 0
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
-                    for (k, (a, e, f)) in [(s + 1, r, c), (s - 1, r, c), (s, r + 1, c), (s, r - 1, c), (s, r, c + 1),
-                                           (s, r, c - 1)].enumerated()
-                    where d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 {
-                        surface += 1
-                        guard b.lung.voxels[d.index(a, e, f)] == 0 else { continue }
-                        contact += 1
-                        if k < 2 { axial += 1 }
-                    }
-                }
-            }
+        forEachExposedFace(m) { k, a, e, f in
+            surface += 1
+            guard b.lung.voxels[d.index(a, e, f)] == 0 else { return }
+            contact += 1
+            if k < 2 { axial += 1 }
         }
         return contact * 20 >= surface && axial * 2 > contact
     }
@@ -55,16 +59,9 @@ extension NoduleSegmenter {
     static func wallContactShare(_ m: Mask, _ b: NoduleBox) -> Double {
         let d = m.dimensions
         var surface = 0, contact = 0
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
-                    for (a, e, f) in [(s + 1, r, c), (s - 1, r, c), (s, r + 1, c), (s, r - 1, c), (s, r, c + 1), (s, r, c - 1)]
-                    where d.contains(a, e, f) && m.voxels[d.index(a, e, f)] == 0 {
-                        surface += 1
-                        if b.lung.voxels[d.index(a, e, f)] == 0 { contact += 1 }
-                    }
-                }
-            }
+        forEachExposedFace(m) { _, a, e, f in
+            surface += 1
+            if b.lung.voxels[d.index(a, e, f)] == 0 { contact += 1 }
         }
         return surface > 0 ? Double(contact) / Double(surface) : 0
     }
