@@ -47,18 +47,7 @@ final class RealDataLiverInsertionTests: XCTestCase {
         let s = try XCTUnwrap(SeriesScan.scan([dir.path]).series.first)
         let loaded = try VolumeLoader.load(files: s.files)
         let input = InputSeries(role: s.role, info: s.info(units: loaded.units, loaded: loaded), volume: loaded.volume)
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("autoseg-insert-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let nii = tmp.appendingPathComponent("truth.nii")
-        FileManager.default.createFile(atPath: nii.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["gunzip", "-c", gz.path]
-        p.standardOutput = try FileHandle(forWritingTo: nii)
-        try p.run()
-        p.waitUntilExit()
-        let truth: Volume<UInt16> = try NIfTI.read(nii)
+        let truth = try RealDataLiverTests.readTruth(gz: gz)
         XCTAssertEqual(truth.dimensions, input.volume.dimensions)
         let liver = Mask(dimensions: truth.dimensions, geometry: input.volume.geometry,
                          voxels: truth.voxels.map { $0 == Self.liverLabel ? 1 : 0 })

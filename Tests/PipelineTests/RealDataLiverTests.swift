@@ -51,8 +51,13 @@ final class RealDataLiverTests: XCTestCase {
 
     /// `truth.nii.gz` unpacked into a temporary folder and read.
     private func truth(_ path: String) throws -> Volume<UInt16> {
-        let gz = try url(path)
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("autoseg-liver-truth-\(UUID().uuidString)")
+        try Self.readTruth(gz: url(path))
+    }
+
+    /// A real case's `truth.nii.gz` (the label volume on the series grid), unpacked into a
+    /// temporary folder and read (`NIfTI` reads uncompressed files).
+    static func readTruth(gz: URL) throws -> Volume<UInt16> {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("autoseg-truth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
         let nii = tmp.appendingPathComponent("truth.nii")

@@ -80,18 +80,7 @@ final class RealDataLungInsertionTests: XCTestCase {
     /// Share of insertion `k`'s visible part inside the analyzer's lung mask.
     private func inLungMask(_ k: Int) throws -> Double {
         let r = try hybridRun()
-        let ins = r.insertions[k].1, b = ins.box, d = ins.truth.dimensions
-        let organ = try XCTUnwrap(r.result.organ)
-        var n = 0, inside = 0
-        for s in 0..<d.slices {
-            for row in 0..<d.rows {
-                for c in 0..<d.columns where ins.truth[s, row, c] != 0 {
-                    n += 1
-                    if organ.contains(s + b.lower.slice, row + b.lower.row, c + b.lower.column) { inside += 1 }
-                }
-            }
-        }
-        return Double(inside) / Double(max(1, n))
+        return r.insertions[k].1.share(inside: try XCTUnwrap(r.result.organ))
     }
 
     private func describe(_ k: Int) throws -> String {

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Imaging
 
@@ -75,6 +76,22 @@ public struct Insertion: Sendable {
     /// Volume (mL) of the visible part: the sphere's volume times its visible share (a count of
     /// voxel centres alone is off by up to a third for a 5 mm nodule on 2.5 mm slices).
     public var visibleML: Double { sphereML * (1 - embeddedFraction) }
+
+    /// Share of the visible part inside `organ` (an analyzer's organ mask on the same grid).
+    public func share(inside organ: RegionMask?) -> Double {
+        guard let organ else { return 0 }
+        let d = truth.dimensions
+        var n = 0, inside = 0
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                for c in 0..<d.columns where truth[s, r, c] != 0 {
+                    n += 1
+                    if organ.contains(s + box.lower.slice, r + box.lower.row, c + box.lower.column) { inside += 1 }
+                }
+            }
+        }
+        return Double(inside) / Double(max(1, n))
+    }
 }
 
 /// Renders an `InsertedNoduleSpec` into a real CT volume (HU):

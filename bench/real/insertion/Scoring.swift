@@ -39,22 +39,6 @@ enum InsertionScore {
 
     /// Matches findings to the insertions of one copy: each insertion takes the finding of best
     /// Dice. Returns the outcomes and the findings on no insertion.
-    /// Share of an insertion's visible part inside the lung mask.
-    static func coverage(_ organ: RegionMask?, _ ins: Insertion) -> Double {
-        guard let organ else { return 0 }
-        let b = ins.box, d = ins.truth.dimensions
-        var n = 0, inside = 0
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                for c in 0..<d.columns where ins.truth[s, r, c] != 0 {
-                    n += 1
-                    if organ.contains(s + b.lower.slice, r + b.lower.row, c + b.lower.column) { inside += 1 }
-                }
-            }
-        }
-        return Double(inside) / Double(max(1, n))
-    }
-
     static func match(_ findings: [Finding], organ: RegionMask?, _ insertions: [(InsertionSite, Insertion)], caseName: String)
         -> ([Outcome], [Finding]) {
         var used = Set<Int>()
@@ -66,7 +50,7 @@ enum InsertionScore {
             }
             if let (k, d) = best, d >= minimumDice { used.insert(k) }
             return Outcome(caseName: caseName, site: site, insertion: ins, finding: best.map { findings[$0.0] },
-                           dice: best?.1 ?? 0, inMask: coverage(organ, ins))
+                           dice: best?.1 ?? 0, inMask: ins.share(inside: organ))
         }
         // A finding overlapping an insertion at all is part of it (split or partial), not an FP.
         let others = findings.enumerated().filter { k, f in
