@@ -23,6 +23,9 @@ struct LesionCandidate: Sendable {
     /// Mean of the smoothed image in it minus the median of the liver (not vessel) around it,
     /// in the shell of `enclosure` (HU): its contrast to its own surroundings.
     var localContrast: Double = 0
+    /// For a candidate of `LiverScaleBlobs`: its significance (SDs of the scale-matched
+    /// response over the parenchyma); 0 for the voxel passes.
+    var blobSigmas: Double = 0
 }
 
 /// Candidates against the liver's own statistics (DESIGN §8).
@@ -82,10 +85,12 @@ enum LiverCandidates {
     }
 
     /// Whether a hypodense candidate is a lesion by its surroundings, size, depth and shape.
-    static func enclosed(_ c: LesionCandidate) -> Bool {
+    /// `peakRule: false` leaves out the peak-depth rule for small candidates (for those of
+    /// `LiverScaleBlobs`, whose own significance test replaces it).
+    static func enclosed(_ c: LesionCandidate, peakRule: Bool = true) -> Bool {
         let d = cbrt(6 * c.volumeMM3 / .pi)
         guard c.enclosure >= (d < smallMM ? minimumEnclosureSmall : minimumEnclosure) else { return false }
-        guard d >= smallMM || c.peakSigmas >= minimumSmallPeakSigmas else { return false }
+        guard d >= smallMM || !peakRule || c.peakSigmas >= minimumSmallPeakSigmas else { return false }
         return c.enclosure >= wellEnclosed || (c.thickness >= minimumThickness && c.elongation <= maximumSurfaceElongation)
     }
 

@@ -88,6 +88,7 @@ enum LiverFindings {
         let reason = String(format: "%@ by %.0f HU vs liver %.0f HU (threshold %.0f HU, noise %.0f HU), %.0f mm, %.0f %% surrounded by liver",
                             contrast < 0 ? "darker" : "brighter", abs(contrast), f.median, threshold, f.noise, diameter,
                             100 * l.candidate.enclosure)
+            + (l.candidate.blobSigmas > 0 ? String(format: ", scale-matched blob %.1f SD", l.candidate.blobSigmas) : "")
         return (c, reason)
     }
 }

@@ -13,7 +13,7 @@ import Imaging
 /// vena cava, `LiverVenaCava` anchored on `LiverAorta`).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.6.0"
+    public static let version = "1.7.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]
@@ -36,8 +36,11 @@ public struct LiverLesions: Analyzer {
         let hypo = clock.stage("hypodense candidates") { LiverCandidates.hypodense(field) }
         let hyper = clock.stage("hyperdense candidates") { LiverCandidates.hyperdense(field) }
         let (shaded, local) = clock.stage("shading-corrected candidates") { LiverBackground.candidates(field, beside: hypo + hyper) }
-        let refined = clock.stage("refinement") {
-            (hypo + hyper).compactMap { LiverRefine.refine($0, field) } + local.compactMap { LiverRefine.refine($0, shaded) }
+        let blobs = clock.stage("scale-matched candidates") { LiverScaleBlobs.candidates(shaded, beside: hypo + hyper + local) }
+        let refined = clock.stage("refinement") { () -> [RefinedLesion] in
+            let voxelPasses = (hypo + hyper).compactMap { LiverRefine.refine($0, field) } + local.compactMap { LiverRefine.refine($0, shaded) }
+            let blobPass: [RefinedLesion] = blobs.compactMap { LiverRefine.refine($0, shaded) }
+            return voxelPasses + blobPass.filter(LiverScaleBlobs.largeEnough)
         }
         let (organ, liverML) = clock.stage("organ mask") { LiverFindings.organ(field, refined, grid: v.dimensions) }
         let findings = clock.stage("measurements") { LiverFindings.findings(refined, field, grid: v.dimensions) }
