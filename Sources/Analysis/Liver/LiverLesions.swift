@@ -7,7 +7,8 @@ import Imaging
 ///
 /// Stages: `LiverMaskFinder` (coarse liver and envelope), `LiverField` (detection grid and
 /// statistics), `LiverCandidates` (hypo- and hyperdense; again on the field with artefact
-/// shading taken out, `LiverBackground`), `LiverRefine` (full-resolution
+/// shading taken out, `LiverBackground`; small faint lesions by a scale-matched blob
+/// detector, `LiverScaleBlobs`), `LiverRefine` (full-resolution
 /// boundaries), `LiverFindings` (measurements, categories, confidence; the organ mask
 /// without the portal vein at the hilum and fat, `LiverPortalVein`, and without the inferior
 /// vena cava, `LiverVenaCava` anchored on `LiverAorta`).
