@@ -31,6 +31,9 @@ final class RealDataLiverInsertionTests: XCTestCase {
     /// `volumeTolerance`: today one (0.95 mL measured 2.15 mL: 7 mm under the surface its
     /// boundary ran into a dark neighbour), a known weakness kept visible, not hidden.
     static let medianVolumeError = 0.10
+    /// Of `testFaintInsertedLesionsAreFound`'s 18 faint lesions, 16 are found with liver 1.7.0
+    /// (the voxel passes alone, as in 1.6.0: 4); the floor sits two below.
+    static let minimumFaintFound = 14
     static let maximumMismeasured = 1
 
     /// The loaded series and the reference liver (truth label 5), loaded once.
@@ -126,6 +129,30 @@ final class RealDataLiverInsertionTests: XCTestCase {
         XCTAssertLessThanOrEqual(errors.isEmpty ? 0 : errors[errors.count / 2], Self.medianVolumeError, "median volume error")
         XCTAssertLessThanOrEqual(errors.filter { $0 > Self.volumeTolerance }.count, Self.maximumMismeasured,
                                  "volume errors \(errors)")
+    }
+
+    /// The faint half of the contrast range (−35…−20 HU, below 2.5 smoothed-parenchyma SDs of
+    /// this scan's real texture) at 0.5, 1.0 and 2.5 mL, seeds 1–6: the lesions the voxel
+    /// passes miss (4 of them were found before the scale-matched pass, `LiverScaleBlobs`);
+    /// at least `minimumFaintFound` found, ≤ 1 other finding per scan.
+    func testFaintInsertedLesionsAreFound() throws {
+        var found = 0, placed = 0, byVoxelPasses = 0
+        for seed in UInt64(1)...6 {
+            let o = try run(volumesML: [0.5, 1.0, 2.5], seed: seed, contrastHU: -35 ... -20)
+            placed += o.lesions.count
+            for ((l, v), blobOnly) in zip(zip(o.lesions, o.found), o.byBlobPassOnly) {
+                let what = String(format: "seed %llu lesion %d: %.2f mL, %.0f HU", seed, l.label, l.volumeML, l.contrastHU)
+                guard let v else { print("\(what): missed"); continue }
+                found += 1
+                if !blobOnly { byVoxelPasses += 1 }
+                print(String(format: "%@: found %.2f mL%@", what, v, blobOnly ? " (scale-matched pass)" : ""))
+            }
+            XCTAssertLessThanOrEqual(o.falsePositives, Self.maximumFalsePositives,
+                                     "seed \(seed): \(o.reasons.joined(separator: "; "))")
+        }
+        print("inserted faint lesions found: \(found) of \(placed) (by the voxel passes: \(byVoxelPasses))")
+        XCTAssertGreaterThanOrEqual(placed, 15, "the lesions find a place in the 40 mm slab")
+        XCTAssertGreaterThanOrEqual(found, Self.minimumFaintFound, "\(found) of \(placed) faint inserted lesions found")
     }
 
     /// The measurement behind bench/README.md's insertion figures (skipped unless asked for).
