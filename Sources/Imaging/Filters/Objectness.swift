@@ -27,6 +27,56 @@ public enum Objectness {
         }
     }
 
+    /// `dot` at every scale of `sigmas`, reduced per voxel to the strongest response and the index
+    /// of the first scale giving it, for callers that only look at responses of at least `floor`
+    /// (candidate detection). Wherever that strongest response is ≥ `floor`, it equals `dot`'s bit
+    /// for bit and the scale is the first one reaching it (what a per-scale `dot` and a strict `>`
+    /// merge give). Below `floor` the response is a lower bound (0 where skipped) and the scale
+    /// unspecified.
+    ///
+    /// Why a voxel may be skipped: with all three eigenvalues negative and |l1| ≤ |l2| ≤ |l3|, the
+    /// response l1²/|l3| ≤ |l1| ≤ (|l1| + |l2| + |l3|)/3 = −trace/3, and the trace is the sum of
+    /// the three pure second derivatives. Eight voxels whose traces all exceed −1.5 · `floor`
+    /// (response under half the floor: room for Float rounding) skip the eigenvalues, which are
+    /// most of the cost; in smooth lung parenchyma and flat fill that is most voxels.
+    public static func dotStrongest(_ v: Volume<Float>, sigmas: [Double], floor: Float)
+        -> (response: Volume<Float>, scale: [UInt8]) {
+        precondition(sigmas.count <= Int(UInt8.max) + 1, "too many scales")
+        let d = v.dimensions
+        var best = ParallelArray.zeros(count: d.count)
+        var scale = [UInt8](repeating: 0, count: d.count)
+        let skipAbove = SIMD8<Float>(repeating: -1.5 * floor)
+        best.withUnsafeMutableBufferPointer { bp in
+            scale.withUnsafeMutableBufferPointer { sp in
+                let ob = UnsafeSendableBuffer(bp.baseAddress!), os = UnsafeSendableBuffer(sp.baseAddress!)
+                for (k, sigma) in sigmas.enumerated() {
+                    let (smoothed, factor) = Hessian.prepare(v, sigma: sigma, normalized: true)
+                    let tag = UInt8(k)
+                    HessianRows.forEach(smoothed, scale: factor) { line, h in
+                        let o = ob.base + line * h.count, s = os.base + line * h.count
+                        var i = 0
+                        while i < h.count {
+                            let ss = Lanes8.load(h.ss + i), rr = Lanes8.load(h.rr + i), cc = Lanes8.load(h.cc + i)
+                            if any(ss + rr + cc .<= skipAbove) {
+                                // Ours ascend (|l1| ≤ |l2| ≤ |l3|): the paper's λ1 is l3, its λ3 is l1.
+                                let (l1, l2, l3) = Eigen3Lanes.eigenvalues(ss, Lanes8.load(h.sr + i), Lanes8.load(h.sc + i),
+                                                                          rr, Lanes8.load(h.rc + i), cc)
+                                for lane in 0..<min(8, h.count - i) {
+                                    let small = l1[lane], mid = l2[lane], large = l3[lane]
+                                    guard small < 0, mid < 0, large < 0 else { continue }
+                                    let x = small * small / -large
+                                    if x > o[i + lane] { o[i + lane] = x; s[i + lane] = tag }
+                                }
+                            }
+                            i += 8
+                        }
+                    }
+                }
+            }
+        }
+        return (Volume(dimensions: d, geometry: v.geometry, voxels: best), scale)
+    }
+
     /// Li–Sone–Doi line (vessel) enhancement filter (same reference and ordering as `dot`):
     ///
     ///     z_line(λ1, λ2, λ3) = |λ2| (|λ2| − |λ3|) / |λ1|   if λ1 < 0, λ2 < 0,   else 0

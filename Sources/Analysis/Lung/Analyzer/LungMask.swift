@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Synchronization
 
 /// The lungs on the coarse grid: 1 = right lung, 2 = left lung, 0 elsewhere.
 struct LungMaskResult: Sendable {
@@ -32,21 +33,26 @@ enum LungMask {
     static func segment(_ v: Volume<Float>) -> LungMaskResult? {
         let d = v.dimensions, g = v.geometry
         let voxelML = g.spacing.voxelVolume / 1000
-        var notAir = Mask(dimensions: d, geometry: g, repeating: 0)
-        for i in 0..<d.count where v.voxels[i] >= airHU { notAir.voxels[i] = 1 }
+        let notAir = bySlices(d, g) { i in v.voxels[i] >= airHU ? 1 : 0 }
         let body = HoleFilling.fill2DPerSlice(ConnectedComponents.largest(notAir, connectivity: .faces6))
-        var inside = Mask(dimensions: d, geometry: g, repeating: 0)
-        var sumX = 0.0, nBody = 0
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                let base = d.index(s, r, 0)
-                for c in 0..<d.columns where body.voxels[base + c] != 0 {
-                    inside.voxels[base + c] = notAir.voxels[base + c] == 0 ? 1 : 0
-                    sumX += Double(c)
-                    nBody += 1
+        let inside = bySlices(d, g) { i in body.voxels[i] != 0 && notAir.voxels[i] == 0 ? 1 : 0 }
+        // Column sum and count of the body, per slice chunk: sums of whole numbers far below
+        // 2⁵³, exact in any order.
+        let sums = Mutex((0.0, 0))
+        Parallelism.forEachChunk(d.slices) { chunk in
+            var sx = 0.0, n = 0
+            for s in chunk {
+                for r in 0..<d.rows {
+                    let base = d.index(s, r, 0)
+                    for c in 0..<d.columns where body.voxels[base + c] != 0 {
+                        sx += Double(c)
+                        n += 1
+                    }
                 }
             }
+            sums.withLock { $0.0 += sx; $0.1 += n }
         }
+        let (sumX, nBody) = sums.withLock { $0 }
         guard nBody > 0 else { return nil }
         let midline = g.point(slice: 0, row: 0, column: sumX / Double(nBody)).x
         var notes: [String] = []
@@ -64,42 +70,44 @@ enum LungMask {
         let largest = sizes.max() ?? 0
         let minimum = max(Int(100 / voxelML), largest / 10)
         guard largest > 0, largest >= minimum else { return nil }
-        var kept = Mask(dimensions: d, geometry: g, repeating: 0)
-        for i in 0..<d.count where cc.voxels[i] > 0 && sizes[Int(cc.voxels[i])] >= minimum { kept.voxels[i] = 1 }
+        let keptSizes = sizes
+        var kept = bySlices(d, g) { i in cc.voxels[i] > 0 && keptSizes[Int(cc.voxels[i])] >= minimum ? 1 : 0 }
 
         if let airway = airways(v, inside: inside, midline: midline) {
             let walls = Morphology.dilate(airway, radius: 2)
-            for i in 0..<d.count where walls.voxels[i] != 0 { kept.voxels[i] = 0 }
+            let before = kept
+            kept = bySlices(d, g) { i in walls.voxels[i] != 0 ? 0 : before.voxels[i] }
             notes.append("airways removed: \(Int((Double(airway.voxels.reduce(0) { $0 + Int($1) }) * voxelML).rounded())) mL")
         }
 
         // Sides.
         let (parts, n) = ConnectedComponents.label(kept, connectivity: .faces6)
-        var left = [Int](repeating: 0, count: n + 1), total = [Int](repeating: 0, count: n + 1)
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                let base = d.index(s, r, 0)
-                for c in 0..<d.columns where parts.voxels[base + c] > 0 {
-                    let l = Int(parts.voxels[base + c])
-                    total[l] += 1
-                    if g.point(slice: 0, row: 0, column: Double(c)).x > midline { left[l] += 1 }
+        // Which columns lie left of the midline (patient x depends on the column only here).
+        let leftColumn = (0..<d.columns).map { g.point(slice: 0, row: 0, column: Double($0)).x > midline }
+        let counts = Mutex(([Int](repeating: 0, count: n + 1), [Int](repeating: 0, count: n + 1)))
+        Parallelism.forEachChunk(d.slices) { chunk in
+            var left = [Int](repeating: 0, count: n + 1), total = [Int](repeating: 0, count: n + 1)
+            for s in chunk {
+                for r in 0..<d.rows {
+                    let base = d.index(s, r, 0)
+                    for c in 0..<d.columns where parts.voxels[base + c] > 0 {
+                        let l = Int(parts.voxels[base + c])
+                        total[l] += 1
+                        if leftColumn[c] { left[l] += 1 }
+                    }
                 }
             }
+            counts.withLock { for k in 0...n { $0.0[k] += left[k]; $0.1[k] += total[k] } }
         }
+        let (left, total) = counts.withLock { $0 }
         let tiny = Int(5 / voxelML)
-        var labels = Volume<UInt8>(dimensions: d, geometry: g, repeating: 0)
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                let base = d.index(s, r, 0)
-                for c in 0..<d.columns where parts.voxels[base + c] > 0 {
-                    let l = Int(parts.voxels[base + c])
-                    guard total[l] >= tiny else { continue }
-                    let fraction = Double(left[l]) / Double(total[l])
-                    let split = fraction > 0.2 && fraction < 0.8
-                    let isLeft = split ? g.point(slice: 0, row: 0, column: Double(c)).x > midline : fraction >= 0.5
-                    labels.voxels[base + c] = isLeft ? 2 : 1
-                }
-            }
+        var labels = bySlices(d, g) { i in
+            let l = Int(parts.voxels[i])
+            guard l > 0, total[l] >= tiny else { return 0 }
+            let fraction = Double(left[l]) / Double(total[l])
+            let split = fraction > 0.2 && fraction < 0.8
+            let isLeft = split ? leftColumn[i % d.columns] : fraction >= 0.5
+            return isLeft ? 2 : 1
         }
 
         // Per lung: fill, close, fill.
@@ -111,15 +119,19 @@ enum LungMask {
             var n = 0, zLo = Double.infinity, zHi = -Double.infinity
             let bd = m.dimensions
             for s in 0..<bd.slices {
+                var inSlice = 0
                 for r in 0..<bd.rows {
-                    for c in 0..<bd.columns where m[s, r, c] != 0 {
-                        let i = d.index(s + box.lower.slice, r + box.lower.row, c + box.lower.column)
+                    let src = bd.index(s, r, 0), dst = d.index(s + box.lower.slice, r + box.lower.row, box.lower.column)
+                    for c in 0..<bd.columns where m.voxels[src + c] != 0 {
+                        let i = dst + c
                         if labels.voxels[i] == 0 || labels.voxels[i] == side { labels.voxels[i] = side }
-                        n += 1
-                        let z = g.point(slice: Double(s + box.lower.slice), row: 0, column: 0).z
-                        zLo = min(zLo, z); zHi = max(zHi, z)
+                        inSlice += 1
                     }
                 }
+                guard inSlice > 0 else { continue }
+                n += inSlice
+                let z = g.point(slice: Double(s + box.lower.slice), row: 0, column: 0).z
+                zLo = min(zLo, z); zHi = max(zHi, z)
             }
             volumes[Int(side) - 1] = Double(n) * voxelML
             if n > 0 { ranges[Int(side) - 1] = min(zLo, zHi)...max(zLo, zHi) }
@@ -137,10 +149,17 @@ enum LungMask {
     /// `gasMedianHU`): bowel and stomach gas, which sits in the same air threshold as the lungs.
     /// The airways are pure gas too but lie in the lungs' component, so they never decide it.
     static func gasComponents(_ v: Volume<Float>, labels: Volume<Int32>, sizes: [Int], atLeast: Int) -> [Int] {
-        var dark = [Int](repeating: 0, count: sizes.count)
-        for i in 0..<labels.voxels.count where labels.voxels[i] > 0 && v.voxels[i] <= gasMedianHU {
-            dark[Int(labels.voxels[i])] += 1
+        let counts = Mutex([Int](repeating: 0, count: sizes.count))
+        let d = labels.dimensions
+        Parallelism.forEachChunk(d.slices) { chunk in
+            var local = [Int](repeating: 0, count: sizes.count)
+            for i in (chunk.lowerBound * d.sliceSize)..<(chunk.upperBound * d.sliceSize)
+            where labels.voxels[i] > 0 && v.voxels[i] <= gasMedianHU {
+                local[Int(labels.voxels[i])] += 1
+            }
+            counts.withLock { for k in 0..<local.count { $0[k] += local[k] } }
         }
+        let dark = counts.withLock { $0 }
         return (1..<sizes.count).filter { sizes[$0] >= atLeast && 2 * dark[$0] >= sizes[$0] }
     }
 
@@ -175,20 +194,42 @@ enum LungMask {
 
     static func boundingBox(_ labels: Volume<UInt8>, value: UInt8, pad: Double) -> IndexBox? {
         let d = labels.dimensions, sp = labels.spacing
-        var lo = SIMD3<Int>(repeating: .max), hi = SIMD3<Int>(repeating: .min)
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                let base = d.index(s, r, 0)
-                for c in 0..<d.columns where labels.voxels[base + c] == value {
-                    lo = pointwiseMin(lo, SIMD3(s, r, c)); hi = pointwiseMax(hi, SIMD3(s, r, c))
+        // Per slice chunk, then the extremes of the chunks (min and max: any order).
+        let extremes = Mutex((SIMD3<Int>(repeating: .max), SIMD3<Int>(repeating: .min)))
+        Parallelism.forEachChunk(d.slices) { chunk in
+            var lo = SIMD3<Int>(repeating: .max), hi = SIMD3<Int>(repeating: .min)
+            for s in chunk {
+                for r in 0..<d.rows {
+                    let base = d.index(s, r, 0)
+                    var first = -1, last = -1
+                    for c in 0..<d.columns where labels.voxels[base + c] == value {
+                        if first < 0 { first = c }
+                        last = c
+                    }
+                    guard first >= 0 else { continue }
+                    lo = pointwiseMin(lo, SIMD3(s, r, first)); hi = pointwiseMax(hi, SIMD3(s, r, last))
                 }
             }
+            extremes.withLock { $0 = (pointwiseMin($0.0, lo), pointwiseMax($0.1, hi)) }
         }
+        var (lo, hi) = extremes.withLock { $0 }
         guard hi.x >= 0 else { return nil }
         let p = SIMD3(Int((pad / sp.slice).rounded(.up)), Int((pad / sp.row).rounded(.up)), Int((pad / sp.column).rounded(.up)))
         lo = pointwiseMax(lo &- p, .zero)
         hi = pointwiseMin(hi &+ p, SIMD3(d.slices - 1, d.rows - 1, d.columns - 1))
         return IndexBox(lower: .init(slice: lo.x, row: lo.y, column: lo.z), upper: .init(slice: hi.x, row: hi.y, column: hi.z))
+    }
+
+    /// A mask of `f(linear index)` for every voxel, slices in parallel.
+    static func bySlices(_ d: Dimensions, _ g: Geometry, _ f: @Sendable (Int) -> UInt8) -> Mask {
+        var out = [UInt8](repeating: 0, count: d.count)
+        out.withUnsafeMutableBufferPointer { op in
+            let o = UnsafeSendableBuffer(op.baseAddress!)
+            Parallelism.forEachChunk(d.slices) { chunk in
+                for i in (chunk.lowerBound * d.sliceSize)..<(chunk.upperBound * d.sliceSize) { o[i] = f(i) }
+            }
+        }
+        return Mask(dimensions: d, geometry: g, voxels: out)
     }
 
     /// The part of `v` inside `box` as a mask through `f`, keeping the geometry of the box.

@@ -89,3 +89,52 @@ struct NoduleBox {
         return n
     }
 }
+
+/// Ball opening and closing of a mask in a nodule box, computed on the mask's bounding box padded
+/// by the ball's reach (plus two voxels) instead of the whole box: the object of a candidate fills
+/// a small part of its box. The result is the same voxel for voxel as `Morphology` on the whole
+/// box: every voxel the ball can reach from the object lies in the padded box, the padding's
+/// outer layer is background as in the whole box (so the nearest background of any voxel is in
+/// it, and erosion sees it), and the kernel picks the same (windowed or full-transform) path
+/// because each padded axis is either the whole axis or longer than the ball's half-width.
+enum BoxMorphology {
+    static func open(_ m: Mask, radius: Double) -> Mask {
+        cropped(m, radius: radius) { Morphology.open($0, radius: radius) }
+    }
+
+    static func close(_ m: Mask, radius: Double) -> Mask {
+        cropped(m, radius: radius) { Morphology.close($0, radius: radius) }
+    }
+
+    static func cropped(_ m: Mask, radius: Double, _ op: (Mask) -> Mask) -> Mask {
+        let d = m.dimensions, sp = m.spacing
+        var lo = SIMD3<Int>(repeating: .max), hi = SIMD3<Int>(repeating: .min)
+        for s in 0..<d.slices {
+            for r in 0..<d.rows {
+                let base = d.index(s, r, 0)
+                for c in 0..<d.columns where m.voxels[base + c] != 0 {
+                    lo = pointwiseMin(lo, SIMD3(s, r, c)); hi = pointwiseMax(hi, SIMD3(s, r, c))
+                }
+            }
+        }
+        guard hi.x >= 0 else { return op(m) }
+        // The kernel's half-widths (`Morphology.withinRadius`: r² with its 1e-5 slack), plus two voxels.
+        let limit = radius * radius * (1 + 1e-5)
+        func reach(_ spacing: Double) -> Int { min(Int((limit / (spacing * spacing)).squareRoot()), 1 << 20) + 2 }
+        let p = SIMD3(reach(sp.slice), reach(sp.row), reach(sp.column))
+        lo = pointwiseMax(lo &- p, .zero)
+        hi = pointwiseMin(hi &+ p, SIMD3(d.slices - 1, d.rows - 1, d.columns - 1))
+        let box = IndexBox(lower: .init(slice: lo.x, row: lo.y, column: lo.z), upper: .init(slice: hi.x, row: hi.y, column: hi.z))
+        let bd = box.dimensions
+        guard bd.count < d.count else { return op(m) }
+        let part = op(LungMask.crop(m, box) { $0 })
+        var out = Mask(dimensions: d, geometry: m.geometry, repeating: 0)
+        for s in 0..<bd.slices {
+            for r in 0..<bd.rows {
+                let src = bd.index(s, r, 0), dst = d.index(s + lo.x, r + lo.y, lo.z)
+                for c in 0..<bd.columns { out.voxels[dst + c] = part.voxels[src + c] }
+            }
+        }
+        return out
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Synchronization
 
 /// A place that looks like a nodule to the blob filter.
 struct NoduleCandidate: Sendable {
@@ -70,57 +71,102 @@ enum NoduleCandidates {
             m = fm
         }
         // Lung median (parenchyma) for the outside.
-        var hist = [Int](repeating: 0, count: 1101)
-        for i in 0..<v.voxels.count where m.voxels[i] != 0 {
-            hist[Int(min(100, max(-1000, v.voxels[i])) + 1000)] += 1
-        }
-        let median = Float(percentile(hist, 0.5) - 1000)
-        let filled = Volume(dimensions: v.dimensions, geometry: v.geometry,
-                            voxels: zip(v.voxels, m.voxels).map { $1 != 0 ? $0 : median })
+        let median = Float(percentile(lungHistogram(v, m), 0.5) - 1000)
+        let filled = fill(v, m, with: median)
         var found: [NoduleCandidate] = []
         for channel in [solid, groundGlass] {
             let image = channel.shrink > 1 ? CoarseGrid(filled, factor: SIMD3(1, channel.shrink, channel.shrink)).volume : filled
-            let top = channel.clampTop
-            let pre = image.map { min(top, max(-1000, $0)) }
-            let inLung: (Int, Int, Int) -> Bool = { s, r, c in
-                m[s, min(m.dimensions.rows - 1, r * channel.shrink + channel.shrink / 2),
-                  min(m.dimensions.columns - 1, c * channel.shrink + channel.shrink / 2)] != 0
-            }
-            let list = maxima(pre, channel: channel, inLung: inLung)
+            let pre = clamp(image, top: channel.clampTop)
+            let list = maxima(pre, channel: channel, lungs: m)
             found += list.prefix(channel.limit)
         }
         found.sort { $0.score > $1.score }
         return Detection(candidates: found, lungs: m)
     }
 
-    /// Local maxima of the channel's multi-scale dot response, strongest first.
-    static func maxima(_ pre: Volume<Float>, channel: Channel, inLung: (Int, Int, Int) -> Bool) -> [NoduleCandidate] {
-        let d = pre.dimensions
-        var best = [Float](repeating: 0, count: d.count), scale = [UInt8](repeating: 0, count: d.count)
-        for (k, sigma) in channel.sigmas.enumerated() {
-            let r = Objectness.dot(pre, sigmas: [sigma])
-            for i in 0..<d.count where r.voxels[i] > best[i] {
-                best[i] = r.voxels[i]
-                scale[i] = UInt8(k)
-            }
-        }
-        var out: [NoduleCandidate] = []
-        for s in 0..<d.slices {
-            for r in 0..<d.rows {
-                for c in 0..<d.columns {
-                    let i = d.index(s, r, c)
-                    guard best[i] >= channel.threshold, inLung(s, r, c), isMaximum(best, d, s, r, c) else { continue }
-                    out.append(NoduleCandidate(position: pre.geometry.point(slice: Double(s), row: Double(r), column: Double(c)),
-                                               response: best[i], sigma: channel.sigmas[Int(scale[i])],
-                                               score: best[i] / channel.threshold, channel: channel.name))
+    /// Counts of lung voxels per 1 HU bin over −1000…100 HU (values clamped into it), slices in parallel.
+    static func lungHistogram(_ v: Volume<Float>, _ m: Mask) -> [Int] {
+        let total = Mutex([Int](repeating: 0, count: 1101))
+        let d = v.dimensions
+        v.voxels.withUnsafeBufferPointer { vp in
+            m.voxels.withUnsafeBufferPointer { mp in
+                let x = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: vp.baseAddress!))
+                let l = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: mp.baseAddress!))
+                Parallelism.forEachChunk(d.slices) { chunk in
+                    var hist = [Int](repeating: 0, count: 1101)
+                    for i in (chunk.lowerBound * d.sliceSize)..<(chunk.upperBound * d.sliceSize) where l[i] != 0 {
+                        hist[Int(min(100, max(-1000, x[i])) + 1000)] += 1
+                    }
+                    total.withLock { t in for k in 0..<t.count { t[k] += hist[k] } }
                 }
             }
         }
-        return out.sorted { $0.response > $1.response }
+        return total.withLock { $0 }
+    }
+
+    /// `v` inside the lungs, `value` elsewhere.
+    static func fill(_ v: Volume<Float>, _ m: Mask, with value: Float) -> Volume<Float> {
+        map(v) { x, i in m.voxels[i] != 0 ? x : value }
+    }
+
+    /// HU clamped to [−1000, `top`].
+    static func clamp(_ v: Volume<Float>, top: Float) -> Volume<Float> {
+        map(v) { x, _ in min(top, max(-1000, x)) }
+    }
+
+    /// `f(voxel, index)` for every voxel, slices in parallel.
+    static func map(_ v: Volume<Float>, _ f: @Sendable (Float, Int) -> Float) -> Volume<Float> {
+        let d = v.dimensions
+        var out = [Float](repeating: 0, count: d.count)
+        v.voxels.withUnsafeBufferPointer { vp in
+            out.withUnsafeMutableBufferPointer { op in
+                let x = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: vp.baseAddress!))
+                let o = UnsafeSendableBuffer(op.baseAddress!)
+                Parallelism.forEachChunk(d.slices) { chunk in
+                    for i in (chunk.lowerBound * d.sliceSize)..<(chunk.upperBound * d.sliceSize) { o[i] = f(x[i], i) }
+                }
+            }
+        }
+        return Volume(dimensions: d, geometry: v.geometry, voxels: out)
+    }
+
+    /// Local maxima of the channel's multi-scale dot response in the lungs (`lungs` on the
+    /// channel's grid before shrinking), strongest first. Slices are scanned in parallel and
+    /// their maxima concatenated in raster order, so the sort sees the serial order.
+    static func maxima(_ pre: Volume<Float>, channel: Channel, lungs m: Mask) -> [NoduleCandidate] {
+        let d = pre.dimensions
+        let (bestVolume, scale) = Objectness.dotStrongest(pre, sigmas: channel.sigmas, floor: channel.threshold)
+        let best = bestVolume.voxels
+        let k = channel.shrink, md = m.dimensions
+        var perSlice = [[NoduleCandidate]](repeating: [], count: d.slices)
+        perSlice.withUnsafeMutableBufferPointer { out in
+            let o = UnsafeSendableBuffer(out.baseAddress!)
+            best.withUnsafeBufferPointer { bp in
+                let b = UnsafeSendableBuffer(UnsafeMutablePointer(mutating: bp.baseAddress!))
+                Parallelism.forEachChunk(d.slices) { chunk in
+                    for s in chunk {
+                        var list: [NoduleCandidate] = []
+                        for r in 0..<d.rows {
+                            for c in 0..<d.columns {
+                                let i = d.index(s, r, c)
+                                guard b[i] >= channel.threshold,
+                                      m[s, min(md.rows - 1, r * k + k / 2), min(md.columns - 1, c * k + k / 2)] != 0,
+                                      isMaximum(b.base, d, s, r, c) else { continue }
+                                list.append(NoduleCandidate(position: pre.geometry.point(slice: Double(s), row: Double(r), column: Double(c)),
+                                                            response: b[i], sigma: channel.sigmas[Int(scale[i])],
+                                                            score: b[i] / channel.threshold, channel: channel.name))
+                            }
+                        }
+                        o[s] = list
+                    }
+                }
+            }
+        }
+        return perSlice.flatMap { $0 }.sorted { $0.response > $1.response }
     }
 
     /// Strict maximum over earlier neighbours, ≥ later ones (one voxel per plateau).
-    static func isMaximum(_ v: [Float], _ d: Dimensions, _ s: Int, _ r: Int, _ c: Int) -> Bool {
+    static func isMaximum(_ v: UnsafePointer<Float>, _ d: Dimensions, _ s: Int, _ r: Int, _ c: Int) -> Bool {
         let i = d.index(s, r, c), x = v[i]
         for ds in -1...1 {
             for dr in -1...1 {

@@ -197,7 +197,7 @@ enum NoduleSegmenter {
 
         // A lumen: the central part of the object's closure that is below the threshold (a
         // bronchus seen end-on or its open tip; a nodule's centre is all above it).
-        let closed = Morphology.close(object, radius: max(1.0, 0.5 * rEdge))
+        let closed = BoxMorphology.close(object, radius: max(1.0, 0.5 * rEdge))
         var inner = 0, lumen = 0
         let core70 = Float(0.7 * rEdge)
         for i in 0..<d.count where dist[i] <= core70 && closed.voxels[i] != 0 {
@@ -233,7 +233,7 @@ enum NoduleSegmenter {
         var part: Mask?, used = 0.0, elongation = 0.0
         for f in [0.5, 0.7, 0.85] {
             let ro = max(0.6 * w, f * rIn)
-            guard let p = component(Morphology.open(object, radius: ro), near: b, within: rIn), b.touchesBorder(p) == 0
+            guard let p = component(BoxMorphology.open(object, radius: ro), near: b, within: rIn), b.touchesBorder(p) == 0
             else { continue }
             let e = Self.elongation(p)
             if e <= maxElongation {
