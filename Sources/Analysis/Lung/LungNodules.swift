@@ -50,8 +50,9 @@ public struct LungNodules: Analyzer {
         }
         let findings = clock.stage("measurements") { () -> [Finding] in
             guard let detection else { return [] }
-            var inLung = Mask(dimensions: detection.lungs.dimensions, geometry: detection.lungs.geometry, repeating: 0)
-            for i in 0..<inLung.voxels.count where detection.lungs.voxels[i] != 0 { inLung.voxels[i] = 1 }
+            let inLung = LungMask.bySlices(detection.lungs.dimensions, detection.lungs.geometry) { i in
+                detection.lungs.voxels[i] != 0 ? 1 : 0
+            }
             let pleura = DistanceTransform.euclidean(inLung)
             return nodules.enumerated().map { i, n in
                 NoduleReport.finding(n, number: i + 1, grid: v.dimensions, lungs: lungs,

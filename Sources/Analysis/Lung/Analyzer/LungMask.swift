@@ -74,7 +74,7 @@ enum LungMask {
         var kept = bySlices(d, g) { i in cc.voxels[i] > 0 && keptSizes[Int(cc.voxels[i])] >= minimum ? 1 : 0 }
 
         if let airway = airways(v, inside: inside, midline: midline) {
-            let walls = Morphology.dilate(airway, radius: 2)
+            let walls = BoxMorphology.dilate(airway, radius: 2)
             let before = kept
             kept = bySlices(d, g) { i in walls.voxels[i] != 0 ? 0 : before.voxels[i] }
             notes.append("airways removed: \(Int((Double(airway.voxels.reduce(0) { $0 + Int($1) }) * voxelML).rounded())) mL")
@@ -202,8 +202,13 @@ enum LungMask {
                 for r in 0..<d.rows {
                     let base = d.index(s, r, 0)
                     var first = -1, last = -1
-                    for c in 0..<d.columns where labels.voxels[base + c] == value {
-                        if first < 0 { first = c }
+                    labels.voxels.withUnsafeBufferPointer { v in
+                        var c = 0
+                        while c < d.columns && v[base + c] != value { c += 1 }
+                        guard c < d.columns else { return }
+                        first = c
+                        c = d.columns - 1
+                        while v[base + c] != value { c -= 1 }
                         last = c
                     }
                     guard first >= 0 else { continue }

@@ -59,16 +59,13 @@ enum NoduleCandidates {
             let sz = v.spacing.slice / (v.spacing.slice / 1.4).rounded(.up)
             let fine = Resample.trilinear(v, spacing: Spacing(slice: sz, row: v.spacing.row, column: v.spacing.column),
                                           outside: -1000)
-            var fm = Mask(dimensions: fine.dimensions, geometry: fine.geometry, repeating: 0)
-            let d = fine.dimensions
-            for s in 0..<d.slices {
-                let src = min(m.dimensions.slices - 1, Int((Double(s) * sz / v.spacing.slice).rounded()))
-                for r in 0..<d.rows {
-                    for c in 0..<d.columns { fm.voxels[d.index(s, r, c)] = m[src, r, c] }
-                }
+            let d = fine.dimensions, coarseSlice = v.spacing.slice, old = m
+            // Each fine slice takes the nearest coarse slice's mask.
+            m = LungMask.bySlices(d, fine.geometry) { i in
+                let s = i / d.sliceSize, r = (i % d.sliceSize) / d.columns, c = i % d.columns
+                return old[min(old.dimensions.slices - 1, Int((Double(s) * sz / coarseSlice).rounded())), r, c]
             }
             v = fine
-            m = fm
         }
         // Lung median (parenchyma) for the outside.
         let median = Float(percentile(lungHistogram(v, m), 0.5) - 1000)

@@ -197,9 +197,9 @@ enum NoduleSegmenter {
 
         // A lumen: the central part of the object's closure that is below the threshold (a
         // bronchus seen end-on or its open tip; a nodule's centre is all above it).
-        let closed = BoxMorphology.close(object, radius: max(1.0, 0.5 * rEdge))
-        var inner = 0, lumen = 0
         let core70 = Float(0.7 * rEdge)
+        let closed = BoxMorphology.close(object, radius: max(1.0, 0.5 * rEdge), center: b.center, within: Double(core70))
+        var inner = 0, lumen = 0
         for i in 0..<d.count where dist[i] <= core70 && closed.voxels[i] != 0 {
             inner += 1
             if object.voxels[i] == 0 && sm[i] < t - 80 { lumen += 1 }
