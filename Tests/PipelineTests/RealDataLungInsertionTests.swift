@@ -120,6 +120,13 @@ final class RealDataLungInsertionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(share, 0.75, what)
     }
 
+    /// The 12 mm solid nodule a third in the mediastinum, found since lung 1.5.0: its vessels
+    /// opened off, it is a ball cut by the boundary (`MediastinalCut`); typed solid, its visible
+    /// volume within 35 %. (The 15 mm half-embedded one is still missed: its dome candidate's
+    /// separated cap fits, radius 7.0 mm, Dice 0.94, but 51 % of its contact is through the
+    /// slices, over `MediastinalCap.maximumAxialContact`.)
+    func testJuxtamediastinalThirdFound() throws { try checkFound(3, tolerance: 0.35) }
+
     /// A 10 mm solid nodule on the costal pleura (a 1 mm cap in the chest wall): in the mask, found.
     func testJuxtapleural() throws {
         let share = try inLungMask(1), what = try describe(1)

@@ -7,7 +7,8 @@ import Imaging
 /// 2. **lung mask**: air threshold, outside-air removal, gas (bowel, stomach: median at or below
 ///    the −950 HU emphysema threshold) out, airway removal, hole filling and a 15 mm
 ///    rolling-ball closing per lung (`LungMask`);
-/// 3. **candidates**: multi-scale Li–Sone–Doi dot filter on the clamped lungs (`NoduleCandidates`);
+/// 3. **candidates**: multi-scale Li–Sone–Doi dot filter on the clamped lungs (`NoduleCandidates`),
+///    then domes of soft tissue on the mediastinal boundary (`MediastinalCandidates`);
 /// 4. **segmentation**: per candidate, at full resolution in a small box: adaptive threshold from
 ///    the radial profile, region growing inside the lung, vessel separation by opening, tube
 ///    check (`NoduleSegmenter`);
@@ -19,7 +20,7 @@ import Imaging
 /// body that is not pure gas, see `LungMask`).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
-    public static let version = "1.4.0"
+    public static let version = "1.5.0"
     /// Least aerated lung (mL) to analyze: both lung bases on a scan reaching a few centimetres
     /// above the diaphragm hold more; gas pockets that pass the density test hold less.
     static let minimumLungML = 300.0
@@ -44,7 +45,9 @@ public struct LungNodules: Analyzer {
             throw .refused("no lungs: \(Int(lungML.rounded())) mL aerated lung above the diaphragm (need \(Int(Self.minimumLungML)) mL)")
         }
         let detection = clock.stage("candidates") { NoduleCandidates.detect(coarse: coarse.volume, lungs: lungs.labels) }
-        let candidates = detection?.candidates ?? []
+        let candidates = clock.stage("mediastinal candidates") {
+            MediastinalCandidates.appended(detection?.candidates ?? [], coarse: coarse.volume, lungs: lungs.labels, limit: Self.maxCandidates)
+        }
         let (nodules, rejected) = clock.stage("segmentation") {
             Self.segment(candidates, volume: v, lungs: lungs.labels, factor: coarse.factor)
         }

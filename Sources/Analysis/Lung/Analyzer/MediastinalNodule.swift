@@ -21,8 +21,11 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
     var dice: Double
     /// Share of the fitted ball's voxels inside the lung mask (1: free-standing, ½: half embedded).
     var visibleShare: Double
-    /// Share of the object's contact with non-lung through the faces above and below it.
+    /// Share of the object's contact area with non-lung through the faces above and below it.
     var axialContact: Double
+    /// Axis ratio of the fitted ball clipped by the lung mask, on the object's voxels (1 for a
+    /// free ball, 1.84 for a hemisphere).
+    var clippedElongation: Double
 
     /// Fewest lung-side surface faces for a fit: fewer is a handful of voxels (below resolution).
     static let minimumFaces = 20
@@ -62,7 +65,9 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
     init?(_ m: Mask, _ b: NoduleBox) {
         let d = m.dimensions, sp = m.spacing, lung = b.lung.voxels
         let step = SIMD3(sp.slice, sp.row, sp.column)
-        var points: [SIMD3<Double>] = [], contact = 0, axial = 0
+        // Contact as area (mm²): on thick slices a face through the slice is several in-plane faces' area.
+        let axialFace = sp.row * sp.column, sideFace = [sp.slice * sp.column, sp.slice * sp.row]
+        var points: [SIMD3<Double>] = [], contact = 0.0, axial = 0.0
         for s in 0..<d.slices {
             for r in 0..<d.rows {
                 for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
@@ -72,8 +77,9 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
                         let j = d.index(a, e, f)
                         guard m.voxels[j] == 0 else { continue }
                         guard lung[j] != 0 else {
-                            contact += 1
-                            if k < 2 { axial += 1 }
+                            let area = k < 2 ? axialFace : sideFace[k < 4 ? 0 : 1]
+                            contact += area
+                            if k < 2 { axial += area }
                             continue
                         }
                         // The face between the two voxels: where a half-plateau boundary lies.
@@ -89,6 +95,7 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
             sq += x * x
         }
         var ball = 0, inLung = 0, shared = 0, object = 0
+        var clipped = Mask(dimensions: d, geometry: m.geometry, repeating: 0)
         let r2 = radius * radius
         for s in 0..<d.slices {
             for r in 0..<d.rows {
@@ -101,6 +108,7 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
                     ball += 1
                     guard lung[i] != 0 else { continue }
                     inLung += 1
+                    clipped.voxels[i] = 1
                     if m.voxels[i] != 0 { shared += 1 }
                 }
             }
@@ -110,7 +118,8 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
         residual = (sq / Double(points.count)).squareRoot()
         dice = 2 * Double(shared) / Double(max(1, inLung + object))
         visibleShare = Double(inLung) / Double(max(1, ball))
-        axialContact = Double(axial) / Double(max(1, contact))
+        axialContact = contact > 0 ? axial / contact : 0
+        clippedElongation = NoduleSegmenter.elongation(clipped)
     }
 
     /// Algebraic least-squares sphere (|p|² = 2 c·p + k, k = R² − |c|²) on centred points.

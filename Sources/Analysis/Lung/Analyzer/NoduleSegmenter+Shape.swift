@@ -33,7 +33,7 @@ extension NoduleSegmenter {
             surface += 1
             guard b.lung.voxels[d.index(a, e, f)] == 0 else { return }
             contact += 1
-            if hulls.depth(g.point(slice: Double(a), row: Double(e), column: Double(f))) > 5 { medial += 1 }
+            if hulls.depth(g.point(slice: Double(a), row: Double(e), column: Double(f))) > mediastinalHullDepth { medial += 1 }
         }
         return contact * 20 >= surface && medial * 2 > contact
     }

@@ -35,7 +35,8 @@ import Imaging
 ///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
 ///    juxtamediastinal nodule) or a ball cut by that boundary (`MediastinalCap`: its lung-side
 ///    surface a sphere that the object fills; such an object skips the tube tests of 4–5, its
-///    contact being the cut, not a tube);
+///    contact being the cut, not a tube), or the separated nodule is such a ball, a sixth or
+///    more embedded, thicker than the tubes it leaves into the lung (`MediastinalCut`);
 /// 7. false-positive rules for real anatomy (`NoduleSegmenter+Mimics`): ground glass must lie
 ///    beyond the vessels' partial-volume halo, half a slice thick across slices; "part-solid"
 ///    haze fainter than ground glass (< −700 HU) around a solid part is vessels; a spot mostly
@@ -225,7 +226,8 @@ enum NoduleSegmenter {
             fitted = .some(fit)
             return fit
         }
-        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving, cutBall()?.isNodule != true {
+        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving, cutBall()?.isNodule != true,
+           !leavesOnlyAlongMediastinum(object, b, hulls, edt: edt, innerRadius: rIn, ratio: 1.1, shell: { shell.contains(dist[$0]) }) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs \(fmt(leaving)) mm leaving", skipRadius: skip)
         }
 
@@ -288,7 +290,19 @@ enum NoduleSegmenter {
         if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
             return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
-        if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin), cutBall()?.isNodule != true {
+        // The separated nodule as the ball the mediastinal boundary cut (MediastinalTubes.swift).
+        var separated: MediastinalCut?? = nil
+        func cutNodule() -> MediastinalCut? {
+            if let done = separated { return done }
+            let cut = MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT) { i in
+                shell.contains(dist[i]) || (Double(toCore[i]) > 0.5 * used && Double(toCore[i]) <= used + 2 * w)
+            }
+            if debug, let cut { print("      \(cut)") }
+            separated = .some(cut)
+            return cut
+        }
+        if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin), cutBall()?.isNodule != true,
+           cutNodule()?.isNodule != true {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs tube \(fmt(tube)) mm", skipRadius: skip)
         }
         if !solidPlateau && contactThroughSlices(nodule, b) {
@@ -305,7 +319,7 @@ enum NoduleSegmenter {
         // a hilar vessel's root, its branches opened off, leaves a stub that can look like a cap.
         let contact = !round && mediastinalContact(nodule, b, hulls)
         let cap = contact ? cutBall() : nil
-        if contact && cap?.isNodule != true {
+        if contact && cap?.isNodule != true && cutNodule()?.isNodule != true {
             let mm3 = Double(nodule.voxels.reduce(0) { $0 + Int($1) }) * b.spacing.voxelVolume
             return .rejected("on the mediastinum (hilar vessel): sphericity "
                 + String(format: "%.2f, axis ratio %.2f, inscribed radius %.1f mm, %.0f mm³",
