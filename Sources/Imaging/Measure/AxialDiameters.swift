@@ -57,7 +57,9 @@ public enum AxialDiameters {
                     hi = c
                 }
                 guard lo >= 0 else { continue }
-                for c in Set([lo, hi]) where r == first[c] || r == last[c] {
+                // Each end once, in a fixed order (a Set's order follows the per-process hash seed, and
+                // the corners' order decides ties in the farthest pair).
+                for c in (lo == hi ? [lo] : [lo, hi]) where r == first[c] || r == last[c] {
                     for dr in [-0.5, 0.5] {
                         for dc in [-0.5, 0.5] {
                             corners.append(SIMD3((Double(r) + dr) * sr, (Double(c) + dc) * sc, 0))
