@@ -226,6 +226,7 @@ enum LungMask {
     }
 
     /// A mask of `f(linear index)` for every voxel, slices in parallel.
+    @inline(__always)
     static func bySlices(_ d: Dimensions, _ g: Geometry, _ f: @Sendable (Int) -> UInt8) -> Mask {
         var out = [UInt8](repeating: 0, count: d.count)
         out.withUnsafeMutableBufferPointer { op in

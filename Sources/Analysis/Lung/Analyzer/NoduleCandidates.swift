@@ -112,6 +112,7 @@ enum NoduleCandidates {
     }
 
     /// `f(voxel, index)` for every voxel, slices in parallel.
+    @inline(__always)
     static func map(_ v: Volume<Float>, _ f: @Sendable (Float, Int) -> Float) -> Volume<Float> {
         let d = v.dimensions
         var out = [Float](repeating: 0, count: d.count)
