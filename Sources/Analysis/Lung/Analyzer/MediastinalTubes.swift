@@ -82,6 +82,18 @@ struct MediastinalCut: Sendable, CustomStringConvertible {
         let toBoundary = DistanceTransform.euclidean(b.lung).voxels
         freeTube = NoduleSegmenter.freeThickness(object, edt: edt, toBoundary: toBoundary,
                                                  voxel: max(b.spacing.row, b.spacing.column)) { nodule.voxels[$0] == 0 && tubes($0) }
+        if NoduleSegmenter.debug { print("      \(self)") }
+    }
+
+    /// The cut fitted at most once per candidate (two rules of the segmenter ask for it).
+    struct Once {
+        private var done: MediastinalCut??
+        mutating func value(_ make: () -> MediastinalCut?) -> MediastinalCut? {
+            if let done { return done }
+            let cut = make()
+            done = .some(cut)
+            return cut
+        }
     }
 }
 

@@ -35,8 +35,7 @@ import Imaging
 ///    root at the hilum unless round (axis ratio ≤ 1.5, inscribed radius ≥ 2.5 mm: a
 ///    juxtamediastinal nodule) or a ball cut by that boundary (`MediastinalCap`: its lung-side
 ///    surface a sphere that the object fills; such an object skips the tube tests of 4–5, its
-///    contact being the cut, not a tube), or the separated nodule is such a ball, a sixth or
-///    more embedded, thicker than the tubes it leaves into the lung (`MediastinalCut`);
+///    contact being the cut, not a tube), or its separated nodule is (`MediastinalCut`);
 /// 7. false-positive rules for real anatomy (`NoduleSegmenter+Mimics`): ground glass must lie
 ///    beyond the vessels' partial-volume halo, half a slice thick across slices; "part-solid"
 ///    haze fainter than ground glass (< −700 HU) around a solid part is vessels; a spot mostly
@@ -290,16 +289,11 @@ enum NoduleSegmenter {
         if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
             return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
-        // The separated nodule as the ball the mediastinal boundary cut (MediastinalTubes.swift).
-        var separated: MediastinalCut?? = nil
+        var separated = MediastinalCut.Once()  // the separated nodule as a cut ball (MediastinalTubes.swift)
         func cutNodule() -> MediastinalCut? {
-            if let done = separated { return done }
-            let cut = MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT) { i in
+            separated.value { MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT) { i in
                 shell.contains(dist[i]) || (Double(toCore[i]) > 0.5 * used && Double(toCore[i]) <= used + 2 * w)
-            }
-            if debug, let cut { print("      \(cut)") }
-            separated = .some(cut)
-            return cut
+            } }
         }
         if tube > 0 && (rIn < tubeRatio * tube || rIn < tube + minimumMargin), cutBall()?.isNodule != true,
            cutNodule()?.isNodule != true {
