@@ -85,7 +85,9 @@ for seed in seeds {
             continue
         }
         let seconds = Date().timeIntervalSince(t1)
-        let s = Evaluation.score(phantom: p, result: r, name: "\(tag)-\(seed)")
+        // The ADC map read with its DWI is judged on the whole DWI lesion (ISLES convention, `InfarctPhantom.Truth`).
+        let truth = tag == "infarct-dwi" ? InfarctPhantom.make(seed: seed, size: size ?? 256, truth: .dwiLesion) : p
+        let s = Evaluation.score(phantom: truth, result: r, name: "\(tag)-\(seed)")
         if scores[tag] == nil { order.append(tag) }
         scores[tag, default: []].append(s)
         for t in r.timings { stages[tag, default: [:]][t.stage, default: []].append(t.seconds) }

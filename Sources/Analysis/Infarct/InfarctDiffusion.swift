@@ -173,7 +173,7 @@ enum InfarctDiffusion {
                 bright.voxels[i] = 1
             }
         }
-        var m = Growth.grow(seeds: seeds, within: bright, rapidCore: rapidCore, rapidRegion: rapidRegion)
+        var m = Growth.grow(seeds: seeds, within: bright, rapidCore: rapidCore, denseCore: Growth.denseCore(rapidCore, rapidRegion: rapidRegion))
         let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
         for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
         let voxelML = adc.spacing.voxelVolume / 1000

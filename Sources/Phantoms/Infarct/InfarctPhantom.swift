@@ -20,20 +20,32 @@ import Imaging
 ///   4–5 s transition zone around it, 0.8–1.4 s elsewhere, 0 in CSF.
 /// - Noise: ADC SD 30–60 (mildly correlated), rCBF SD 3–5 and Tmax SD 0.4–0.8 s (correlated
 ///   over 1.2 mm, as perfusion maps are smoothed); values clamped at 0.
-/// - Truth: label 1 = core, 2 = hypoperfused (Tmax > 6 s) but not core, each where the voxel is
+/// - Truth: label 1 = core (the ADC < 620 region by default; the whole DWI lesion with
+///   `truth: .dwiLesion`, `InfarctDWITruth`), 2 = hypoperfused (Tmax > 6 s) but not core, each where the voxel is
 ///   more than half inside (by the render's samples; a tie by their mean signed distance, not
 ///   "outside", which biased coarse grids by 1–4 % of the Tmax volume); `caseVolumesML` "core",
 ///   "tmax" (labels 1 ∪ 2), "mismatch". `make(…, lesion: false)` renders the same brain without
 ///   the lesion (no labels).
 public enum InfarctPhantom {
+    /// What label 1 (the lesion judged) is.
+    public enum Truth: Sendable {
+        /// The ADC < 620 core (RAPID convention): what the ADC map alone and CT perfusion are
+        /// judged on.
+        case adcCore
+        /// The whole DWI lesion (ISLES convention, `InfarctDWITruth`): the core plus its
+        /// visibly DWI-bright rim; what the ADC map read with its DWI trace is judged on.
+        case dwiLesion
+    }
+
     /// The phantom for `seed` on a `size` × `size` in-plane matrix (≥ 32). With `lesion` false
     /// the same brain, maps and noise without the lesion: no labels, no truth lesion, volumes 0.
-    public static func make(seed: UInt64, size: Int = 256, lesion: Bool = true) -> Phantom {
-        build(seed: seed, size: size, lesion: lesion).phantom
+    /// `truth` chooses label 1's convention; the images are the same either way.
+    public static func make(seed: UInt64, size: Int = 256, lesion: Bool = true, truth: Truth = .adcCore) -> Phantom {
+        build(seed: seed, size: size, lesion: lesion, truth: truth).phantom
     }
 
     /// The phantom and its noise-free maps (ADC, rCBF, Tmax) before noise.
-    static func build(seed: UInt64, size: Int, lesion withLesion: Bool = true)
+    static func build(seed: UInt64, size: Int, lesion withLesion: Bool = true, truth: Truth = .adcCore)
         -> (phantom: Phantom, clean: (adc: [Float], flow: [Float], tmax: [Float]))
     {
         precondition(size >= 32, "size must be at least 32")
@@ -65,17 +77,28 @@ public enum InfarctPhantom {
         let adc = render.noisy(clean.adc, sd: noise.adc, correlationMM: 0.5, seed: root.derived(5).state)
         let flow = render.noisy(clean.flow, sd: noise.flow, correlationMM: 1.5, seed: root.derived(6).state)
         let tmax = render.noisy(clean.tmax, sd: noise.tmax, correlationMM: 1.5, seed: root.derived(7).state)
-        let labels = Volume(dimensions: dims, geometry: geometry, voxels: clean.labels)
+        var labels = Volume(dimensions: dims, geometry: geometry, voxels: clean.labels)
         var rd = root.derived(8)
         let trace = InfarctDWI(&rd)
         // The core's deep ADC (350–560, `InfarctLesion`): its middle is where the T2 gain is full.
         let cleanDWI = trace.render(adc: clean.adc, weights: w, normal: adcValues, coreADC: 455)
+        let tmaxTruth = labels.voxels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        if truth == .dwiLesion && lesion != nil {
+            var normalADC = clean.adc
+            for i in 0..<normalADC.count {
+                normalADC[i] = Float(Double(w.csf[i]) * adcValues.csf + Double(w.grey[i]) * adcValues.grey
+                                     + Double(w.white[i]) * adcValues.white)
+            }
+            let normalDWI = trace.render(adc: normalADC, weights: w, normal: adcValues, coreADC: 455)
+            labels = InfarctDWITruth.labels(labels, lesionDWI: cleanDWI, normalDWI: normalDWI)
+        }
         let dwi = render.noisy(cleanDWI, sd: trace.noiseFraction * trace.whiteSignal, correlationMM: 0.5,
                                seed: root.derived(9).state)
 
         let voxelML = geometry.spacing.voxelVolume / 1000
         let coreCount = labels.voxels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
-        let tmaxCount = labels.voxels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        // The hypoperfused volume is that of the rendered Tmax, whatever label 1's convention.
+        let tmaxCount = tmaxTruth
         let site = (lesion?.side ?? 0) > 0 ? "left hemisphere" : "right hemisphere"
         var lesions: [TruthLesion] = []
         if let p = Regions.properties(mask: labels.map { $0 == 1 ? 1 : 0 }) {
