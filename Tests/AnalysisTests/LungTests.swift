@@ -220,7 +220,7 @@ final class LungTests: XCTestCase {
         XCTAssertEqual(r.caseMeasurement(.lungVolume) ?? 0, right + left, accuracy: 1e-6)
         XCTAssertEqual(r.caseMeasurements.first { $0.name == "lung_volume" }?.unit, "mL")
         XCTAssertEqual(Set(r.timings.map(\.stage)),
-                       ["resample", "lung mask", "candidates", "segmentation", "measurements", "organ mask"])
+                       ["resample", "lung mask", "candidates", "mediastinal candidates", "segmentation", "measurements", "organ mask"])
     }
 
     /// Same input, same result, whatever the thread count.
