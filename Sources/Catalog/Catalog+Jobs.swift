@@ -80,10 +80,11 @@ extension Catalog {
         }
     }
 
-    /// When the series last received an instance (nil: unknown series).
-    public func lastReceived(seriesInstanceUID: String) throws -> Date? {
+    /// When the series last received an instance (nil: unknown series), as stored (seconds since 1970), exactly the value `route(…through:)`
+    /// compares with: a round trip through `Date` may move it by one unit in the last place.
+    public func lastReceivedSeconds(seriesInstanceUID: String) throws -> Double? {
         try withConnection { c in
-            try c.queryFirst("SELECT last_received_at FROM series WHERE series_uid = ?", [.text(seriesInstanceUID)]) { $0.date(0) }
+            try c.queryFirst("SELECT last_received_at FROM series WHERE series_uid = ?", [.text(seriesInstanceUID)]) { $0.double(0) }
         }
     }
 

@@ -40,11 +40,16 @@ final class CompletionScheduler: Service, @unchecked Sendable {
         let tick = min(0.2, max(0.05, stableSeconds / 5))
         while !threads.isStopping {
             do {
-                let quiet = try catalog.quietSeries(quietSince: Date().addingTimeInterval(-stableSeconds))
+                // One cutoff for the whole check: the series found quiet and the partners the
+                // planner takes as complete must agree, or a partner that went quiet between the
+                // two readings is put into a job without being marked routed, and queues the
+                // same job again at the next check.
+                let cutoff = Date().addingTimeInterval(-stableSeconds)
+                let quiet = try catalog.quietSeries(quietSince: cutoff)
                 var queued = 0
                 var handled = Set<String>()
                 for q in quiet where !handled.contains(q.seriesInstanceUID) {
-                    queued += try route(q, quiet: quiet, handled: &handled)
+                    queued += try route(q, quiet: quiet, cutoff: cutoff, handled: &handled)
                 }
                 if queued > 0 { workers.ring() }
             } catch {
@@ -56,7 +61,7 @@ final class CompletionScheduler: Service, @unchecked Sendable {
 
     /// Routes one quiet series: queues its jobs (a CT perfusion map's job is keyed by its rCBF
     /// map) or records that it is stored only. Returns the number of jobs queued.
-    private func route(_ q: QuietSeries, quiet: [QuietSeries], handled: inout Set<String>) throws -> Int {
+    private func route(_ q: QuietSeries, quiet: [QuietSeries], cutoff quietSince: Date, handled: inout Set<String>) throws -> Int {
         handled.insert(q.seriesInstanceUID)
         var meta: Logger.Metadata = ["series.uid": "\(q.seriesInstanceUID)", "study.uid": "\(q.studyInstanceUID)",
                                      "series.instances": "\(q.instances)", "dicom.calling_ae": "\(q.callingAE)"]
@@ -64,13 +69,15 @@ final class CompletionScheduler: Service, @unchecked Sendable {
             try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: [])
             return 0
         }
-        let quietSince = Date().addingTimeInterval(-stableSeconds)
         let (decision, steps) = settings.planner.steps(
             for: s, study: { (try? series.study(q.studyInstanceUID)) ?? [] },
-            isComplete: { p in ((try? catalog.lastReceived(seriesInstanceUID: p.seriesInstanceUID)) ?? nil).map { $0 < quietSince } ?? true })
+            isComplete: { p in
+                ((try? catalog.lastReceivedSeconds(seriesInstanceUID: p.seriesInstanceUID)) ?? nil)
+                    .map { $0 < quietSince.timeIntervalSince1970 } ?? true
+            })
         meta["route.rule"] = "\(decision.rule)"
         var jobs: [NewJob] = []
-        var partners: [QuietSeries] = []
+        var partners: [(seriesInstanceUID: String, through: Double)] = []
         for step in steps {
             switch step {
             case .analyze(let plan):
@@ -79,11 +86,17 @@ final class CompletionScheduler: Service, @unchecked Sendable {
                                    rule: plan.rule, callingAE: q.callingAE, remoteHost: q.remoteHost,
                                    inputInstances: plan.series.reduce(0) { $0 + $1.files.count }))
                 // The partner of a pair, quiet in this same check, is covered by this job.
-                for p in plan.series where p.seriesInstanceUID != q.seriesInstanceUID {
-                    if let other = quiet.first(where: { $0.seriesInstanceUID == p.seriesInstanceUID }),
-                       !partners.contains(where: { $0.seriesInstanceUID == other.seriesInstanceUID }) {
-                        partners.append(other)
+                // One the quiet list does not hold (past its limit) is marked routed through
+                // what it has received, so its own completion does not queue the job again.
+                for p in plan.series where p.seriesInstanceUID != q.seriesInstanceUID
+                    && !partners.contains(where: { $0.seriesInstanceUID == p.seriesInstanceUID }) {
+                    if let other = quiet.first(where: { $0.seriesInstanceUID == p.seriesInstanceUID }) {
+                        partners.append((other.seriesInstanceUID, other.lastReceivedAt))
                         handled.insert(other.seriesInstanceUID)
+                    } else if let last = try catalog.lastReceivedSeconds(seriesInstanceUID: p.seriesInstanceUID),
+                              last < quietSince.timeIntervalSince1970 {
+                        partners.append((p.seriesInstanceUID, last))
+                        handled.insert(p.seriesInstanceUID)
                     }
                 }
             case .awaitPartner(_, let wanted, let arriving):
@@ -102,7 +115,7 @@ final class CompletionScheduler: Service, @unchecked Sendable {
             }
         }
         let ids = try catalog.route(seriesInstanceUID: q.seriesInstanceUID, through: q.lastReceivedAt, jobs: jobs,
-                                    alsoRouted: partners.map { ($0.seriesInstanceUID, $0.lastReceivedAt) })
+                                    alsoRouted: partners)
         for (id, job) in zip(ids, jobs) {
             var m = meta
             m["route.reason"] = "\(decision.reason)"
