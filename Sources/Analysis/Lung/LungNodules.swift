@@ -45,11 +45,13 @@ public struct LungNodules: Analyzer {
             throw .refused("no lungs: \(Int(lungML.rounded())) mL aerated lung above the diaphragm (need \(Int(Self.minimumLungML)) mL)")
         }
         let detection = clock.stage("candidates") { NoduleCandidates.detect(coarse: coarse.volume, lungs: lungs.labels) }
+        let hulls = LungHulls(lungs.labels)
         let candidates = clock.stage("mediastinal candidates") {
-            MediastinalCandidates.appended(detection?.candidates ?? [], coarse: coarse.volume, lungs: lungs.labels, limit: Self.maxCandidates)
+            MediastinalCandidates.appended(detection?.candidates ?? [], coarse: coarse.volume, lungs: lungs.labels, hulls: hulls,
+                                           limit: Self.maxCandidates)
         }
         let (nodules, rejected) = clock.stage("segmentation") {
-            Self.segment(candidates, volume: v, lungs: lungs.labels, factor: coarse.factor)
+            Self.segment(candidates, volume: v, lungs: lungs.labels, hulls: hulls, factor: coarse.factor)
         }
         let findings = clock.stage("measurements") { () -> [Finding] in
             guard let detection else { return [] }
@@ -99,9 +101,8 @@ public struct LungNodules: Analyzer {
     /// earlier one of its own batch is discarded, and one the batch's start state skipped but the
     /// serial state does not (a nodule replaced by a larger one) is segmented then. The result
     /// is the serial result whatever the thread count.
-    static func segment(_ candidates: [NoduleCandidate], volume: Volume<Float>, lungs: Volume<UInt8>,
+    static func segment(_ candidates: [NoduleCandidate], volume: Volume<Float>, lungs: Volume<UInt8>, hulls: LungHulls,
                         factor: SIMD3<Int>) -> ([SegmentedNodule], Int) {
-        let hulls = LungHulls(lungs)
         var nodules: [SegmentedNodule] = [], skips: [(SIMD3<Double>, Double, Double)] = [], rejected = 0
         let g = volume.geometry
         let list = Array(candidates.prefix(maxCandidates))

@@ -108,8 +108,9 @@ enum MediastinalCandidates {
 
     /// The dot filter's candidates (at most `limit` in all) followed by the mediastinal ones:
     /// appended, so the dot candidates keep their order and skips.
-    static func appended(_ dot: [NoduleCandidate], coarse: Volume<Float>, lungs: Volume<UInt8>, limit: Int) -> [NoduleCandidate] {
-        let extra = find(coarse: coarse, lungs: lungs, hulls: LungHulls(lungs))
+    static func appended(_ dot: [NoduleCandidate], coarse: Volume<Float>, lungs: Volume<UInt8>, hulls: LungHulls,
+                         limit: Int) -> [NoduleCandidate] {
+        let extra = find(coarse: coarse, lungs: lungs, hulls: hulls)
         return Array(dot.prefix(max(0, limit - extra.count))) + extra.prefix(limit)
     }
 }

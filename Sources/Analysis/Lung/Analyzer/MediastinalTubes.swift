@@ -75,38 +75,40 @@ struct MediastinalCut: Sendable, CustomStringConvertible {
 
     /// nil unless `nodule` is against the mediastinum and a sphere fits its lung-side surface.
     /// `tubes`: the voxels where the segmenter measures cut-off tubes; `edt`: their thickness.
-    init?(nodule: Mask, object: Mask, _ b: NoduleBox, _ hulls: LungHulls, edt: [Float], tubes: (Int) -> Bool) {
+    /// `toBoundary`: the box's distance to the lung boundary (`NoduleSegmenter.freeThickness`).
+    init?(nodule: Mask, object: Mask, _ b: NoduleBox, _ hulls: LungHulls, edt: [Float], toBoundary: () -> [Float],
+          tubes: (Int) -> Bool) {
         guard NoduleSegmenter.mediastinalContact(nodule, b, hulls), let cap = MediastinalCap(nodule, b) else { return nil }
         self.cap = cap
         elongation = NoduleSegmenter.elongation(nodule)
-        let toBoundary = DistanceTransform.euclidean(b.lung).voxels
-        freeTube = NoduleSegmenter.freeThickness(object, edt: edt, toBoundary: toBoundary,
+        freeTube = NoduleSegmenter.freeThickness(object, edt: edt, toBoundary: toBoundary(),
                                                  voxel: max(b.spacing.row, b.spacing.column)) { nodule.voxels[$0] == 0 && tubes($0) }
         if NoduleSegmenter.debug { print("      \(self)") }
     }
 
-    /// The cut fitted at most once per candidate (two rules of the segmenter ask for it).
-    struct Once {
-        private var done: MediastinalCut??
-        mutating func value(_ make: () -> MediastinalCut?) -> MediastinalCut? {
-            if let done { return done }
-            let cut = make()
-            done = .some(cut)
-            return cut
-        }
-    }
 }
 
 extension NoduleSegmenter {
-    /// The quick vessel test's exception on the mediastinum: the object is against it and what
-    /// leaves its radial edge *into the lung* (clear of the boundary) is thinner than it by the
-    /// test's own ratio; what leaves along the boundary is the contact rim.
-    static func leavesOnlyAlongMediastinum(_ object: Mask, _ b: NoduleBox, _ hulls: LungHulls, edt: [Float],
+    /// The quick vessel test's exception for an object against the mediastinum (the caller
+    /// checks the contact): what leaves its radial edge *into the lung* (clear of the boundary)
+    /// is thinner than it by the test's own ratio; what leaves along the boundary is the contact rim.
+    static func leavesOnlyAlongMediastinum(_ object: Mask, _ b: NoduleBox, edt: [Float], toBoundary: [Float],
                                            innerRadius: Double, ratio: Double, shell: (Int) -> Bool) -> Bool {
-        guard mediastinalContact(object, b, hulls) else { return false }
-        let free = freeThickness(object, edt: edt, toBoundary: DistanceTransform.euclidean(b.lung).voxels,
+        let free = freeThickness(object, edt: edt, toBoundary: toBoundary,
                                  voxel: max(b.spacing.row, b.spacing.column), in: shell)
         if debug { print("      leaving into the lung (clear of the mediastinal boundary): \(fmt(free)) mm") }
         return innerRadius >= ratio * free
+    }
+}
+
+/// A value computed at most once, on first use (per candidate, for fits and distance maps that
+/// several rules of the segmenter may ask for, or none).
+struct Memo<Value> {
+    private var done: Value?
+    mutating func value(_ make: () -> Value) -> Value {
+        if let done { return done }
+        let v = make()
+        done = v
+        return v
     }
 }

@@ -215,18 +215,18 @@ enum NoduleSegmenter {
         }
         guard rIn > 0 else { return .rejected("empty object", skipRadius: 1) }
         let skip = min(3, max(1.5, 1.5 * rIn))
-        // A ball cut by the mediastinal boundary: its contact is the cut, not a tube (MediastinalNodule.swift).
-        // Fitted only when a tube rule would reject (the contact test walks the whole surface).
-        var fitted: MediastinalCap?? = nil
-        func cutBall() -> MediastinalCap? {
-            if let done = fitted { return done }
-            let fit = mediastinalContact(object, b, hulls) ? MediastinalCap(object, b) : nil
+        // A ball cut by the mediastinal boundary (MediastinalNodule.swift), its contact the cut, not a tube; fitted, like
+        // the contact (a walk of the whole surface) and the distance to the boundary, only when a rule asks (`Memo`).
+        var onMediastinum = Memo<Bool>(), fitted = Memo<MediastinalCap?>(), boundary = Memo<[Float]>()
+        func objectOnMediastinum() -> Bool { onMediastinum.value { mediastinalContact(object, b, hulls) } }
+        func toBoundary() -> [Float] { boundary.value { DistanceTransform.euclidean(b.lung).voxels } }
+        func cutBall() -> MediastinalCap? { fitted.value {
+            let fit = objectOnMediastinum() ? MediastinalCap(object, b) : nil
             if debug, let fit { print("      object \(fit)") }
-            fitted = .some(fit)
             return fit
-        }
-        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving, cutBall()?.isNodule != true,
-           !leavesOnlyAlongMediastinum(object, b, hulls, edt: edt, innerRadius: rIn, ratio: 1.1, shell: { shell.contains(dist[$0]) }) {
+        } }
+        if rIn <= 3, leaving > 0, rIn < 1.1 * leaving, cutBall()?.isNodule != true, !(objectOnMediastinum()
+            && leavesOnlyAlongMediastinum(object, b, edt: edt, toBoundary: toBoundary(), innerRadius: rIn, ratio: 1.1) { shell.contains(dist[$0]) }) {
             return .rejected("vessel-like: inscribed radius \(fmt(rIn)) mm vs \(fmt(leaving)) mm leaving", skipRadius: skip)
         }
 
@@ -289,9 +289,9 @@ enum NoduleSegmenter {
         if airVoxels >= 3 && Double(airVoxels) >= airShare * Double(nodule.voxels.reduce(0) { $0 + Int($1) }) {
             return .rejected("air inside (bronchiole's lumen, \(airVoxels) voxels)", skipRadius: skip)
         }
-        var separated = MediastinalCut.Once()  // the separated nodule as a cut ball (MediastinalTubes.swift)
+        var separated = Memo<MediastinalCut?>()  // the separated nodule as a cut ball (MediastinalTubes.swift)
         func cutNodule() -> MediastinalCut? {
-            separated.value { MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT) { i in
+            separated.value { MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT, toBoundary: toBoundary) { i in
                 shell.contains(dist[i]) || (Double(toCore[i]) > 0.5 * used && Double(toCore[i]) <= used + 2 * w)
             } }
         }
