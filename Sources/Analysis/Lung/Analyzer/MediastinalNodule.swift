@@ -26,6 +26,12 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
     /// Axis ratio of the fitted ball clipped by the lung mask, on the object's voxels (1 for a
     /// free ball, 1.84 for a hemisphere).
     var clippedElongation: Double
+    /// Area-weighted mean outward normal of the contact with non-lung (box-local slice, row,
+    /// column axes; its length is 1 for a flat cut face, less for a curved or split contact).
+    var contactNormal: SIMD3<Double>
+    /// Whether a contact mostly through the slices faces the mediastinum (`facesMediastinum`;
+    /// only walked when `axialContact` is over `maximumAxialContact`).
+    var mediastinalSide = false
 
     /// Fewest lung-side surface faces for a fit: fewer is a handful of voxels (below resolution).
     static let minimumFaces = 20
@@ -46,6 +52,9 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
     /// vertical, so a cut face against it is seen sideways; tissue below or above inside the
     /// lungs' hull is the diaphragm's dome (or the apex), whose partial volume through the slice
     /// and the vessels on it make caps too.
+    /// A contact mostly through the slices is kept when it faces the mediastinum
+    /// (`facesMediastinum`, MediastinalSide.swift): tissue running on to the other lung is
+    /// between the lungs, where the dome never is.
     static let maximumAxialContact = 0.5
 
     /// Whether this is a juxtamediastinal nodule: a ball at least `NoduleSegmenter.roundInnerRadius`
@@ -53,21 +62,24 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
     var isNodule: Bool {
         radius >= NoduleSegmenter.roundInnerRadius && residual <= Self.maximumResidual * radius
             && dice >= Self.minimumDice && visibleShare >= Self.minimumVisibleShare
-            && axialContact <= Self.maximumAxialContact
+            && (axialContact <= Self.maximumAxialContact || mediastinalSide)
     }
 
     var description: String {
-        String(format: "cap fit: radius %.1f mm, residual %.2f mm, Dice %.2f, visible %.0f%%, contact %.0f%% axial", radius,
-               residual, dice, 100 * visibleShare, 100 * axialContact)
+        String(format: "cap fit: radius %.1f mm, residual %.2f mm, Dice %.2f, visible %.0f%%, contact %.0f%% axial%@, normal (%.2f %.2f %.2f)",
+               radius, residual, dice, 100 * visibleShare, 100 * axialContact, mediastinalSide ? " (facing the mediastinum)" : "",
+               contactNormal.x, contactNormal.y, contactNormal.z)
     }
 
     /// Fits the ball to `m`'s faces against lung (`b.lung`) that are not `m`; nil if too few.
-    init?(_ m: Mask, _ b: NoduleBox) {
+    /// `lungs`, `hulls`: the coarse lung labels and hulls, for the side of an axial contact.
+    init?(_ m: Mask, _ b: NoduleBox, lungs: Volume<UInt8>, hulls: LungHulls) {
         let d = m.dimensions, sp = m.spacing, lung = b.lung.voxels
         let step = SIMD3(sp.slice, sp.row, sp.column)
         // Contact as area (mm²): on thick slices a face through the slice is several in-plane faces' area.
         let axialFace = sp.row * sp.column, sideFace = [sp.slice * sp.column, sp.slice * sp.row]
-        var points: [SIMD3<Double>] = [], contact = 0.0, axial = 0.0
+        var points: [SIMD3<Double>] = [], contact = 0.0, axial = 0.0, normal = SIMD3<Double>.zero
+        let unit: [SIMD3<Double>] = [SIMD3(1, 0, 0), SIMD3(-1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, -1, 0), SIMD3(0, 0, 1), SIMD3(0, 0, -1)]
         for s in 0..<d.slices {
             for r in 0..<d.rows {
                 for c in 0..<d.columns where m.voxels[d.index(s, r, c)] != 0 {
@@ -79,6 +91,7 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
                         guard lung[j] != 0 else {
                             let area = k < 2 ? axialFace : sideFace[k < 4 ? 0 : 1]
                             contact += area
+                            normal += area * unit[k]
                             if k < 2 { axial += area }
                             continue
                         }
@@ -119,7 +132,9 @@ struct MediastinalCap: Sendable, CustomStringConvertible {
         dice = 2 * Double(shared) / Double(max(1, inLung + object))
         visibleShare = Double(inLung) / Double(max(1, ball))
         axialContact = contact > 0 ? axial / contact : 0
+        contactNormal = contact > 0 ? normal / contact : .zero
         clippedElongation = NoduleSegmenter.elongation(clipped)
+        if axialContact > Self.maximumAxialContact { mediastinalSide = facesMediastinum(b, lungs: lungs, hulls: hulls) }
     }
 
     /// Algebraic least-squares sphere (|p|² = 2 c·p + k, k = R² − |c|²) on centred points.

@@ -76,9 +76,10 @@ struct MediastinalCut: Sendable, CustomStringConvertible {
     /// nil unless `nodule` is against the mediastinum and a sphere fits its lung-side surface.
     /// `tubes`: the voxels where the segmenter measures cut-off tubes; `edt`: their thickness.
     /// `toBoundary`: the box's distance to the lung boundary (`NoduleSegmenter.freeThickness`).
-    init?(nodule: Mask, object: Mask, _ b: NoduleBox, _ hulls: LungHulls, edt: [Float], toBoundary: () -> [Float],
-          tubes: (Int) -> Bool) {
-        guard NoduleSegmenter.mediastinalContact(nodule, b, hulls), let cap = MediastinalCap(nodule, b) else { return nil }
+    init?(nodule: Mask, object: Mask, _ b: NoduleBox, _ hulls: LungHulls, lungs: Volume<UInt8>, edt: [Float],
+          toBoundary: () -> [Float], tubes: (Int) -> Bool) {
+        guard NoduleSegmenter.mediastinalContact(nodule, b, hulls), let cap = MediastinalCap(nodule, b, lungs: lungs, hulls: hulls)
+        else { return nil }
         self.cap = cap
         elongation = NoduleSegmenter.elongation(nodule)
         freeTube = NoduleSegmenter.freeThickness(object, edt: edt, toBoundary: toBoundary(),

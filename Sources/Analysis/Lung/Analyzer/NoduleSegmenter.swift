@@ -221,7 +221,7 @@ enum NoduleSegmenter {
         func objectOnMediastinum() -> Bool { onMediastinum.value { mediastinalContact(object, b, hulls) } }
         func toBoundary() -> [Float] { boundary.value { DistanceTransform.euclidean(b.lung).voxels } }
         func cutBall() -> MediastinalCap? { fitted.value {
-            let fit = objectOnMediastinum() ? MediastinalCap(object, b) : nil
+            let fit = objectOnMediastinum() ? MediastinalCap(object, b, lungs: lungs, hulls: hulls) : nil
             if debug, let fit { print("      object \(fit)") }
             return fit
         } }
@@ -291,7 +291,7 @@ enum NoduleSegmenter {
         }
         var separated = Memo<MediastinalCut?>()  // the separated nodule as a cut ball (MediastinalTubes.swift)
         func cutNodule() -> MediastinalCut? {
-            separated.value { MediastinalCut(nodule: nodule, object: object, b, hulls, edt: tubeEDT, toBoundary: toBoundary) { i in
+            separated.value { MediastinalCut(nodule: nodule, object: object, b, hulls, lungs: lungs, edt: tubeEDT, toBoundary: toBoundary) { i in
                 shell.contains(dist[i]) || (Double(toCore[i]) > 0.5 * used && Double(toCore[i]) <= used + 2 * w)
             } }
         }
