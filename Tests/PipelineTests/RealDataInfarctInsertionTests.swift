@@ -80,14 +80,16 @@ final class RealDataInfarctInsertionTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy(\.detected), text)
         // 1.3.0 reaches: seed 3 (26 mL, ADC 545) 0.64; seed 4 (34 mL, ADC 660, T2 1.04) 0.15;
         // seed 5 (30 mL, ADC 481) 0.72; seed 6 (19 mL, ADC 683, T2 1.10, no RAPID region) 0.62.
-        // 1.4.0 the same. Seed 4 is the known weakness: it holds no ADC < 620 piece at all (it is
+        // 1.4.0 the same. 1.5.0 (every lesion outlined over its DWI extent, dense cores too):
+        // seed 3 0.82, seed 5 0.86 (their DWI-bright rim is lesion under the insertion truth);
+        // seeds 4 and 6 unchanged. Seed 4 is the known weakness: it holds no ADC < 620 piece at all (it is
         // not "RAPID-cored"), but its rDWI (≈ exp(0.14) × 1.04 ≈ 1.19 in grey matter, ≈ 1.1 in
         // white matter, whose normal ADC is nearer 660) sits at the DWI extent's threshold
         // (2 robust SD ≈ 1.19), so its DWI extent is noise-fragmented and mostly short of seeds.
         // Floors: what is reached less 0.02–0.06.
-        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.62, text)
+        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.78, text)
         XCTAssertGreaterThanOrEqual(rows[1].dice, 0.1, text)
-        XCTAssertGreaterThanOrEqual(rows[2].dice, 0.66, text)
+        XCTAssertGreaterThanOrEqual(rows[2].dice, 0.82, text)
         XCTAssertGreaterThanOrEqual(rows[3].dice, 0.57, text)
     }
 }
