@@ -29,7 +29,8 @@ import Imaging
 ///    core or not; the ADC < 620 volume is reported beside it (`InfarctMR`);
 /// 6. bilateral-symmetric hyperintensity out (`Mirror`): a voxel whose mirror across the
 ///    midline is as bright is artefact or a symmetric non-ischaemic process, not an arterial
-///    infarct;
+///    infarct; then 2–6 read again with the lesions found left out of the reference
+///    (`lesionEdgeVoxels`);
 /// 7. components of at least `minimumML`, holes filled.
 enum InfarctDiffusion {
     /// ADC range (10⁻⁶ mm²/s) of brain tissue: above 1500 a voxel is more than about a third CSF
@@ -90,6 +91,13 @@ enum InfarctDiffusion {
     /// at the surface and its neighbour share their ADC with the outside through partial
     /// volume and the interpolation of the reconstruction.
     static let seedDepthVoxels = 2.0
+    /// The second reading's reference leaves out the lesions the first found (after the mirror
+    /// test: bilateral hyperintensity is no infarct and stays in) and this many voxels around
+    /// them, the partial-volume edge a lesion shares with its neighbours. The first reading's
+    /// reference leaves out only voxels beyond `excludeRatio` (at most; 2 SD ≈ 1.19 on a real
+    /// trace), so a large, mildly bright lesion (rDWI 1.1–1.2: a territory at ADC 660–690) stays
+    /// in it and raises its own reference over the 15 mm kernel by several per cent.
+    static let lesionEdgeVoxels = 1.0
     /// Smallest core component, mL: a sphere of ≈ 4.6 mm, the smallest acute DWI lesions (dot
     /// emboli) that the usual 1–2 mm, 3–5 mm-thick DWI resolves; below it a cluster of a few
     /// voxels cannot be told from noise. At least `minimumVoxels` voxels.
@@ -172,23 +180,37 @@ enum InfarctDiffusion {
         // temporal poles), where a slice cuts the surface at a slant.
         let depth = DistanceTransform.euclidean(head)
         let seedDepth = Float(seedDepthVoxels * max(adc.spacing.row, adc.spacing.column))
-        var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds
         let seedRatio = Float(1 + seedSDs * spread), growRatio = max(visible, Float(1 + growSDs * spread))
-        for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
-            let q = r.voxels[i], a = light.voxels[i]
-            // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
-            let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
-            if tissue && q >= growRatio { bright.voxels[i] = 1 }
-            guard seedInterior.voxels[i] != 0 && depth.voxels[i] >= seedDepth else { continue }
-            let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
-            if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
-                seeds.voxels[i] = 1
-                bright.voxels[i] = 1
+        /// Seeds and bright voxels on the ratio `r`, grown, bilateral hyperintensity out.
+        func lesions(_ r: Volume<Float>) -> (mask: Mask, mirror: (symmetric: Mask, count: Int, skipped: String?)) {
+            var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds
+            for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
+                let q = r.voxels[i], a = light.voxels[i]
+                // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
+                let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
+                if tissue && q >= growRatio { bright.voxels[i] = 1 }
+                guard seedInterior.voxels[i] != 0 && depth.voxels[i] >= seedDepth else { continue }
+                let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
+                if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
+                    seeds.voxels[i] = 1
+                    bright.voxels[i] = 1
+                }
             }
+            var m = Growth.grow(seeds: seeds, within: bright)
+            let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
+            for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
+            return (m, mirror)
         }
-        var m = Growth.grow(seeds: seeds, within: bright)
-        let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
-        for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
+        var (m, mirror) = lesions(r)
+        // The lesions found are not normal-appearing tissue: read again with them and their
+        // partial-volume edge (`lesionEdgeVoxels`) out of the reference.
+        if m.voxels.contains(where: { $0 != 0 }) {
+            let edge = Morphology.dilate(m, radius: lesionEdgeVoxels * max(adc.spacing.row, adc.spacing.column))
+            var lesionFree = normal
+            for i in 0..<n where edge.voxels[i] != 0 { lesionFree.voxels[i] = 0 }
+            r = ratio(over: lesionFree)
+            (m, mirror) = lesions(r)
+        }
         let voxelML = adc.spacing.voxelVolume / 1000
         let minVoxels = max(minimumVoxels, Int((minimumML / voxelML).rounded(.up)))
         let core = HoleFilling.fill3D(ConnectedComponents.keep(m, minVoxels: minVoxels))
