@@ -3,10 +3,9 @@ import Imaging
 import XCTest
 @testable import Analysis
 
-/// `InfarctDiffusion.Growth` on hand-made masks (2 mm isotropic, as the ISLES'22 case): a dense
-/// RAPID core keeps its 620 iso-contour (its partial-volume rim and bright tongues past it are
-/// not lesion); a lesion without one takes its DWI extent, also when noise dips a few scattered
-/// voxels below 620.
+/// `InfarctDiffusion.Growth` on hand-made masks (2 mm isotropic, as the ISLES'22 case): every
+/// lesion takes its DWI extent around its seeds, a dense core too; bright regions with too few
+/// seeds are no lesion.
 final class InfarctGrowthTests: XCTestCase {
     private let d = Dimensions(slices: 32, rows: 32, columns: 32)
     private let g = Geometry(origin: [0, 0, 0], spacing: Spacing(slice: 2, row: 2, column: 2))
@@ -35,41 +34,34 @@ final class InfarctGrowthTests: XCTestCase {
         return s
     }
 
-    func testCoreWithPartialVolumeRimKeepsTheIsoContour() {
+    /// A dense core (every voxel a seed) with its bright rim: the whole DWI lesion, rim included
+    /// (ISLES'22 convention; until 1.4.0 the core kept its 620 iso-contour only).
+    func testDenseCoreTakesItsBrightRim() {
         let core = ball(6), bright = ball(7.5)
-        let out = InfarctDiffusion.Growth.grow(seeds: core, within: bright, rapidCore: core, denseCore: core)
-        XCTAssertEqual(out.voxels, core.voxels, "a rim no wider than the point spread is not lesion")
-    }
-
-    func testBrightNoisePastTheRimIsNotLesion() {
-        let core = ball(6)
-        // A bright, unrestricted tongue from the rim outwards (noise or shine-through, no seeds).
-        var bright = ball(7.5)
-        for c in 16...28 { bright.voxels[d.index(16, 16, c)] = 1 }
-        let out = InfarctDiffusion.Growth.grow(seeds: core, within: bright, rapidCore: core, denseCore: core)
-        XCTAssertEqual(out.voxels, core.voxels)
+        let out = InfarctDiffusion.Growth.grow(seeds: core, within: bright)
+        XCTAssertEqual(out.voxels, bright.voxels)
     }
 
     func testLesionWithoutRapidCoreTakesItsDWIExtent() {
-        let lesion = ball(5), none = Mask(dimensions: d, geometry: g, repeating: 0)
-        let out = InfarctDiffusion.Growth.grow(seeds: everyThird(lesion), within: lesion, rapidCore: none, denseCore: none)
+        let lesion = ball(5)
+        let out = InfarctDiffusion.Growth.grow(seeds: everyThird(lesion), within: lesion)
         XCTAssertEqual(out.voxels, lesion.voxels)
     }
 
-    /// A faint lesion (ADC ≈ 660) whose noise dips below 620 in a few small scattered pieces is
-    /// no dense core: it keeps its whole DWI extent.
-    func testScatteredDipsAreNoDenseCore() {
-        let lesion = ball(9)
-        var dips = Mask(dimensions: d, geometry: g, repeating: 0)
-        for centre: SIMD3<Int> in [[10, 12, 14], [20, 18, 16], [16, 22, 10], [13, 9, 19]] {
-            for s in 0..<2 { for r in 0..<2 { for c in 0..<2 { dips.voxels[d.index(centre.x + s, centre.y + r, centre.z + c)] = 1 } } }
-        }
-        let dense = InfarctDiffusion.Growth.denseCore(dips, rapidRegion: dips)
-        XCTAssertEqual(count(dense), 0, "scattered 8-voxel dips are not a coherent core")
-        let out = InfarctDiffusion.Growth.grow(seeds: everyThird(lesion), within: lesion, rapidCore: dips, denseCore: dense)
+    /// A wide bright region (shading, shine-through) touched by a few restricted voxels, under
+    /// `seedShare` of it, is not lesion; nor are two seeds alone.
+    func testBrightRegionWithFewSeedsIsNotLesion() {
+        let wide = ball(9)
+        let few = ball(2)  // 33 voxels of ≈ 3000
+        XCTAssertLessThan(Double(count(few)), InfarctDiffusion.Growth.seedShare * Double(count(wide)))
+        XCTAssertEqual(count(InfarctDiffusion.Growth.grow(seeds: few, within: wide)), 0)
+        var two = Mask(dimensions: d, geometry: g, repeating: 0)
+        two.voxels[d.index(16, 16, 16)] = 1
+        two.voxels[d.index(16, 16, 17)] = 1
+        XCTAssertEqual(count(InfarctDiffusion.Growth.grow(seeds: two, within: ball(1))), 0)
+        // Enough seeds in a separate small component keep it, and only it.
+        let lesion = ball(3, centre: [6, 6, 6])
+        let out = InfarctDiffusion.Growth.grow(seeds: union(few, lesion), within: union(wide, lesion))
         XCTAssertEqual(out.voxels, lesion.voxels)
-        // A coherent 2 mL piece (257 voxels) is a dense core.
-        let core = ball(4)
-        XCTAssertEqual(count(InfarctDiffusion.Growth.denseCore(core, rapidRegion: core)), count(core))
     }
 }

@@ -66,6 +66,7 @@ final class RealDataInfarctInsertionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cortical.filter(\.detected).count, 4, text)
         XCTAssertGreaterThanOrEqual(cortical.map(\.dice).reduce(0, +) / Double(cortical.count), 0.45, text)
         XCTAssertGreaterThanOrEqual(deep.filter(\.detected).count, 3, text)
+        // 1.5.0: cortical 0.81, 0.82, 0.87, 0.80; deep 0.87, 0.92, 0.85, 0.78 (mean 0.855).
         // 1.4.0: deep Dice 0.86, 0.92, 0.84, 0.76 (mean 0.85; 1.3.0 0.78: the 0.89 mL lesion at
         // ADC 458 kept only its < 620 middle, 0.67, before the dense-core size rule).
         XCTAssertGreaterThanOrEqual(deep.map(\.dice).reduce(0, +) / Double(deep.count), 0.78, text)
@@ -80,14 +81,18 @@ final class RealDataInfarctInsertionTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy(\.detected), text)
         // 1.3.0 reaches: seed 3 (26 mL, ADC 545) 0.64; seed 4 (34 mL, ADC 660, T2 1.04) 0.15;
         // seed 5 (30 mL, ADC 481) 0.72; seed 6 (19 mL, ADC 683, T2 1.10, no RAPID region) 0.62.
-        // 1.4.0 the same. Seed 4 is the known weakness: it holds no ADC < 620 piece at all (it is
+        // 1.4.0 the same. 1.5.0 (every lesion outlined over its DWI extent, dense cores too):
+        // seed 3 0.82, seed 5 0.86 (their DWI-bright rim is lesion under the insertion truth);
+        // seeds 4 and 6 unchanged; with the second reading (the lesions found out of the DWI
+        // reference) 0.85 / 0.17 / 0.89 / 0.76: seed 6 (19 mL at rDWI 1.1–1.2) had raised its own
+        // reference. Seed 4 is the known weakness: it holds no ADC < 620 piece at all (it is
         // not "RAPID-cored"), but its rDWI (≈ exp(0.14) × 1.04 ≈ 1.19 in grey matter, ≈ 1.1 in
         // white matter, whose normal ADC is nearer 660) sits at the DWI extent's threshold
         // (2 robust SD ≈ 1.19), so its DWI extent is noise-fragmented and mostly short of seeds.
         // Floors: what is reached less 0.02–0.06.
-        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.62, text)
+        XCTAssertGreaterThanOrEqual(rows[0].dice, 0.78, text)
         XCTAssertGreaterThanOrEqual(rows[1].dice, 0.1, text)
-        XCTAssertGreaterThanOrEqual(rows[2].dice, 0.66, text)
-        XCTAssertGreaterThanOrEqual(rows[3].dice, 0.57, text)
+        XCTAssertGreaterThanOrEqual(rows[2].dice, 0.82, text)
+        XCTAssertGreaterThanOrEqual(rows[3].dice, 0.7, text)
     }
 }

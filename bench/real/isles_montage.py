@@ -5,7 +5,8 @@ DWI b1000 trace, every slice holding core plus a few without, the core outlined 
     .build/release/autoseg run ../shared/realdata/isles22-0001 --out /tmp/isles
     python3 bench/real/isles_montage.py /tmp/isles ../shared/realdata/isles22-0001 docs/isles22-core.png
 
-Needs numpy, pydicom, nibabel, scipy and Pillow. Image left = patient right (the series' own display).
+Prints the core's components (volume, slices, centroid, mean ADC). Needs numpy, pydicom, nibabel,
+scipy and Pillow. Image left = patient right (the series' own display).
 """
 import glob, json, os, sys
 
@@ -38,7 +39,7 @@ def main(out, case, png):
     extra = [brain[len(brain) * k // 6] for k in range(1, 6)]
     zs = sorted(set(zs) | set(extra))
     meas = {m["name"]: m["value"] for m in findings.get("case_measurements", [])}
-    title = (f"isles22-0001, AutoSeg infarct {findings.get('analyzer_version', '')}: core (red) "
+    title = (f"isles22-0001, AutoSeg infarct {findings.get('version', findings.get('analyzer_version', ''))}: core (red) "
              f"{meas.get('core_volume', 0):.2f} mL, ADC<620 {meas.get('adc620_volume', 0):.2f} mL, brain "
              f"{meas.get('brain_volume', 0):.0f} mL; image left = patient right; slice numbers top left")
     s, cols = 3, 8
@@ -60,6 +61,18 @@ def main(out, case, png):
             im.paste(tile, (x0, y0))
             dr.text((x0 + 3, y0 + 3), str(z), fill=(255, 255, 0))
     im.save(png)
+    # The core's connected components (26-connected), largest first: volume, slices, centroid
+    # (slice, row, column) and mean ADC, to compare versions focus by focus.
+    vox_ml = float(np.prod(nib.load(lab_path).header.get_zooms()[:3])) / 1000
+    lab3, n = ndi.label(core, structure=np.ones((3, 3, 3)))
+    comps = []
+    for k in range(1, n + 1):
+        m = lab3 == k
+        zz = np.nonzero(m.any(axis=(1, 2)))[0]
+        comps.append((m.sum() * vox_ml, zz.min(), zz.max(), ndi.center_of_mass(m), float(adc[m].mean())))
+    print(f"core {core.sum() * vox_ml:.2f} mL in {n} components")
+    for ml, z0, z1, c, a in sorted(comps, key=lambda t: -t[0]):
+        print(f"  {ml:6.2f} mL  slices {z0}-{z1}  centroid ({c[0]:.0f}, {c[1]:.0f}, {c[2]:.0f})  mean ADC {a:.0f}")
 
 
 if __name__ == "__main__":

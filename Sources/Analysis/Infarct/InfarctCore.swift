@@ -16,7 +16,7 @@ public struct InfarctCore: Analyzer {
     /// `.infarct`.
     public static let kind = AnalyzerKind.infarct
     /// Goes into result UIDs and the SEG's algorithm version.
-    public static let version = "1.4.0"
+    public static let version = "1.5.0"
 
     /// ADC core threshold, 10⁻⁶ mm²/s.
     public static let adcThreshold = 620.0

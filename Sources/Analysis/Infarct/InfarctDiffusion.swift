@@ -23,11 +23,14 @@ import Imaging
 ///    (a cortical or lacunar infarct at ADC 650–750, rDWI 1.3–1.5). Seeds lie outside the ADC
 ///    map's edge band, where partial volume with the outside fakes low ADC;
 /// 5. the lesion's extent (`Growth`): the DWI-hyperintense region (rDWI beyond `growSDs` of
-///    noise) around the seeds, as readers outline the DWI lesion once the ADC shows it is
-///    restricted: its rim, partial-volumed, is bright but no longer low on the ADC map;
+///    noise and at least `visibleRise` above the reference) around the seeds, as readers
+///    outline the DWI lesion once the ADC shows it is restricted (ISLES'22, trial core labs):
+///    its rim, partial-volumed, is bright but no longer low on the ADC map. Every lesion, dense
+///    core or not; the ADC < 620 volume is reported beside it (`InfarctMR`);
 /// 6. bilateral-symmetric hyperintensity out (`Mirror`): a voxel whose mirror across the
 ///    midline is as bright is artefact or a symmetric non-ischaemic process, not an arterial
-///    infarct;
+///    infarct; then 2–6 read again with the lesions found left out of the reference
+///    (`lesionEdgeVoxels`);
 /// 7. components of at least `minimumML`, holes filled.
 enum InfarctDiffusion {
     /// ADC range (10⁻⁶ mm²/s) of brain tissue: above 1500 a voxel is more than about a third CSF
@@ -48,6 +51,18 @@ enum InfarctDiffusion {
     /// of normal parenchyma's rDWI on real b1000 traces, ≈ 0.1), and the mirror test's
     /// "hyperintense".
     static let excludeRatio: Float = 1.3
+    /// The least rise over the local reference that is DWI hyperintensity, whatever the noise.
+    /// Normal-appearing brain on a b1000 trace varies by about ±10 % once coil shading is
+    /// removed (grey matter 5–10 % above white matter; the corticospinal tract and the internal
+    /// capsule's posterior limb brighter still), so a region 5–9 % bright is normal anatomy, or
+    /// the faint white-matter margin of a lesion whose ADC barely fell (700 → 650: exp(0.05)),
+    /// which readers do not outline. Two uses: the extent's threshold is at least 1 + this, and
+    /// the reference's second pass keeps normal tissue up to it (trimming normal tissue's upper
+    /// tail biases the reference low and every voxel near a lesion bright). On real traces
+    /// (robust SD ≈ 0.09) the noise rule, ≈ 1.19, lies above it; it binds on high-SNR traces
+    /// (the phantom's, SD ≈ 0.02 after the light smoothing, whose extent at 2 SD ≈ 1.04 took the
+    /// white-matter margin and, through it, normal grey matter 25 mm away: 25 mL for 6.8).
+    static let visibleRise: Float = 0.1
     /// DWI confirmation of the RAPID region. With unchanged T2, tissue whose ADC fell from the
     /// normal parenchyma's ā to a reads brighter on the trace by exp(b · (ā − a)) (b ≈ 1000:
     /// ā 800 → a 600 gives 1.22, → 450 gives 1.42); acute core adds T2 (oedema), so it reads at
@@ -76,6 +91,13 @@ enum InfarctDiffusion {
     /// at the surface and its neighbour share their ADC with the outside through partial
     /// volume and the interpolation of the reconstruction.
     static let seedDepthVoxels = 2.0
+    /// The second reading's reference leaves out the lesions the first found (after the mirror
+    /// test: bilateral hyperintensity is no infarct and stays in) and this many voxels around
+    /// them, the partial-volume edge a lesion shares with its neighbours. The first reading's
+    /// reference leaves out only voxels beyond `excludeRatio` (at most; 2 SD ≈ 1.19 on a real
+    /// trace), so a large, mildly bright lesion (rDWI 1.1–1.2: a territory at ADC 660–690) stays
+    /// in it and raises its own reference over the 15 mm kernel by several per cent.
+    static let lesionEdgeVoxels = 1.0
     /// Smallest core component, mL: a sphere of ≈ 4.6 mm, the smallest acute DWI lesions (dot
     /// emboli) that the usual 1–2 mm, 3–5 mm-thick DWI resolves; below it a cluster of a few
     /// voxels cannot be told from noise. At least `minimumVoxels` voxels.
@@ -100,8 +122,7 @@ enum InfarctDiffusion {
     /// lightly smoothed ADC.
     /// `interior` is the brain without the voxel at its edge (where DWI is read), `seedInterior`
     /// without the ADC map's wider edge band (where the ADC is trusted).
-    /// `rapidRegion` is the ADC < 620 region itself (`InfarctThreshold.Output.region`).
-    static func core(adc: Volume<Float>, light: Volume<Float>, rapid: Volume<Float>, rapidRegion: Mask, dwi: Volume<Float>,
+    static func core(adc: Volume<Float>, light: Volume<Float>, rapid: Volume<Float>, dwi: Volume<Float>,
                      bValue: Double, head: Mask, interior: Mask, seedInterior: Mask, sigmaLight: Double) -> Output {
         let n = adc.voxels.count
         var parenchyma = head
@@ -133,7 +154,8 @@ enum InfarctDiffusion {
         // a large, mildly restricted territory (rDWI 1.2–1.3) must not raise its own reference.
         var first: [Float] = []
         for i in 0..<n where parenchyma.voxels[i] != 0 { first.append(r.voxels[i]) }
-        let exclude = min(excludeRatio, Float(1 + growSDs * robustSD(&first)))
+        let visible = 1 + visibleRise
+        let exclude = min(excludeRatio, max(visible, Float(1 + growSDs * robustSD(&first))))
         let t620 = Float(InfarctCore.adcThreshold)
         var normal = parenchyma
         for i in 0..<n where r.voxels[i] >= exclude || rapid.voxels[i] < t620 || light.voxels[i] < t620 {
@@ -158,24 +180,37 @@ enum InfarctDiffusion {
         // temporal poles), where a slice cuts the surface at a slant.
         let depth = DistanceTransform.euclidean(head)
         let seedDepth = Float(seedDepthVoxels * max(adc.spacing.row, adc.spacing.column))
-        var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds, rapidCore = seeds
-        let seedRatio = Float(1 + seedSDs * spread), growRatio = Float(1 + growSDs * spread)
-        for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
-            let q = r.voxels[i], a = light.voxels[i]
-            // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
-            let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
-            if tissue && q >= growRatio { bright.voxels[i] = 1 }
-            guard seedInterior.voxels[i] != 0 && depth.voxels[i] >= seedDepth else { continue }
-            let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
-            if classic { rapidCore.voxels[i] = 1 }
-            if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
-                seeds.voxels[i] = 1
-                bright.voxels[i] = 1
+        let seedRatio = Float(1 + seedSDs * spread), growRatio = max(visible, Float(1 + growSDs * spread))
+        /// Seeds and bright voxels on the ratio `r`, grown, bilateral hyperintensity out.
+        func lesions(_ r: Volume<Float>) -> (mask: Mask, mirror: (symmetric: Mask, count: Int, skipped: String?)) {
+            var seeds = Mask(dimensions: adc.dimensions, geometry: adc.geometry, repeating: 0), bright = seeds
+            for i in 0..<n where interior.voxels[i] != 0 && dwi.voxels[i] > 0 && light.voxels[i] >= tissueADC.lowerBound {
+                let q = r.voxels[i], a = light.voxels[i]
+                // Tissue on the raw map as well: a voxel mostly CSF is no infarct, whatever its neighbours.
+                let tissue = a <= tissueADC.upperBound && adc.voxels[i] <= tissueADC.upperBound
+                if tissue && q >= growRatio { bright.voxels[i] = 1 }
+                guard seedInterior.voxels[i] != 0 && depth.voxels[i] >= seedDepth else { continue }
+                let classic = (rapid.voxels[i] < t620 && q >= confirm(a)) || (a < relative && q >= hyperintenseRatio)
+                if classic || (tissue && a < relative && q >= max(seedRatio, confirm(a))) {
+                    seeds.voxels[i] = 1
+                    bright.voxels[i] = 1
+                }
             }
+            var m = Growth.grow(seeds: seeds, within: bright)
+            let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
+            for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
+            return (m, mirror)
         }
-        var m = Growth.grow(seeds: seeds, within: bright, rapidCore: rapidCore, denseCore: Growth.denseCore(rapidCore, rapidRegion: rapidRegion))
-        let mirror = Mirror.symmetric(m, ratio: r, head: head, bright: excludeRatio)
-        for i in 0..<n where mirror.symmetric.voxels[i] != 0 { m.voxels[i] = 0 }
+        var (m, mirror) = lesions(r)
+        // The lesions found are not normal-appearing tissue: read again with them and their
+        // partial-volume edge (`lesionEdgeVoxels`) out of the reference.
+        if m.voxels.contains(where: { $0 != 0 }) {
+            let edge = Morphology.dilate(m, radius: lesionEdgeVoxels * max(adc.spacing.row, adc.spacing.column))
+            var lesionFree = normal
+            for i in 0..<n where edge.voxels[i] != 0 { lesionFree.voxels[i] = 0 }
+            r = ratio(over: lesionFree)
+            (m, mirror) = lesions(r)
+        }
         let voxelML = adc.spacing.voxelVolume / 1000
         let minVoxels = max(minimumVoxels, Int((minimumML / voxelML).rounded(.up)))
         let core = HoleFilling.fill3D(ConnectedComponents.keep(m, minVoxels: minVoxels))
@@ -184,8 +219,8 @@ enum InfarctDiffusion {
                      + "(and ≥ \(InfarctCore.fmt(Double(floor), 2))×, \(noiseSDs) robust SD), or where ADC < \(Int(relative.rounded())) "
                      + "(\(Int(relativeADC * 100)) % of the normal parenchyma's median \(Int(normalADC.rounded()))) with DWI ≥ "
                      + "\(InfarctCore.fmt(Double(seedRatio), 2))× (\(seedSDs) robust SD) and as bright as the ADC drop implies; "
-                     + "extended over the DWI-hyperintense tissue around the seeds (≥ \(InfarctCore.fmt(Double(growRatio), 2))×, "
-                     + "\(growSDs) robust SD); CSF (ADC > \(Int(tissueADC.upperBound))) and the voxel at the brain's edge out, "
+                     + "outlined over the DWI-hyperintense tissue around the seeds (≥ \(InfarctCore.fmt(Double(growRatio), 2))×: "
+                     + "\(growSDs) robust SD, at least +\(Int((visibleRise * 100).rounded())) %; the whole DWI lesion, as experts outline it); CSF (ADC > \(Int(tissueADC.upperBound))) and the voxel at the brain's edge out, "
                      + "no seed in the ADC map's edge band; components < \(minimumML) mL dropped"]
         return Output(core: core, ratio: r, normalADC: normalADC, symmetricVoxels: mirror.count, mirrorSkipped: mirror.skipped,
                       notes: notes)

@@ -48,7 +48,7 @@ enum InfarctMR {
         let rapidML = Double(rapid.voxels.reduce(0) { $0 + Int($1) }) * voxelML
         let diffusion = dwi.map { dwi in
             clock.stage("restricted diffusion") {
-                InfarctDiffusion.core(adc: adc, light: seg.light, rapid: seg.smoothed, rapidRegion: rapid, dwi: dwi,
+                InfarctDiffusion.core(adc: adc, light: seg.light, rapid: seg.smoothed, dwi: dwi,
                                       bValue: bValue ?? 1000,
                                       head: head, interior: InfarctBrain.interior(head, inPlaneMM: InfarctDiffusion.edgeVoxels * max(sp.row, sp.column)),
                                       seedInterior: interior, sigmaLight: p.sigma1)
