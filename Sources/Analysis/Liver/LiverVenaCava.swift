@@ -92,8 +92,9 @@ enum LiverVenaCava {
         for s in stride(from: d.slices - 1, through: 0, by: -1) {
             if scores[s][state] >= Float(minimumContact) {
                 let centre = SIMD2(xs[state / ys.count], ys[state % ys.count])
-                for r in 0..<d.rows {
-                    for c in 0..<d.columns where liver[s, r, c] != 0 {
+                let (rows, columns) = box(around: centre, slice: s, g, d)
+                for r in rows {
+                    for c in columns where liver[s, r, c] != 0 {
                         let p = g.point(slice: Double(s), row: Double(r), column: Double(c))
                         if radius(SIMD2(p.x, p.y), centre) <= 1 { cava[s, r, c] = 1 }
                     }
@@ -102,6 +103,22 @@ enum LiverVenaCava {
             if s > 0 { state = Int(back[s][state]) }
         }
         return cava
+    }
+
+    /// The rows and columns of slice `s` within the oval's bounding square around `centre`
+    /// (any in-plane orientation), clipped to the grid.
+    static func box(around centre: SIMD2<Double>, slice s: Int, _ g: Geometry, _ d: Dimensions) -> (Range<Int>, Range<Int>) {
+        let z = g.point(slice: Double(s), row: 0, column: 0).z, half = transverseMM + 1
+        var lo = SIMD2(Int.max, Int.max), hi = SIMD2(Int.min, Int.min)
+        for dx in [-half, half] {
+            for dy in [-half, half] {
+                let i = g.index(of: SIMD3(centre.x + dx, centre.y + dy, z))
+                let rc = SIMD2(Int(i.row.rounded(.down)), Int(i.column.rounded(.down)))
+                lo = pointwiseMin(lo, rc); hi = pointwiseMax(hi, rc &+ 1)
+            }
+        }
+        let r0 = max(0, lo.x), c0 = max(0, lo.y)
+        return (r0..<max(r0, min(d.rows, hi.x + 1)), c0..<max(c0, min(d.columns, hi.y + 1)))
     }
 
     /// Normalised elliptic radius of `p` for the oval centred at `centre` (1 on its border).
