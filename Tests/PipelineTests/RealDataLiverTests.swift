@@ -8,8 +8,8 @@ import XCTest
 /// The liver analyzer on the real CTs of `../shared/realdata` beside the repository (CI has
 /// them; skipped with a message otherwise), through the same scan, load and series info as
 /// the analysis path. The abdomen's reference is TotalSegmentator's output (label 5, a
-/// model's, not an expert's); the floors sit below what the analyzer reaches (Dice 0.960,
-/// 685.1 mL against 699.4 mL, 2.7 mL of portal vein and 4.0 mL of IVC in the mask, no
+/// model's, not an expert's); the floors sit below what the analyzer reaches (Dice 0.961,
+/// 682.7 mL against 699.4 mL, 2.7 mL of portal vein and 1.8 mL of IVC in the mask, no
 /// finding) so that a regression fails, not the last digit.
 final class RealDataLiverTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -24,8 +24,9 @@ final class RealDataLiverTests: XCTestCase {
     /// before `LiverPortalVein`, 2.7 mL are now; the bound sits between.
     static let maximumPortalVeinML = 4.0
     /// IVC (of the reference's 9.1 mL) allowed in the liver mask: 8.4 mL were in it before
-    /// `LiverVenaCava`, 4.0 mL are now; the bound sits between.
-    static let maximumVenaCavaML = 6.0
+    /// `LiverVenaCava`, 4.0 mL with its rim-fitted oval (liver 1.5.0–1.7.0), 1.8 mL with the
+    /// tube tracked on the retro-caval border (1.8.0); the bound sits between the last two.
+    static let maximumVenaCavaML = 3.0
     /// Fat is below −20 HU: a finding whose mean is fat-like is fat, not a lesion.
     static let fatHU = -20.0
 

@@ -14,7 +14,7 @@ import Imaging
 /// vena cava, `LiverVenaCava` anchored on `LiverAorta`).
 public struct LiverLesions: Analyzer {
     public static let kind = AnalyzerKind.liver
-    public static let version = "1.7.0"
+    public static let version = "1.8.0"
 
     /// Words in the series description or image type that say the series is contrast-enhanced.
     static let contrastWords = ["PV", "PORTAL", "VENOUS", "VEN", "C+", "CONTRAST", "ENHANCED", "CE", "KM"]

@@ -2,170 +2,173 @@ import Foundation
 import Imaging
 
 /// The inferior vena cava where the liver mask took it in: in the portal-venous phase the
-/// retrohepatic IVC is isodense with the parenchyma (a real scan: 94 vs 98 HU), so the band
-/// and the hole filling put it inside the liver; a reference liver (TotalSegmentator, expert
-/// LiTS/MSD masks) leaves it out. Density cannot cut it, so a shape prior does, anchored on
-/// the aorta (`LiverAorta`), fitted to the faint dark rim of its wall and tracked as a tube.
+/// retrohepatic IVC is isodense with the parenchyma (a real scan: 94 vs 98 HU, no rim at the
+/// reference boundary either), so the band and the hole filling put it inside the liver; a
+/// reference liver (TotalSegmentator, expert LiTS/MSD masks) leaves it out. Density cannot
+/// find it, so geometry does: where the tube lies and what lies behind it, anchored on the
+/// aorta (`LiverAorta`).
 ///
-/// Anatomy, not this scan's numbers: the IVC runs cranio-caudally in a groove on the liver's
-/// posterior-medial (bare-area) surface, to the patient's right of the aorta at about its
-/// antero-posterior level, in front of the right crus and vertebral body; its cross-section
-/// is an oval wider than deep that changes slowly along it. So, per slice: the liver voxel
-/// nearest the aortic centre on the aorta's right, not in front of the aorta (the IVC's
-/// medial wall, facing the retroperitoneal fat); an oval there, its medial end on that
-/// voxel, extending to the right; its semi-axes and antero-posterior shift chosen where the
-/// oval's border is darkest against both its inside and the liver around it (wall and fat
-/// plane), summed over the slices within `windowMM` (one cross-section for a tube segment,
-/// where one slice's noise would pick any oval). The liver voxels inside the oval are the IVC.
+/// Anatomy, not this scan's numbers: the retrohepatic IVC runs cranio-caudally in a groove on
+/// the liver's posterior-medial (bare-area) surface, to the patient's right of the aorta at
+/// about its antero-posterior level, directly in front of the right crus and the
+/// retro-caval fat. So its posterior wall *is* the liver mask's posterior border there, with
+/// tissue darker than enhanced parenchyma behind it (fat, crus muscle), while its front and
+/// sides are in the liver. Per slice, an oval of the IVC's normal calibre is scored at every
+/// centre in the search window by the share of its posterior arc that faces such tissue (the
+/// oval itself inside the mask); the tube is the path through the slices with the largest
+/// total score whose centre moves no faster than a cranio-caudal vessel does
+/// (`driftMMPerMM`), found by dynamic programming; a slice's oval is taken out where its arc
+/// lies mostly on that border (`minimumContact`). An IVC the band left out (enhanced, brighter
+/// than the band) faces nothing dark from inside the mask, so nothing is taken then.
 enum LiverVenaCava {
-    /// Transverse semi-axes searched (mm): the IVC's transverse diameter is 16–32 mm (steps
-    /// of 1.5 mm, about a voxel's width: finer steps cost time and move the border by less).
-    static let transverseMM = Array(stride(from: 8.0, through: 16.0, by: 1.5))
-    /// Antero-posterior semi-axes searched (mm): its AP diameter is 10–22 mm (it is flattened,
-    /// wider than deep).
-    static let anteroposteriorMM = Array(stride(from: 5.0, through: 11.0, by: 1.5))
-    /// Shifts (mm) of the oval's centre in front of (−) or behind (+) the medial wall point:
-    /// the wall point may sit on the oval's front or back half.
-    static let shiftsMM = Array(stride(from: -6.0, through: 6.0, by: 2.0))
-    /// Half-width of the border band (mm): the wall and its fat plane are 1–2 mm.
-    static let rimMM = 1.0
-    /// Reference bands on each side of the border (mm from it): inside the lumen beyond
-    /// `reference.inner`, outside in the liver from `inner` to `outer`.
-    static let reference: (inner: Double, outer: Double) = (1.5, 4)
-    /// Slices within this distance (mm) share one cross-section: the IVC's calibre changes
-    /// slowly between the hepatic and the renal veins (centimetres).
-    static let windowMM = 8.0
-    /// Farthest (mm) the medial wall point may be from the aortic centre: the IVC's centre is
-    /// 30–55 mm right of the aorta's, its medial wall half a calibre nearer.
-    static let maximumReachMM = 45.0
-    /// In-plane smoothing (mm): the rim is a few mm wide and ~8 HU deep, below the noise of
-    /// single voxels.
-    static let smoothingMM = 1.0
-    /// Fewest voxels in each band for a fit on a slice.
-    static let minimumBandVoxels = 8
-
-    /// One candidate cross-section.
-    struct Oval: Sendable {
-        var transverse: Double
-        var anteroposterior: Double
-        var shift: Double
-    }
-
-    static let ovals: [Oval] = transverseMM.flatMap { a in
-        anteroposteriorMM.flatMap { b in shiftsMM.map { Oval(transverse: a, anteroposterior: b, shift: $0) } }
-    }
+    /// The oval's semi-axes (mm): the normal retrohepatic IVC is 20–25 mm wide and flattened
+    /// between the liver and the crus to about two thirds of that front to back; its calibre
+    /// cannot be read on an isodense vessel, so the middle of the normal range is used.
+    static let transverseMM = 11.25
+    static let anteroposteriorMM = 7.5
+    /// Where the oval's centre is searched, from the aortic centre (mm, patient right and
+    /// front/back): the IVC's centre is 30–55 mm to the right of the aorta's (the right crus
+    /// between them), ±5 mm; at about the aorta's AP level, from 30 mm in front (the IVC
+    /// runs forward as it nears the atrium) to 15 mm behind.
+    static let rightOfAortaMM: ClosedRange<Double> = 25...60
+    static let behindAortaMM: ClosedRange<Double> = -30...15
+    /// Grid step of the search (mm): about one in-plane voxel.
+    static let stepMM = 1.0
+    /// How far inside and outside the oval's border the mask is read (mm): beyond the vessel
+    /// wall and a partial-volume voxel.
+    static let probeMM = 2.0
+    /// Points on the oval's border (5° apart: ~1 mm on an IVC-sized oval).
+    static let borderPoints = 72
+    /// The posterior arc: border points whose outward normal points backwards by more than
+    /// 30° from the transverse axis (cos 60° = 0.5 of it posterior).
+    static let posteriorNormal = 0.5
+    /// Share of the inner border ring (`probeMM` inside the oval) that must lie in the mask:
+    /// the oval is a vessel the mask took in, not a bite out of its edge (a tenth of the ring
+    /// may fall out where the detection grid's blocks make the mask's border jagged).
+    static let minimumInside = 0.9
+    /// Share of the posterior arc on dark tissue for a slice's oval to be taken out: most of
+    /// its back wall on the retro-caval fat and crus (a posterior liver surface that merely
+    /// touches them over a short stretch is not the IVC).
+    static let minimumContact = 0.5
+    /// Fastest drift of the tube's centre (mm per mm of height): the retrohepatic IVC runs
+    /// within ~25° of cranio-caudal (it moves a few mm forward over the liver's height).
+    static let driftMMPerMM = 0.5
 
     /// The IVC inside `liver` (a mask on `f.source`'s grid); empty without an aorta.
     static func inLiver(_ f: LiverField, liver: Mask) -> Mask {
         var cava = Mask(dimensions: liver.dimensions, geometry: liver.geometry, repeating: 0)
-        let aorta = LiverAorta.find(f)
-        guard !aorta.isEmpty else { return cava }
-        let d = liver.dimensions, g = liver.geometry, fx = f.grid.factor.x
-        // Per slice: the medial wall point, then every oval's rim score there (on the smoothed
-        // source around the walls only: smoothing the whole region costs more than the fit).
-        var walls = [SIMD3<Double>?](repeating: nil, count: d.slices)
+        let sections = LiverAorta.find(f).compactMap { $0 }
+        guard !sections.isEmpty, liver.dimensions.slices > 0 else { return cava }
+        let ax = Double(LiverStatistics.median(sections.map { Float($0.centre.x) }))
+        let ay = Double(LiverStatistics.median(sections.map { Float($0.centre.y) }))
+        let xs = Array(stride(from: ax - rightOfAortaMM.upperBound, through: ax - rightOfAortaMM.lowerBound, by: stepMM))
+        let ys = Array(stride(from: ay + behindAortaMM.lowerBound, through: ay + behindAortaMM.upperBound, by: stepMM))
+        let d = liver.dimensions, g = liver.geometry, states = xs.count * ys.count
+        let dark = Float(f.median - LiverField.band(sigma: f.sigma))
+        var scores = [[Float]](repeating: [], count: d.slices)
         for s in 0..<d.slices {
-            guard let a = aorta[min(aorta.count - 1, s / fx)] else { continue }
-            walls[s] = medialWall(liver, slice: s, aorta: a)
+            scores[s] = sliceScores(f, liver, slice: s, xs: xs, ys: ys, dark: dark)
         }
-        guard let box = fitBox(walls, liver) else { return cava }
-        let image = Gaussian.smooth(LiverCrop.crop(f.source, box), sigmaSlice: 0.25 * g.spacing.slice,
-                                    sigmaRow: smoothingMM, sigmaColumn: smoothingMM)
-        var scores = [[Double]](repeating: [], count: d.slices)
-        for s in 0..<d.slices {
-            guard let wall = walls[s] else { continue }
-            scores[s] = rimScores(image, box, liver, slice: s, wall: wall)
-        }
-        let window = Int((windowMM / g.spacing.slice).rounded())
-        for s in 0..<d.slices {
-            guard let wall = walls[s] else { continue }
-            var total = [Double](repeating: 0, count: ovals.count)
-            for t in max(0, s - window)...min(d.slices - 1, s + window) where !scores[t].isEmpty {
-                for k in ovals.indices { total[k] += scores[t][k] }
-            }
-            guard let best = total.indices.max(by: { total[$0] < total[$1] }), total[best] > 0 else { continue }
-            let o = ovals[best]
-            let centre = SIMD2(wall.x - o.transverse, wall.y + o.shift)
-            for r in 0..<d.rows {
-                for c in 0..<d.columns where liver[s, r, c] != 0 {
-                    let p = g.point(slice: Double(s), row: Double(r), column: Double(c))
-                    if radius(SIMD2(p.x, p.y), centre, o) <= 1 { cava[s, r, c] = 1 }
+        // The tube: the path of largest total score, moving ≤ `reach` grid steps per slice.
+        let reach = max(1, Int((driftMMPerMM * g.spacing.slice / stepMM).rounded()))
+        var total = scores[0], back = [[Int32]](repeating: [], count: d.slices)
+        for s in 1..<d.slices {
+            var next = [Float](repeating: 0, count: states), from = [Int32](repeating: 0, count: states)
+            for i in 0..<xs.count {
+                for j in 0..<ys.count {
+                    var best = -Float.infinity, arg = 0
+                    for di in max(0, i - reach)...min(xs.count - 1, i + reach) {
+                        for dj in max(0, j - reach)...min(ys.count - 1, j + reach) where total[di * ys.count + dj] > best {
+                            best = total[di * ys.count + dj]; arg = di * ys.count + dj
+                        }
+                    }
+                    next[i * ys.count + j] = best + scores[s][i * ys.count + j]
+                    from[i * ys.count + j] = Int32(arg)
                 }
             }
+            total = next; back[s] = from
+        }
+        guard var state = total.indices.max(by: { total[$0] < total[$1] }), total[state] > 0 else { return cava }
+        for s in stride(from: d.slices - 1, through: 0, by: -1) {
+            if scores[s][state] >= Float(minimumContact) {
+                let centre = SIMD2(xs[state / ys.count], ys[state % ys.count])
+                let (rows, columns) = box(around: centre, slice: s, g, d)
+                for r in rows {
+                    for c in columns where liver[s, r, c] != 0 {
+                        let p = g.point(slice: Double(s), row: Double(r), column: Double(c))
+                        if radius(SIMD2(p.x, p.y), centre) <= 1 { cava[s, r, c] = 1 }
+                    }
+                }
+            }
+            if s > 0 { state = Int(back[s][state]) }
         }
         return cava
     }
 
-    /// The liver voxel of slice `s` nearest the aortic centre, on its right (−x, LPS) and not
-    /// in front of its anterior wall, within `maximumReachMM`.
-    static func medialWall(_ liver: Mask, slice s: Int, aorta a: LiverAorta.Section) -> SIMD3<Double>? {
-        let d = liver.dimensions, g = liver.geometry
-        var best: SIMD3<Double>?, nearest = maximumReachMM
-        for r in 0..<d.rows {
-            for c in 0..<d.columns where liver[s, r, c] != 0 {
-                let p = g.point(slice: Double(s), row: Double(r), column: Double(c))
-                guard p.x < a.centre.x, p.y >= a.centre.y - a.radius else { continue }
-                let distance = hypot(p.x - a.centre.x, p.y - a.centre.y)
-                if distance <= nearest { nearest = distance; best = p }
-            }
-        }
-        return best
-    }
-
-    /// How far (mm) an oval and its outer band reach from the wall point: right (x) and to
-    /// the front or back (y).
-    static let reach = SIMD2(2 * (transverseMM.last ?? 0) + reference.outer + 2,
-                             (anteroposteriorMM.last ?? 0) + (shiftsMM.last ?? 0) + reference.outer + 2)
-
-    /// The index box (all slices) holding every wall point's fit region; nil without one.
-    static func fitBox(_ walls: [SIMD3<Double>?], _ liver: Mask) -> IndexBox? {
-        let g = liver.geometry, d = liver.dimensions
+    /// The rows and columns of slice `s` within the oval's bounding square around `centre`
+    /// (any in-plane orientation), clipped to the grid.
+    static func box(around centre: SIMD2<Double>, slice s: Int, _ g: Geometry, _ d: Dimensions) -> (Range<Int>, Range<Int>) {
+        let z = g.point(slice: Double(s), row: 0, column: 0).z, half = transverseMM + 1
         var lo = SIMD2(Int.max, Int.max), hi = SIMD2(Int.min, Int.min)
-        for wall in walls.compactMap({ $0 }) {
-            for dx in [-reach.x, reference.outer] {
-                for dy in [-reach.y, reach.y] {
-                    let i = g.index(of: wall + SIMD3(dx, dy, 0))
-                    let rc = SIMD2(Int(i.row.rounded()), Int(i.column.rounded()))
-                    lo = pointwiseMin(lo, rc); hi = pointwiseMax(hi, rc)
-                }
+        for dx in [-half, half] {
+            for dy in [-half, half] {
+                let i = g.index(of: SIMD3(centre.x + dx, centre.y + dy, z))
+                let rc = SIMD2(Int(i.row.rounded(.down)), Int(i.column.rounded(.down)))
+                lo = pointwiseMin(lo, rc); hi = pointwiseMax(hi, rc &+ 1)
             }
         }
-        guard lo.x <= hi.x else { return nil }
-        return IndexBox(lower: .init(slice: 0, row: max(0, lo.x - 1), column: max(0, lo.y - 1)),
-                        upper: .init(slice: d.slices - 1, row: min(d.rows - 1, hi.x + 1), column: min(d.columns - 1, hi.y + 1)))
+        let r0 = max(0, lo.x), c0 = max(0, lo.y)
+        return (r0..<max(r0, min(d.rows, hi.x + 1)), c0..<max(c0, min(d.columns, hi.y + 1)))
     }
 
-    /// Normalised elliptic radius of `p` for an oval centred at `centre` (1 on its border).
-    static func radius(_ p: SIMD2<Double>, _ centre: SIMD2<Double>, _ o: Oval) -> Double {
-        let q = (p - centre) / SIMD2(o.transverse, o.anteroposterior)
+    /// Normalised elliptic radius of `p` for the oval centred at `centre` (1 on its border).
+    static func radius(_ p: SIMD2<Double>, _ centre: SIMD2<Double>) -> Double {
+        let q = (p - centre) / SIMD2(transverseMM, anteroposteriorMM)
         return (q * q).sum().squareRoot()
     }
 
-    /// For every oval with its medial end on `wall`: min(mean inside, mean of the liver just
-    /// outside) − mean on the border band, over liver voxels (0 if a band is too small).
-    static func rimScores(_ image: Volume<Float>, _ box: IndexBox, _ liver: Mask, slice s: Int, wall: SIMD3<Double>) -> [Double] {
-        let g = liver.geometry
-        var points: [SIMD2<Double>] = [], values: [Double] = []
-        for r in box.lower.row...box.upper.row {
-            for c in box.lower.column...box.upper.column where liver[s, r, c] != 0 {
-                let p = g.point(slice: Double(s), row: Double(r), column: Double(c))
-                guard p.x <= wall.x + reference.outer, p.x >= wall.x - reach.x, abs(p.y - wall.y) <= reach.y else { continue }
-                points.append(SIMD2(p.x, p.y))
-                values.append(Double(image[s - box.lower.slice, r - box.lower.row, c - box.lower.column]))
+    /// The oval's border: per point its offset from the centre (mm) and outward unit normal.
+    static let border: [(offset: SIMD2<Double>, normal: SIMD2<Double>)] = (0..<borderPoints).map { k in
+        let t = 2 * Double.pi * Double(k) / Double(borderPoints)
+        let n = SIMD2(cos(t) / transverseMM, sin(t) / anteroposteriorMM)
+        return (SIMD2(transverseMM * cos(t), anteroposteriorMM * sin(t)), n / (n * n).sum().squareRoot())
+    }
+
+    /// Per search centre (x-major over `xs`, `ys`) on slice `s`: the share of the oval's
+    /// posterior arc whose outside is neither liver mask nor as bright as parenchyma (fat,
+    /// crus), or 0 when less than `minimumInside` of its inner ring is in the mask.
+    static func sliceScores(_ f: LiverField, _ liver: Mask, slice s: Int, xs: [Double], ys: [Double], dark: Float) -> [Float] {
+        let d = liver.dimensions, g = liver.geometry, sg = f.smooth.geometry, sd = f.smooth.dimensions
+        var out = [Float](repeating: 0, count: xs.count * ys.count)
+        let z = g.point(slice: Double(s), row: Double(d.rows / 2), column: Double(d.columns / 2)).z
+        func inMask(_ p: SIMD2<Double>) -> Bool? {
+            let i = g.index(of: SIMD3(p.x, p.y, z))
+            let r = Int(i.row.rounded()), c = Int(i.column.rounded())
+            guard r >= 0, r < d.rows, c >= 0, c < d.columns else { return nil }
+            return liver[s, r, c] != 0
+        }
+        func isDark(_ p: SIMD2<Double>) -> Bool {
+            let i = sg.index(of: SIMD3(p.x, p.y, z))
+            let sl = Int(i.slice.rounded()), r = Int(i.row.rounded()), c = Int(i.column.rounded())
+            guard sl >= 0, sl < sd.slices, r >= 0, r < sd.rows, c >= 0, c < sd.columns else { return false }
+            return f.smooth[sl, r, c] < dark
+        }
+        let posterior = border.filter { $0.normal.y > posteriorNormal }
+        for (i, x) in xs.enumerated() {
+            for (j, y) in ys.enumerated() {
+                let centre = SIMD2(x, y)
+                guard inMask(centre) == true else { continue }
+                var inside = 0
+                for b in border where inMask(centre + b.offset - probeMM * b.normal) == true { inside += 1 }
+                guard Double(inside) >= minimumInside * Double(borderPoints) else { continue }
+                var contact = 0
+                for b in posterior {
+                    let p = centre + b.offset + probeMM * b.normal
+                    if inMask(p) == false && isDark(p) { contact += 1 }
+                }
+                out[i * ys.count + j] = Float(contact) / Float(max(1, posterior.count))
             }
         }
-        return ovals.map { o in
-            let centre = SIMD2(wall.x - o.transverse, wall.y + o.shift), scale = min(o.transverse, o.anteroposterior)
-            var sums = SIMD3<Double>.zero, counts = SIMD3<Int>.zero
-            for (p, v) in zip(points, values) {
-                let distance = (radius(p, centre, o) - 1) * scale
-                if abs(distance) <= rimMM { sums.y += v; counts.y += 1 }
-                else if distance < -reference.inner { sums.x += v; counts.x += 1 }
-                else if distance > reference.inner && distance < reference.outer { sums.z += v; counts.z += 1 }
-            }
-            guard counts.min() >= minimumBandVoxels else { return 0 }
-            let mean = sums / SIMD3<Double>(counts)
-            return min(mean.x, mean.z) - mean.y
-        }
+        return out
     }
 }
