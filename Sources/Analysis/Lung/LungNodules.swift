@@ -108,8 +108,9 @@ public struct LungNodules: Analyzer {
                         factor: SIMD3<Int>) -> ([SegmentedNodule], Int) {
         let list = Array(candidates.prefix(maxCandidates)), n = list.count
         let state = Mutex(SegmentationState(count: n))
+        // Each candidate on one thread: its box's kernels are small, the threads busy with others.
         @Sendable func segmentOne(_ j: Int) -> SegmentOutcome {
-            NoduleSegmenter.segment(list[j], volume: volume, lungs: lungs, factor: factor, hulls: hulls)
+            Parallelism.inline { NoduleSegmenter.segment(list[j], volume: volume, lungs: lungs, factor: factor, hulls: hulls) }
         }
         let threads = NoduleSegmenter.debug ? 1 : max(1, min(Parallelism.threads, n))
         let work: @Sendable (Int) -> Void = { _ in
