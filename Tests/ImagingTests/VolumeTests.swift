@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 @testable import Imaging
 
@@ -40,5 +41,25 @@ final class VolumeTests: XCTestCase {
             XCTAssertEqual(hits, [Int](repeating: 1, count: 1000), "threads \(threads)")
         }
         Parallelism.threads = 0
+    }
+
+    /// Inside `Parallelism.inline` a chunked loop runs as one chunk, in order, on the caller's
+    /// thread (even with several threads), and the flag ends with the call.
+    func testInlineRunsChunksOnTheCaller() {
+        Parallelism.threads = 2
+        defer { Parallelism.threads = 0 }
+        let caller = pthread_self()
+        let calls = Mutex([(Range<Int>, Bool)]())
+        Parallelism.inline {
+            Parallelism.forEachChunk(1000, minimumChunk: 7) { r in calls.withLock { $0.append((r, pthread_equal(pthread_self(), caller) != 0)) } }
+        }
+        calls.withLock { c in
+            XCTAssertEqual(c.count, 1)
+            XCTAssertEqual(c.first?.0, 0..<1000)
+            XCTAssertEqual(c.first?.1, true)
+        }
+        let after = Mutex(0)
+        Parallelism.forEachChunk(1000, minimumChunk: 7) { _ in after.withLock { $0 += 1 } }
+        XCTAssertGreaterThan(after.withLock { $0 }, 1, "outside inline the loop is split again")
     }
 }

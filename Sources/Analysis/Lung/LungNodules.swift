@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Imaging
+import Synchronization
 
 /// Lung nodule analyzer for chest CT (DESIGN §8), classical and explainable:
 ///
@@ -95,89 +97,45 @@ public struct LungNodules: Analyzer {
     /// Segments candidates strongest first, skipping those inside a nodule already found or near
     /// one already rejected; returns the nodules and the number rejected.
     ///
-    /// Each candidate's segmentation depends only on the image, so batches of candidates are
-    /// segmented in parallel (those not already skipped by what the earlier batches found) and
-    /// then taken in order exactly as a serial loop would: a candidate skipped because of an
-    /// earlier one of its own batch is discarded, and one the batch's start state skipped but the
-    /// serial state does not (a nodule replaced by a larger one) is segmented then. The result
-    /// is the serial result whatever the thread count.
+    /// Each candidate's segmentation depends only on the image, so candidates are segmented in
+    /// parallel, each thread taking the next one in order (unless what is committed so far
+    /// already skips it), and the outcomes are committed in order exactly as a serial loop would
+    /// take them: a candidate that an earlier one still in flight skips is discarded, and one
+    /// skipped when taken but not by the serial state (a nodule replaced by a larger one) is
+    /// segmented then. The result is the serial result whatever the thread count. (Before, fixed
+    /// batches of 4 × threads waited for their slowest candidate.)
     static func segment(_ candidates: [NoduleCandidate], volume: Volume<Float>, lungs: Volume<UInt8>, hulls: LungHulls,
                         factor: SIMD3<Int>) -> ([SegmentedNodule], Int) {
-        var nodules: [SegmentedNodule] = [], skips: [(SIMD3<Double>, Double, Double)] = [], rejected = 0
-        let g = volume.geometry
-        let list = Array(candidates.prefix(maxCandidates))
-        func skipped(_ cand: NoduleCandidate) -> Bool {
-            let x = g.index(of: cand.position)
-            let s = Int(x.slice.rounded()), r = Int(x.row.rounded()), c = Int(x.column.rounded())
-            if nodules.contains(where: { n in
-                let b = n.box
-                guard s >= b.lower.slice, s <= b.upper.slice, r >= b.lower.row, r <= b.upper.row,
-                      c >= b.lower.column, c <= b.upper.column else { return false }
-                return n.mask[s - b.lower.slice, r - b.lower.row, c - b.lower.column] != 0
-            }) { return true }
-            // Near a rejected candidate of the same or a larger scale: the same structure.
-            return skips.contains(where: { cand.sigma <= $0.2 && ((cand.position - $0.0) * (cand.position - $0.0)).sum() < $0.1 * $0.1 })
+        let list = Array(candidates.prefix(maxCandidates)), n = list.count
+        let state = Mutex(SegmentationState(count: n))
+        // Each candidate on one thread: its box's kernels are small, the threads busy with others.
+        @Sendable func segmentOne(_ j: Int) -> SegmentOutcome {
+            Parallelism.inline { NoduleSegmenter.segment(list[j], volume: volume, lungs: lungs, factor: factor, hulls: hulls) }
         }
-        let batch = Parallelism.threads > 1 && !NoduleSegmenter.debug ? 4 * Parallelism.threads : 1
-        var start = 0
-        while start < list.count {
-            let range = start..<min(list.count, start + batch)
-            start = range.upperBound
-            let todo = range.filter { !skipped(list[$0]) }
-            var ready = [SegmentOutcome?](repeating: nil, count: range.count)
-            if todo.count > 1 {
-                ready.withUnsafeMutableBufferPointer { out in
-                    let o = UnsafeSendableBuffer(out.baseAddress!)
-                    Parallelism.forEachChunk(todo.count) { chunk in
-                        for k in chunk {
-                            let j = todo[k]
-                            o[j - range.lowerBound] = NoduleSegmenter.segment(list[j], volume: volume, lungs: lungs,
-                                                                             factor: factor, hulls: hulls)
-                        }
+        let threads = NoduleSegmenter.debug ? 1 : max(1, min(Parallelism.threads, n))
+        let work: @Sendable (Int) -> Void = { _ in
+            while true {
+                let taken: (Int, Bool)? = state.withLock { s in
+                    guard s.next < n else { return nil }
+                    s.next += 1
+                    return (s.next - 1, s.skipped(list[s.next - 1], geometry: volume.geometry))
+                }
+                guard let (j, skip) = taken else { return }
+                let outcome = skip ? nil : segmentOne(j)
+                state.withLock { s in
+                    s.ready[j] = outcome
+                    s.done[j] = true
+                    while s.committed < n && s.done[s.committed] {
+                        let k = s.committed
+                        s.commit(list[k], outcome: s.ready[k], geometry: volume.geometry) { segmentOne(k) }
+                        s.ready[k] = nil
+                        s.committed += 1
                     }
                 }
             }
-            for j in range {
-                let cand = list[j]
-                if skipped(cand) {
-                    if NoduleSegmenter.debug {
-                        let p = cand.position
-                        print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: skipped (inside a nodule or near a rejected candidate)",
-                                     p.x, p.y, p.z, cand.channel, cand.sigma, cand.score))
-                    }
-                    continue
-                }
-                let outcome = ready[j - range.lowerBound]
-                    ?? NoduleSegmenter.segment(cand, volume: volume, lungs: lungs, factor: factor, hulls: hulls)
-                if NoduleSegmenter.debug {
-                    let p = cand.position
-                    var what = "nodule"
-                    if case .rejected(let why, _) = outcome { what = why }
-                    if case .nodule(let n) = outcome { what += String(format: " %.3f mL", n.properties.volumeML) }
-                    print(String(format: "  cand (%.1f, %.1f, %.1f) %@ σ %.1f score %.2f: %@", p.x, p.y, p.z, cand.channel, cand.sigma, cand.score, what))
-                }
-                switch outcome {
-                case .nodule(let n):
-                    // A second candidate on a nodule found before (its centre just outside that mask):
-                    // keep the larger segmentation when it holds the other (a part-solid nodule first
-                    // found from its solid core), else the first.
-                    if let k = nodules.firstIndex(where: { overlap($0, n) > 0.2 }) {
-                        let old = nodules[k]
-                        if n.properties.voxelCount > old.properties.voxelCount,
-                           overlap(old, n) * Double(min(old.properties.voxelCount, n.properties.voxelCount))
-                            >= 0.8 * Double(old.properties.voxelCount) {
-                            nodules[k] = n
-                        }
-                        continue
-                    }
-                    nodules.append(n)
-                case .rejected(_, let radius):
-                    skips.append((cand.position, radius, cand.sigma))
-                    rejected += 1
-                }
-            }
         }
-        return (nodules, rejected)
+        if threads > 1 { DispatchQueue.concurrentPerform(iterations: threads, execute: work) } else { work(0) }
+        return state.withLock { ($0.nodules, $0.rejected) }
     }
 
     /// Overlap of two nodules as a fraction of the smaller.

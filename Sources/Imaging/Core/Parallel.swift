@@ -18,12 +18,12 @@ public enum Parallelism {
 
     /// Runs `body` over contiguous chunks covering `0..<count` on up to `threads` threads
     /// (about four chunks per thread for balance, none smaller than `minimumChunk`).
-    /// With one thread, runs in order on the caller.
+    /// With one thread, or inside `inline`, runs in order on the caller.
     public static func forEachChunk(_ count: Int, minimumChunk: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let t = threads
         let chunks = max(1, min(t * 4, count / max(1, minimumChunk)))
-        if t == 1 || chunks == 1 {
+        if t == 1 || chunks == 1 || pthread_getspecific(inlineKey) != nil {
             body(0..<count)
             return
         }
@@ -38,6 +38,27 @@ public enum Parallelism {
             }
         }
     }
+}
+
+extension Parallelism {
+    /// Runs `body` with every `forEachChunk` it calls (on this thread) run in order on this
+    /// thread: for work that is itself one of several run in parallel (a nodule candidate's
+    /// segmentation), where splitting each small kernel again over the busy threads only adds
+    /// dispatch and wake-ups. `threads` is unchanged, so kernels that size their slabs by it do the
+    /// same arithmetic (and results do not depend on which thread runs a chunk).
+    public static func inline<T>(_ body: () throws -> T) rethrows -> T {
+        let old = pthread_getspecific(inlineKey)
+        pthread_setspecific(inlineKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(inlineKey, old) }
+        return try body()
+    }
+
+    /// The per-thread flag of `inline`.
+    fileprivate static let inlineKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }
 
 /// A raw buffer that parallel chunks write to at disjoint indices.
