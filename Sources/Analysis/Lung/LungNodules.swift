@@ -22,7 +22,7 @@ import Synchronization
 /// body that is not pure gas, see `LungMask`).
 public struct LungNodules: Analyzer {
     public static let kind: AnalyzerKind = .lung
-    public static let version = "1.5.0"
+    public static let version = "1.6.0"
     /// Least aerated lung (mL) to analyze: both lung bases on a scan reaching a few centimetres
     /// above the diaphragm hold more; gas pockets that pass the density test hold less.
     static let minimumLungML = 300.0
