@@ -134,6 +134,9 @@ enum LiverVenaCava {
         return (SIMD2(transverseMM * cos(t), anteroposteriorMM * sin(t)), n / (n * n).sum().squareRoot())
     }
 
+    /// The border's posterior arc (`posteriorNormal`).
+    static let posteriorArc = border.filter { $0.normal.y > posteriorNormal }
+
     /// Per search centre (x-major over `xs`, `ys`) on slice `s`: the share of the oval's
     /// posterior arc whose outside is neither liver mask nor as bright as parenchyma (fat,
     /// crus), or 0 when less than `minimumInside` of its inner ring is in the mask.
@@ -153,7 +156,6 @@ enum LiverVenaCava {
             guard sl >= 0, sl < sd.slices, r >= 0, r < sd.rows, c >= 0, c < sd.columns else { return false }
             return f.smooth[sl, r, c] < dark
         }
-        let posterior = border.filter { $0.normal.y > posteriorNormal }
         for (i, x) in xs.enumerated() {
             for (j, y) in ys.enumerated() {
                 let centre = SIMD2(x, y)
@@ -162,11 +164,11 @@ enum LiverVenaCava {
                 for b in border where inMask(centre + b.offset - probeMM * b.normal) == true { inside += 1 }
                 guard Double(inside) >= minimumInside * Double(borderPoints) else { continue }
                 var contact = 0
-                for b in posterior {
+                for b in posteriorArc {
                     let p = centre + b.offset + probeMM * b.normal
                     if inMask(p) == false && isDark(p) { contact += 1 }
                 }
-                out[i * ys.count + j] = Float(contact) / Float(max(1, posterior.count))
+                out[i * ys.count + j] = Float(contact) / Float(max(1, posteriorArc.count))
             }
         }
         return out

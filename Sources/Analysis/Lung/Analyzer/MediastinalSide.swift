@@ -23,13 +23,8 @@ extension MediastinalCap {
     /// leaving the lung (tissue straight below: the dome's top) is not mediastinum.
     func facesMediastinum(_ b: NoduleBox, lungs: Volume<UInt8>, hulls: LungHulls) -> Bool {
         let g = b.raw.geometry, sp = g.spacing
-        let origin = g.point(slice: 0, row: 0, column: 0)
-        func axis(_ p: SIMD3<Double>) -> SIMD3<Double> {
-            let v = p - origin
-            return v / (v * v).sum().squareRoot()
-        }
-        let us = axis(g.point(slice: 1, row: 0, column: 0)), ur = axis(g.point(slice: 0, row: 1, column: 0)),
-            uc = axis(g.point(slice: 0, row: 0, column: 1))
+        func unit(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
+        let us = unit(g.sliceDirection), ur = unit(g.rowDirection), uc = unit(g.columnDirection)
         // The contact normal in patient axes, then its part in the axial plane (patient z is cranial).
         let n = contactNormal.x * us + contactNormal.y * ur + contactNormal.z * uc
         let h = SIMD3(n.x, n.y, 0), length = (h * h).sum().squareRoot()
